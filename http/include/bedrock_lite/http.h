@@ -1,0 +1,94 @@
+// The HTTP transport interface and its libcurl implementation. Tests and users swap in other
+// transports (replay, recording, their own) through the same interface.
+#pragma once
+
+#include <bedrock_lite/error.h>
+#include <bedrock_lite/export.h>
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bedrock_lite::http {
+
+// One header as sent or received. Names compare case-insensitively; order is kept.
+struct Header {
+  std::string name;
+  std::string value;
+};
+using Headers = std::vector<Header>;
+
+// Case-insensitive lookup of the first header with that name; nullptr when absent.
+BEDROCK_LITE_API const std::string* find_header(const Headers& headers, std::string_view name);
+
+// Per-request time limits. The read limit is a stall limit (no byte received for that long),
+// never a cap on the total duration, so a long generation that keeps sending is not cut off.
+struct Timeouts {
+  // Time to establish TCP + TLS.
+  std::chrono::milliseconds connect{std::chrono::seconds(10)};
+  // No byte for this long, while waiting for the response or in the middle of the body.
+  // Sized for long non-streaming generations, where the service sends nothing until done.
+  std::chrono::milliseconds stall{std::chrono::minutes(5)};
+  // Optional cap on the whole exchange; none by default.
+  std::optional<std::chrono::milliseconds> total;
+};
+
+// Immutable once built.
+struct Request {
+  std::string method;  // "GET", "PUT", "POST"
+  // Absolute URL: scheme://host[:port]/path[?query]. The path is already percent-encoded and is
+  // sent exactly as given (model ids carry %3A and %2F that must not be re-normalised).
+  std::string url;
+  // Sent exactly as given, in order. The transport adds nothing that would need signing (it
+  // suppresses libcurl's automatic Expect and Accept headers).
+  Headers headers;
+  std::string body;
+  Timeouts timeouts;
+  // False for link-local metadata endpoints (IMDS, container), which must bypass proxies.
+  bool use_proxy = true;
+};
+
+struct ResponseHead {
+  int status = 0;
+  Headers headers;
+};
+
+// Receives a response as it arrives. Called on the thread that called Transport::send().
+// Single-thread. Views passed in are valid only during the call.
+class BEDROCK_LITE_API BodySink {
+ public:
+  virtual ~BodySink() = default;
+  // Status and headers, once, before any body byte. Return false to cancel the transfer.
+  virtual bool on_head(const ResponseHead& head) = 0;
+  // One body chunk, as received from the network. Return false to cancel the transfer.
+  virtual bool on_body(std::string_view chunk) = 0;
+};
+
+// Thread-safe: one transport serves concurrent send() calls.
+class BEDROCK_LITE_API Transport {
+ public:
+  virtual ~Transport() = default;
+  // Sends one request and streams the response into `sink`. Returns the head once the whole
+  // response was received, whatever its status (an HTTP error status is not a transport
+  // error). Otherwise an Error of kind Network, Timeout, Cancelled (a sink returned false) or
+  // Protocol (malformed HTTP); `retryable` is set for failures before any response byte.
+  virtual Result<ResponseHead> send(const Request& request, BodySink& sink) = 0;
+};
+
+// A whole response, buffered.
+struct Response {
+  int status = 0;
+  Headers headers;
+  std::string body;
+};
+
+// Sends `request` and buffers the body. A body longer than `max_body_bytes` is a Protocol
+// error (a peer controls that size).
+BEDROCK_LITE_API Result<Response> fetch(Transport& transport, const Request& request,
+                                        std::size_t max_body_bytes = std::size_t{64} << 20);
+
+}  // namespace bedrock_lite::http

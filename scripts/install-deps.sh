@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs every build, test and benchmark dependency from Debian's packages (bookworm).
+# Run as root, or as a user with sudo. Nothing is downloaded from anywhere else.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config ninja-build
+  libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev
+  catch2 libcpp-httplib-dev libbenchmark-dev
+  clang libclang-rt-14-dev curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "install-deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

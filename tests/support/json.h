@@ -1,0 +1,13 @@
+// Semantic JSON comparison: key order and whitespace do not matter; numbers compare by value.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace bedrock_lite::test {
+
+// Empty when `a` and `b` are the same JSON value; else the JSON pointer of the first difference
+// and what differs there (or which text does not parse).
+std::string json_difference(std::string_view a, std::string_view b);
+
+}  // namespace bedrock_lite::test
