@@ -1,0 +1,327 @@
+// Credentials, shared config files and region: the standard AWS chain (API.md §5), resolved the
+// way the AWS CLI resolves it on the same machine, lazily and thread-safely, and always saying
+// where each value came from.
+//
+// The world is injected: an Environment snapshot (the only getenv in the library is
+// Environment::from_process()), a transport for the container and IMDS endpoints, a clock and a
+// jitter source for expiry and refresh, a log hook for what --debug shows.
+#pragma once
+
+#include <bedrock_lite/clock.h>
+#include <bedrock_lite/error.h>
+#include <bedrock_lite/export.h>
+#include <bedrock_lite/http.h>
+#include <bedrock_lite/log.h>
+#include <bedrock_lite/secret.h>
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace bedrock_lite::credentials {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+// A snapshot of environment variables. Immutable. from_process() is the one place in the library
+// that reads the process environment; tests build one from a map (with their own HOME).
+class BEDROCK_LITE_API Environment {
+ public:
+  Environment() = default;
+  explicit Environment(std::map<std::string, std::string> variables);
+
+  // Copies every variable of the running process.
+  static Environment from_process();
+
+  // The variable's value, or nullopt when it is not set (set-but-empty gives "").
+  std::optional<std::string> get(std::string_view name) const;
+  // The value when set and non-empty, as the SDKs treat empty variables as unset.
+  std::optional<std::string> get_non_empty(std::string_view name) const;
+  // True when the variable is set to "true" (case-insensitive), the AWS boolean convention.
+  bool is_true(std::string_view name) const;
+  // HOME, then USERPROFILE, then HOMEDRIVE+HOMEPATH (API.md §5.3); nullopt when none is set.
+  std::optional<std::string> home() const;
+  // Expands a leading "~/" with home(); other paths are returned unchanged.
+  std::string expand_home(const std::string& path) const;
+
+  // Every variable as NAME=value, for a child process (credential_process).
+  std::vector<std::string> to_envp() const;
+  const std::map<std::string, std::string, std::less<>>& variables() const { return variables_; }
+
+ private:
+  std::map<std::string, std::string, std::less<>> variables_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Shared config and credentials files
+
+// One `key = value` of a profile or section, with where it was read. A key whose own value was
+// empty and that is followed by indented `k = v` lines (`s3 =`, `bedrock_runtime =`) holds those
+// in sub_properties.
+struct ProfileProperty {
+  std::string value;
+  std::string file;  // the path as read
+  std::size_t line = 0;
+  std::map<std::string, std::string> sub_properties;  // keys lower-cased
+
+  // "file:line", for --debug and error messages.
+  std::string where() const { return file + ":" + std::to_string(line); }
+};
+
+// A profile, or a `[services name]` / `[sso-session name]` section. Keys are lower-cased.
+struct ProfileSection {
+  std::string name;
+  std::map<std::string, ProfileProperty> properties;
+
+  const ProfileProperty* find(std::string_view key) const;
+};
+
+// Where the shared files are and whether each was read.
+struct SharedFileStatus {
+  std::string path;
+  bool read = false;  // false when it does not exist
+};
+
+// The merged view of ~/.aws/config and ~/.aws/credentials (API.md §5.3): `[profile x]` and
+// `[default]` in config, bare `[x]` in credentials; `[profile default]` beats `[default]`;
+// duplicate keys, last wins; the credentials file wins for a key both files set. Immutable.
+class BEDROCK_LITE_API SharedConfig {
+ public:
+  // Each file is at most this large; a longer one is a Config error (bounded input).
+  static constexpr std::size_t kMaxFileBytes = std::size_t{1} << 20;
+
+  SharedConfig() = default;
+
+  // Reads AWS_CONFIG_FILE (default ~/.aws/config) and AWS_SHARED_CREDENTIALS_FILE (default
+  // ~/.aws/credentials). A missing file is an empty file; an unreadable or malformed one is a
+  // Config error naming file:line.
+  static Result<SharedConfig> load(const Environment& environment);
+  // Parses texts directly; the names are used in `where()` and error messages.
+  static Result<SharedConfig> parse(std::string_view config_text, const std::string& config_name,
+                                    std::string_view credentials_text,
+                                    const std::string& credentials_name);
+
+  // nullptr when the profile is in neither file. Profile names are case-sensitive.
+  const ProfileSection* profile(std::string_view name) const;
+  const ProfileSection* services(std::string_view name) const;
+  const ProfileSection* sso_session(std::string_view name) const;
+
+  // A profile's key, or nullptr.
+  const ProfileProperty* get(std::string_view profile, std::string_view key) const;
+  // The `services` section the profile names, then its `<service> =` block's key, e.g.
+  // service_get("default", "bedrock_runtime", "endpoint_url"). nullopt when absent.
+  std::optional<std::string> service_get(std::string_view profile, std::string_view service,
+                                         std::string_view key) const;
+
+  // Both files, in the order read (config, then credentials), for "files read" messages.
+  const std::vector<SharedFileStatus>& files() const { return files_; }
+  // "a (read), b (missing)" for error messages.
+  std::string describe_files() const;
+  // Non-fatal findings (an invalid profile name ignored...), for the log hook.
+  const std::vector<std::string>& warnings() const { return warnings_; }
+
+ private:
+  std::map<std::string, ProfileSection, std::less<>> profiles_;
+  std::map<std::string, ProfileSection, std::less<>> services_;
+  std::map<std::string, ProfileSection, std::less<>> sso_sessions_;
+  std::vector<SharedFileStatus> files_;
+  std::vector<std::string> warnings_;
+
+  friend class SharedConfigBuilder;
+};
+
+// The profile in use: the override (--profile), else AWS_PROFILE, else "default".
+// (botocore also reads AWS_DEFAULT_PROFILE; the other SDKs do not, nor do we.)
+BEDROCK_LITE_API std::string selected_profile(const Environment& environment,
+                                              const std::optional<std::string>& override_profile);
+
+// ---------------------------------------------------------------------------------------------
+// Credentials and providers
+
+// A resolved set of AWS credentials. Immutable value. The secret parts are Secrets: they never
+// print. `expiration` is empty for credentials that do not expire (static keys).
+struct Credentials {
+  std::string access_key_id;
+  Secret secret_access_key;
+  Secret session_token;  // may be empty
+  std::optional<TimePoint> expiration;
+  // Where they came from, as CLI.md spells it: "environment", "profile:<name>",
+  // "process:<name>", "container", "imds".
+  std::string source;
+  std::string account_id;  // when the source reported one (not a secret)
+};
+
+// Something that yields credentials. Thread-safe: resolve() and refresh() may be called from
+// any number of threads at once.
+//
+// Error kinds: NoCredentials when this source is not configured here (a chain moves on to the
+// next one); anything else (Config, Protocol, Network, Timeout...) when it is configured but
+// failed (a chain stops there, as the SDKs do).
+class BEDROCK_LITE_API CredentialsProvider {
+ public:
+  virtual ~CredentialsProvider() = default;
+  // Current credentials; cached ones when the provider caches.
+  virtual Result<Credentials> resolve() = 0;
+  // Drops anything cached and fetches anew: what a client does after the service rejected the
+  // credentials (ExpiredToken and friends). Defaults to resolve() for providers that hold none.
+  virtual Result<Credentials> refresh() { return resolve(); }
+};
+
+// Static credentials, e.g. given in code. Never expire unless `credentials.expiration` is set.
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_static_provider(Credentials credentials);
+
+// AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN (AWS_SECURITY_TOKEN as botocore)
+// and the optional AWS_CREDENTIAL_EXPIRATION. An id without a secret, or the reverse, is a
+// Config error naming the missing variable. Source "environment".
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_environment_provider(
+    Environment environment);
+
+// Settings for running credential_process. Defaults: botocore has no timeout; we stop a hung
+// helper after a minute rather than hanging the caller forever.
+struct ProcessSettings {
+  std::chrono::milliseconds timeout{std::chrono::seconds(60)};
+  std::size_t max_stdout_bytes = std::size_t{64} << 10;  // a Version 1 document is < 4 KiB
+  std::size_t max_stderr_bytes = 1024;                   // kept for the error message
+};
+
+// Runs `command_line` (split like a POSIX shell splits words, quotes honoured, no shell), with
+// `environment` as its environment, and reads a Version 1 JSON document from its stdout.
+// `profile_name` only names the source ("process:<name>"). Stdout is never logged.
+BEDROCK_LITE_API Result<Credentials> run_credential_process(const std::string& command_line,
+                                                            const std::string& profile_name,
+                                                            const Environment& environment,
+                                                            const ProcessSettings& settings = {});
+
+// The ISO-8601 / RFC 3339 timestamps AWS sends ("2026-01-01T00:00:00Z", fractional seconds and
+// numeric offsets accepted). nullopt when malformed.
+BEDROCK_LITE_API std::optional<TimePoint> parse_iso8601(std::string_view text);
+// "2026-01-01T00:00:00Z"
+BEDROCK_LITE_API std::string format_iso8601(TimePoint time);
+
+// Where the metadata endpoints are and how long to wait for them. Every default follows the SDKs
+// (API.md §5.4, §5.5); tests point the endpoints at loopback servers.
+struct MetadataSettings {
+  // IMDS base URL; when unset: AWS_EC2_METADATA_SERVICE_ENDPOINT, config
+  // ec2_metadata_service_endpoint, else http://169.254.169.254 or, in IPv6 mode,
+  // http://[fd00:ec2::254].
+  std::optional<std::string> imds_endpoint;
+  // Base for AWS_CONTAINER_CREDENTIALS_RELATIVE_URI; the real one is fixed by ECS.
+  std::string container_relative_base = "http://169.254.170.2";
+  // IMDS per-request timeout (botocore, Rust and JS all use 1 s: the PUT of a container behind
+  // a hop limit of 1 is dropped, never refused); AWS_METADATA_SERVICE_TIMEOUT overrides.
+  std::chrono::milliseconds imds_timeout{std::chrono::seconds(1)};
+  // IMDS attempts per request (botocore: 1); AWS_METADATA_SERVICE_NUM_ATTEMPTS overrides.
+  int imds_attempts = 1;
+  // Whole-resolution budget, so a machine without IMDS fails in under 2 s, never 30.
+  std::chrono::milliseconds imds_budget{std::chrono::milliseconds(1900)};
+  // Container: botocore waits 2 s and tries 3 times with 1 s between.
+  std::chrono::milliseconds container_timeout{std::chrono::seconds(2)};
+  int container_attempts = 3;
+  std::chrono::milliseconds container_retry_delay{std::chrono::seconds(1)};
+  // Static stability (API.md §5.4.6, Rust's numbers): when IMDS is down or returns expired
+  // credentials, the last IMDS credentials stay usable for base + jitter * spread.
+  std::chrono::seconds static_stability_base{std::chrono::minutes(10)};
+  std::chrono::seconds static_stability_spread{std::chrono::minutes(5)};
+};
+
+// Everything a provider that may do I/O needs. `transport` may be null: the container and IMDS
+// providers then report themselves as not available.
+struct ProviderContext {
+  Environment environment;
+  // The shared files, if the caller already loaded them (the client's config resolver does);
+  // otherwise they are loaded on first use.
+  std::shared_ptr<const SharedConfig> shared_config;
+  std::optional<std::string> profile;  // --profile
+  std::shared_ptr<http::Transport> transport;
+  Clock clock = system_clock();
+  Jitter jitter;  // [0,1); when empty, a PRNG seeded once per provider
+  Sleeper sleeper;  // between container attempts; when empty, a real sleep
+  LogHook log;
+  MetadataSettings metadata;
+  ProcessSettings process;
+};
+
+// The selected profile's static keys or credential_process (API.md §5.1: static keys first when
+// both are present, as botocore's shared-credentials provider precedes its process provider).
+// An explicitly selected profile (--profile or AWS_PROFILE) that is in neither file is a Config
+// error naming it and the files read. Source "profile:<name>" or "process:<name>".
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(ProviderContext context);
+
+// AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (against 169.254.170.2) or
+// AWS_CONTAINER_CREDENTIALS_FULL_URI (https, loopback, or the ECS/EKS link-local hosts only),
+// with AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE (re-read every fetch) or
+// AWS_CONTAINER_AUTHORIZATION_TOKEN as the Authorization header. Source "container".
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_container_provider(
+    ProviderContext context);
+
+// EC2 instance metadata, IMDSv2 (API.md §5.4): session token cached until 120 s before its TTL
+// ends, the security-credentials-extended path then the legacy one, role rediscovery, v1
+// fallback only when allowed, static stability. Source "imds".
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_imds_provider(ProviderContext context);
+
+// Refresh policy of the caching provider (API.md §5.8, our recommendation).
+struct CachingSettings {
+  // From this long before expiry one caller refreshes while others keep the current ones.
+  std::chrono::seconds advisory_refresh{std::chrono::minutes(5)};
+  // From this long before expiry every caller waits for fresh credentials.
+  std::chrono::seconds mandatory_refresh{std::chrono::minutes(1)};
+};
+
+// Caches what `inner` returns and refreshes ahead of expiry. Thread-safe; single-flight (one
+// refresh at a time). A failed refresh while the held credentials are still valid keeps them and
+// reports to the log hook; credentials at or past expiry are never returned (IMDS static
+// stability is the IMDS provider's own extended expiry). refresh() forces a fetch.
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_caching_provider(
+    std::shared_ptr<CredentialsProvider> inner, Clock clock = system_clock(), LogHook log = {},
+    CachingSettings settings = {});
+
+// The standard chain, in order: environment → profile (static keys, credential_process) →
+// container → IMDS (API.md §5.1). Walked lazily on first resolve(); construction does no I/O.
+// Once a provider has answered, refreshes ask that same provider. Each provider tried, and why
+// it was skipped, goes to the log hook at Debug level; a chain where none answered fails with
+// NoCredentials listing every reason.
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_chain_provider(
+    std::vector<std::pair<std::string, std::shared_ptr<CredentialsProvider>>> providers,
+    LogHook log = {});
+
+// make_chain_provider over the standard providers, behind make_caching_provider: what a client
+// uses by default.
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_default_chain(ProviderContext context,
+                                                                        CachingSettings caching = {});
+
+// ---------------------------------------------------------------------------------------------
+// Region
+
+// A region and where it was found ("--region", "AWS_REGION", "AWS_DEFAULT_REGION",
+// "profile default (~/.aws/config:3)").
+struct ResolvedRegion {
+  std::string name;
+  std::string source;
+};
+
+// --region > AWS_REGION > AWS_DEFAULT_REGION > the selected profile's `region` (the cross-SDK
+// order; API.md §5.2). None → a NoRegion error naming every place it looked.
+BEDROCK_LITE_API Result<ResolvedRegion> resolve_region(
+    const std::optional<std::string>& cli_region, const Environment& environment,
+    const SharedConfig& shared_config, const std::optional<std::string>& override_profile);
+
+// ---------------------------------------------------------------------------------------------
+// Bedrock API keys (bearer token, API.md §5.9)
+
+// The token to send as `Authorization: Bearer <token>` instead of signing, or nullopt to sign.
+// Precedence, as botocore: when AWS_BEARER_TOKEN_BEDROCK is set and non-empty, bearer auth is
+// preferred over SigV4 for every Bedrock Runtime operation (all list httpBearerAuth), whatever
+// credentials the chain would find — unless AWS_AUTH_SCHEME_PREFERENCE ranks sigv4 before
+// httpBearerAuth (or lists sigv4 and not httpBearerAuth).
+BEDROCK_LITE_API std::optional<Secret> bearer_token(const Environment& environment);
+
+}  // namespace bedrock_lite::credentials
