@@ -79,6 +79,34 @@ class BEDROCK_LITE_API Transport {
   virtual Result<ResponseHead> send(const Request& request, BodySink& sink) = 0;
 };
 
+// Options of the libcurl transport. Immutable once the transport is built.
+struct CurlOptions {
+  // PEM bundle of trusted CAs (AWS_CA_BUNDLE or the profile's ca_bundle, resolved by the
+  // caller); empty uses libcurl's built-in trust store. Verification itself is never off.
+  std::string ca_bundle;
+  // Explicit proxy URL for requests with use_proxy. Unset: libcurl reads HTTPS_PROXY /
+  // https_proxy / http_proxy / NO_PROXY itself, as curl and botocore do.
+  std::optional<std::string> proxy;
+  // Hosts that bypass `proxy` (libcurl NO_PROXY syntax); only used together with `proxy`.
+  std::optional<std::string> no_proxy;
+  // Idle connection handles kept for reuse (each holds its keep-alive connections). More
+  // concurrent calls than this still work; the surplus handles are closed after use.
+  std::size_t max_idle_handles = 16;
+};
+
+// The libcurl transport: keep-alive connections from a bounded pool of handles (a handle is
+// checked out for one call, so concurrent send() calls never share one), TLS verification always
+// on, HTTP/1.1, the stall timeout measured to the millisecond, body chunks delivered as libcurl
+// receives them. Thread-safe. libcurl's process-wide initialisation happens once, lazily.
+BEDROCK_LITE_API std::unique_ptr<Transport> make_curl_transport(CurlOptions options = {});
+
+// The one redaction function for logging or recording a header: returns `value` unchanged, or
+// the fixed mask Secret::kMask ("<redacted>") when the header carries a secret: Authorization,
+// Proxy-Authorization, X-Amz-Security-Token, Cookie, Set-Cookie, any header whose value is a
+// bearer token ("Bearer ..."), and token-bearing names (*-Token, *-Api-Key, X-Api-Key).
+// X-Amz-Content-Sha256, X-Amz-Date and the like are shown.
+BEDROCK_LITE_API std::string redact_header_value(std::string_view name, std::string_view value);
+
 // A whole response, buffered.
 struct Response {
   int status = 0;

@@ -1,0 +1,148 @@
+// Record and replay: recorded HTTP interactions as fixture folders, a transport that answers
+// from them without a network, and a transport that writes them while forwarding to a real one.
+//
+// Fixture format (the layout of fixtures/recorded/*, see its README):
+//   A fixture set is any folder. Every folder at or below it that holds the three files
+//   request.json, response.json and response.body is one interaction; interactions are ordered
+//   by their path (byte-wise), which is the recorded order.
+//     request.json   {"method": "POST", "uri": "https://host/model/x%3A0/converse",
+//                     "headers": {"lower-case-name": "value", ...},
+//                     "body": <JSON value> | "<string>"}
+//                    `body` is the request body as a JSON object or array when it was JSON, else a
+//                    string holding the body bytes (an empty body is ""). A string inside a JSON
+//                    body may be an elision "<elided: N chars, sha256 H>" standing for a string
+//                    of N characters whose UTF-8 bytes have the SHA-256 (lower-case hex) H.
+//     response.json  {"status": 200, "reason": "OK", "headers": {"lower-case-name": "value"}}
+//     response.body  the response body, byte for byte (binary for event streams)
+//     meta.json      optional provenance; ignored by the loader
+//   Other files (derived *.jsonl, READMEs, MANIFEST.tsv) are ignored.
+#pragma once
+
+#include <bedrock_lite/clock.h>
+#include <bedrock_lite/error.h>
+#include <bedrock_lite/export.h>
+#include <bedrock_lite/http.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bedrock_lite::http {
+
+// One recorded exchange. Immutable once loaded.
+struct Interaction {
+  std::string folder;  // the interaction folder, as found under the set's root
+  std::string method;
+  std::string uri;  // as recorded: absolute URL, or a bare path
+  Headers request_headers;
+  // The request body: compact JSON text when request_body_is_json, else the body bytes.
+  std::string request_body;
+  bool request_body_is_json = false;
+  int status = 0;
+  std::string reason;
+  Headers response_headers;
+  std::string response_body;  // exact bytes of response.body
+};
+
+// Every interaction below one root, in recorded order. Immutable once loaded.
+struct FixtureSet {
+  std::string root;
+  std::vector<Interaction> interactions;
+};
+
+// Loads a fixture set. Errors (kind Config) are one line naming the file and what is wrong
+// there ("<dir>/request.json: member \"method\" is not a string"); a root that does not exist or
+// holds no interaction is an error too, so a mis-pointed directory never replays nothing.
+BEDROCK_LITE_API Result<FixtureSet> load_fixture_set(const std::string& root);
+
+// Loads the single interaction in `folder`.
+BEDROCK_LITE_API Result<Interaction> load_interaction(const std::string& folder);
+
+struct ReplayOptions {
+  // Size of the body chunks handed to BodySink::on_body; 16 KiB is what libcurl hands over from
+  // a fast connection (CURL_MAX_WRITE_SIZE), so the decoder meets the same straddling messages
+  // as in production. 0 delivers each body in one chunk.
+  std::size_t chunk_bytes = 16 * 1024;
+};
+
+// Answers requests from a fixture set; no network.
+//
+// Matching: the method (exact), the percent-decoded path and query (scheme and host are
+// ignored, so "%3A" and ":" forms of a model id match each other), and the body: compared as
+// JSON when the recorded body was JSON (key order, whitespace and number spelling do not
+// matter; an elided string matches a string of that length and SHA-256, or the elision text
+// itself), else byte for byte. When several interactions match, the one used least often wins,
+// ties going to the earliest: a set replays in recorded order and then starts over, so
+// repeated identical calls walk through their recorded answers cyclically.
+//
+// A request that matches nothing fails with kind Usage (the caller asked for something the set
+// does not hold; retrying cannot help) and a message naming the closest interaction folder and
+// the first differing JSON path, e.g. `replay: no fixture matches POST /model/m/converse;
+// closest is <folder>: body differs at /messages/0/content/0/text`.
+//
+// Thread-safe: concurrent send() and match() calls are serialised on the usage counters only.
+class BEDROCK_LITE_API ReplayTransport final : public Transport {
+ public:
+  explicit ReplayTransport(FixtureSet set, ReplayOptions options = {});
+  ~ReplayTransport() override;
+  ReplayTransport(const ReplayTransport&) = delete;
+  ReplayTransport& operator=(const ReplayTransport&) = delete;
+
+  // Loads `root` (see load_fixture_set) and builds the transport.
+  static Result<std::unique_ptr<ReplayTransport>> open(const std::string& root,
+                                                       ReplayOptions options = {});
+
+  // Delivers the matched interaction's status and headers to on_head, then its body in chunks
+  // of options.chunk_bytes. A sink returning false ends the call with kind Cancelled.
+  Result<ResponseHead> send(const Request& request, BodySink& sink) override;
+
+  // The matching step alone, for servers that replay over a socket (serve-fixtures). `target` is
+  // a URL or an origin-form path ("/model/x/converse?..."). Counts as a use of the result. The
+  // pointer stays valid for the transport's lifetime.
+  Result<const Interaction*> match(std::string_view method, std::string_view target,
+                                   std::string_view body);
+
+  const FixtureSet& fixtures() const noexcept;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+struct RecordingOptions {
+  // Time written to meta.json ("recorded_at"); tests pass a fixed clock.
+  Clock clock = system_clock();
+};
+
+// Forwards every request to `inner` and writes each completed exchange as an interaction folder
+// under `dir`: "<NNNNNN>-<last path segment>", numbered in the order the requests were sent and
+// continuing after folders already there, so a recorded directory replays in order. Bodies are
+// written byte for byte (the request body as a JSON value when it is a JSON object or array);
+// header values go through redact_header_value, and X-Amz-Security-Token / X-Amz-Signature /
+// X-Amz-Credential query values in the URI are masked, so no secret reaches the disk. meta.json
+// holds {"recorded_by", "recorded_at", "operation", "status", "response_body_bytes"}.
+// Exchanges that fail (network error, timeout, a sink that cancelled) are not written: a
+// fixture never holds a partial response. A failure to write is returned as kind Config
+// naming the file, after the sink has seen the whole response.
+//
+// Wrap the Bedrock client's transport, not a credentials provider's: response bodies are
+// recorded as they are, and credential endpoints answer with secrets in the body.
+// Thread-safe.
+class BEDROCK_LITE_API RecordingTransport final : public Transport {
+ public:
+  RecordingTransport(std::shared_ptr<Transport> inner, std::string dir,
+                     RecordingOptions options = {});
+  ~RecordingTransport() override;
+  RecordingTransport(const RecordingTransport&) = delete;
+  RecordingTransport& operator=(const RecordingTransport&) = delete;
+
+  Result<ResponseHead> send(const Request& request, BodySink& sink) override;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace bedrock_lite::http
