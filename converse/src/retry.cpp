@@ -1,0 +1,95 @@
+#include "retry.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <string_view>
+
+namespace bedrock_lite::converse::detail {
+namespace {
+
+// botocore retries/standard.py ThrottledRetryableChecker (API.md §6.4).
+constexpr std::array<std::string_view, 14> kThrottlingCodes = {
+    "Throttling",          "ThrottlingException",
+    "ThrottledException",  "RequestThrottledException",
+    "TooManyRequestsException", "ProvisionedThroughputExceededException",
+    "TransactionInProgressException", "RequestLimitExceeded",
+    "BandwidthLimitExceeded", "LimitExceededException",
+    "RequestThrottled",    "SlowDown",
+    "PriorRequestNotComplete", "EC2ThrottledException",
+};
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool is_throttling(const Error& error) {
+  if (error.http_status == 429) return true;
+  // Stream exceptions are spelled in camelCase (throttlingException): compare without case.
+  for (auto code : kThrottlingCodes) {
+    if (equals_ignore_case(error.aws_type, code)) return true;
+  }
+  return false;
+}
+
+bool is_timeout(const Error& error) { return error.kind == ErrorKind::Timeout; }
+
+std::chrono::milliseconds backoff_delay(const RetryConfig& config, int retry, bool throttling,
+                                        double jitter) {
+  const double base = static_cast<double>((throttling ? config.throttling_base_delay
+                                                      : config.base_delay).count());
+  const double cap = static_cast<double>(config.max_backoff.count());
+  // 2^(retry-1) passes any cap long before 2^62; clamping the exponent keeps it finite.
+  const int exponent = std::clamp(retry - 1, 0, 62);
+  const double ceiling = std::min(base * std::ldexp(1.0, exponent), cap);
+  if (!(jitter >= 0.0)) jitter = 0.0;  // also catches NaN
+  if (jitter >= 1.0) jitter = std::nextafter(1.0, 0.0);
+  return std::chrono::milliseconds(static_cast<long long>(std::floor(jitter * ceiling)));
+}
+
+RetryQuota::RetryQuota(int capacity) : capacity_(std::max(capacity, 0)), tokens_(capacity_) {}
+
+bool RetryQuota::try_acquire(int cost) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (cost > tokens_) return false;
+  tokens_ -= cost;
+  return true;
+}
+
+void RetryQuota::release(int amount) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  tokens_ = std::min(capacity_, tokens_ + std::max(amount, 0));
+}
+
+int RetryQuota::available() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return tokens_;
+}
+
+std::optional<std::chrono::milliseconds> RetryState::next_delay(int attempt, const Error& error,
+                                                                const char** why_not) {
+  auto refuse = [&](const char* reason) -> std::optional<std::chrono::milliseconds> {
+    if (why_not != nullptr) *why_not = reason;
+    return std::nullopt;
+  };
+  if (!error.retryable) return refuse("not retryable");
+  if (attempt >= config_.max_attempts) return refuse("max attempts reached");
+  const int cost = is_timeout(error) ? config_.timeout_retry_cost : config_.retry_cost;
+  if (!quota_.try_acquire(cost)) return refuse("retry quota exhausted");
+  last_cost_ = cost;
+  const double jitter = jitter_ ? jitter_() : 0.0;
+  return backoff_delay(config_, attempt, is_throttling(error), jitter);
+}
+
+void RetryState::on_success() {
+  quota_.release(last_cost_ > 0 ? last_cost_ : config_.success_increment);
+}
+
+}  // namespace bedrock_lite::converse::detail
