@@ -6,6 +6,9 @@
 #pragma once
 
 #include <bedrock_lite/clock.h>
+#include <bedrock_lite/converse_events.h>
+#include <bedrock_lite/converse_types.h>
+#include <bedrock_lite/credentials.h>
 #include <bedrock_lite/error.h>
 #include <bedrock_lite/export.h>
 #include <bedrock_lite/http.h>
@@ -14,10 +17,12 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace bedrock_lite::converse {
 
@@ -72,6 +77,136 @@ struct RetryConfig {
   // and std::this_thread::sleep_for.
   Jitter jitter;
   Sleeper sleeper;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Configuration
+
+// Where one resolved setting came from, for --debug ("region", "us-east-1", "AWS_REGION").
+struct ConfigOrigin {
+  std::string setting;
+  std::string value;  // never a secret
+  std::string source;
+};
+
+// Everything a Client needs, resolved. Immutable once the client is built (the client keeps a
+// copy). Build one by hand, or with resolve_config().
+struct Config {
+  // The signing region (also picks the endpoint when `endpoint` is derived from it).
+  std::string region;
+  // Base URL, as resolve_endpoint() returns it. https:// for real endpoints; http:// only when
+  // given explicitly (loopback servers, tests).
+  std::string endpoint;
+  // SigV4 credentials (default: the standard chain). Not used when `bearer_token` is set.
+  std::shared_ptr<credentials::CredentialsProvider> credentials;
+  // A Bedrock API key: sent as `Authorization: Bearer <token>` instead of a SigV4 signature
+  // (API.md §5.9).
+  std::optional<Secret> bearer_token;
+  RetryConfig retry;
+  // Per attempt: connect, stall (no byte for that long; never a cap on a generation that keeps
+  // sending) and an optional total deadline. Defaults in http::Timeouts.
+  http::Timeouts timeouts;
+  // Converse and CountTokens bodies longer than this are a Protocol error (the peer controls the
+  // size). Streams are not buffered; each event is bounded by the decoder's limits.
+  std::size_t max_response_bytes = std::size_t{64} << 20;
+  std::string user_agent = "bedrock-lite/0.1.0";
+  // Retries, refreshes and each attempt (headers redacted) are reported here; nothing otherwise.
+  LogHook log;
+  // The transport; when empty, the client makes the libcurl one. Replay and recording
+  // transports (bedrock_lite/fixture.h) plug in here.
+  std::shared_ptr<http::Transport> transport;
+  // Wall clock for signing (corrected for clock skew by the client).
+  Clock clock = system_clock();
+  // Where each resolved value came from (filled by resolve_config()).
+  std::vector<ConfigOrigin> origins;
+};
+
+// What a caller sets explicitly (code or CLI flags); each set member wins over the environment
+// and the shared files.
+struct ConfigOverrides {
+  std::optional<std::string> region;        // --region
+  std::optional<std::string> profile;       // --profile
+  std::optional<std::string> endpoint_url;  // --endpoint-url
+  std::optional<int> max_attempts;          // --max-attempts
+  std::optional<std::chrono::milliseconds> connect_timeout;  // --connect-timeout
+  std::optional<std::chrono::milliseconds> read_timeout;     // --read-timeout (stall)
+  std::optional<std::chrono::milliseconds> total_timeout;
+  std::shared_ptr<credentials::CredentialsProvider> credentials;
+  std::shared_ptr<http::Transport> transport;
+  LogHook log;
+};
+
+// Resolves a Config the way the AWS CLI would on this machine, from one Environment snapshot and
+// the shared files it names (API.md §5):
+//  - region: overrides, AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`;
+//  - endpoint: overrides, then (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true)
+//    AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the profile's services section
+//    `bedrock_runtime = endpoint_url`, the profile's `endpoint_url`; else the rules of
+//    resolve_endpoint() with AWS_USE_FIPS_ENDPOINT / use_fips_endpoint and
+//    AWS_USE_DUALSTACK_ENDPOINT / use_dualstack_endpoint;
+//  - max attempts: overrides, AWS_MAX_ATTEMPTS, the profile's `max_attempts`, 3;
+//  - credentials: overrides, else the default chain (no I/O until the first call);
+//  - bearer token: AWS_BEARER_TOKEN_BEDROCK as credentials::bearer_token() decides;
+//  - CA bundle (AWS_CA_BUNDLE, `ca_bundle`) for the libcurl transport made here when the
+//    overrides give none; user agent with AWS_SDK_UA_APP_ID appended as "app/<id>".
+// Errors: Config naming the variable or file:line of a bad value; NoRegion listing where it
+// looked.
+BEDROCK_LITE_API Result<Config> resolve_config(const credentials::Environment& environment,
+                                               const ConfigOverrides& overrides = {});
+
+// ---------------------------------------------------------------------------------------------
+// The client
+
+// What a stream handler tells the client.
+enum class StreamControl { Continue, Stop };
+
+// Receives each ConverseStream event as it arrives, on the thread that called converse_stream().
+// The event is valid only during the call; copy what you keep. Unknown event types arrive too
+// (StreamEvent::body holds UnknownEvent). Returning Stop cancels the transfer within one chunk
+// and converse_stream() returns a Cancelled error.
+using StreamHandler = std::function<StreamControl(const StreamEvent& event)>;
+
+// The Bedrock Runtime client. Thread-safe: one client serves any number of threads at once
+// (calls share the transport's connection pool, the signing-key cache, the retry quota and the
+// clock-skew offset). Move-only.
+//
+// Every call: builds the JSON body from the typed request, signs each attempt anew (SigV4 with
+// service "bedrock", signed headers content-type;host;x-amz-date[;x-amz-security-token]) or adds
+// the bearer token, and retries in standard mode. On ExpiredTokenException-type errors it forces
+// a credentials refresh and retries once; on clock-skew errors it corrects its offset from the
+// response's Date header and retries once, immediately. Every Error from a response carries its
+// request id.
+class BEDROCK_LITE_API Client {
+ public:
+  // Checks the config (region, endpoint URL, credentials or bearer token) and builds the client;
+  // makes the libcurl transport when the config names none. No network I/O.
+  static Result<Client> create(Config config);
+
+  Client(Client&&) noexcept;
+  Client& operator=(Client&&) noexcept;
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  ~Client();
+
+  // POST /model/{modelId}/converse.
+  Result<ConverseResponse> converse(const ConverseRequest& request) const;
+
+  // POST /model/{modelId}/converse-stream. Events go to `handler` as they arrive; the returned
+  // response is what StreamAccumulator rebuilds from them (the same type converse() returns).
+  // A stream exception ends the call with its Error after every earlier event was delivered.
+  // Attempts are retried only until the first event reached the handler, never after.
+  Result<ConverseResponse> converse_stream(const ConverseRequest& request,
+                                           const StreamHandler& handler) const;
+
+  // POST /model/{modelId}/count-tokens.
+  Result<CountTokensResponse> count_tokens(const CountTokensRequest& request) const;
+
+  const Config& config() const noexcept;
+
+ private:
+  struct Impl;
+  explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 }  // namespace bedrock_lite::converse
