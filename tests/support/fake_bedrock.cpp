@@ -1,0 +1,504 @@
+// Debian's libcpp-httplib is built with these; every translation unit that includes httplib.h
+// must see the same ones (they change httplib::Request's layout). This file is in the shared
+// support library, which does not get pkg-config's flags, so it states them itself; only test
+// executables that link PkgConfig::HTTPLIB pull this object in.
+#ifndef CPPHTTPLIB_OPENSSL_SUPPORT
+#define CPPHTTPLIB_OPENSSL_SUPPORT 1
+#endif
+#ifndef CPPHTTPLIB_ZLIB_SUPPORT
+#define CPPHTTPLIB_ZLIB_SUPPORT 1
+#endif
+#ifndef CPPHTTPLIB_BROTLI_SUPPORT
+#define CPPHTTPLIB_BROTLI_SUPPORT 1
+#endif
+
+#include "support/fake_bedrock.h"
+
+#include "support/fixtures.h"
+#include "support/loopback_server.h"
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <cstdio>
+#include <ctime>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+namespace bedrock_lite::test {
+namespace {
+
+// ---- SigV4, recomputed independently of the library (API.md §4) --------------------------------
+
+std::string hex(const unsigned char* data, std::size_t size) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 0x0F];
+  }
+  return out;
+}
+
+std::string sha256_hex(const std::string& data) {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
+  return hex(digest, sizeof digest);
+}
+
+std::string hmac(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+bool unreserved(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+}
+
+// The canonical URI of a non-S3 service: the path as sent, encoded once more ('/' kept).
+std::string canonical_uri(const std::string& raw_path) {
+  std::string out;
+  char buffer[4];
+  for (char c : raw_path) {
+    if (unreserved(c) || c == '/') {
+      out += c;
+    } else {
+      std::snprintf(buffer, sizeof buffer, "%%%02X", static_cast<unsigned char>(c));
+      out += buffer;
+    }
+  }
+  return out.empty() ? "/" : out;
+}
+
+std::string percent_decode(const std::string& text) {
+  std::string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size()) {
+      out += static_cast<char>(std::stoi(text.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
+std::string trim_collapse(const std::string& value) {
+  std::string out;
+  bool space = false;
+  for (char c : value) {
+    if (c == ' ' || c == '\t') {
+      space = !out.empty();
+    } else {
+      if (space) out += ' ';
+      space = false;
+      out += c;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> split(const std::string& text, char separator) {
+  std::vector<std::string> parts;
+  std::string current;
+  std::istringstream in(text);
+  while (std::getline(in, current, separator)) parts.push_back(current);
+  return parts;
+}
+
+// Server time as an HTTP date (IMF-fixdate).
+std::string http_date(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[64];
+  std::strftime(buffer, sizeof buffer, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buffer;
+}
+
+std::string amz_date(std::chrono::system_clock::time_point time) {
+  const std::time_t t = std::chrono::system_clock::to_time_t(time);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
+  return buffer;
+}
+
+std::optional<std::chrono::system_clock::time_point> parse_amz_date(const std::string& text) {
+  std::tm tm{};
+  if (text.size() != 16 || strptime(text.c_str(), "%Y%m%dT%H%M%SZ", &tm) == nullptr) return std::nullopt;
+  return std::chrono::system_clock::from_time_t(timegm(&tm));
+}
+
+// ---- event stream framing -----------------------------------------------------------------------
+
+void put_u32(std::string& out, std::uint32_t value) {
+  out += static_cast<char>((value >> 24) & 0xFF);
+  out += static_cast<char>((value >> 16) & 0xFF);
+  out += static_cast<char>((value >> 8) & 0xFF);
+  out += static_cast<char>(value & 0xFF);
+}
+
+std::uint32_t crc(const std::string& data, std::size_t size) {
+  return static_cast<std::uint32_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(size)));
+}
+
+// Cuts a recorded event-stream body into its messages (recorded bodies are valid and tile).
+std::vector<std::string> split_messages(const std::string& body) {
+  std::vector<std::string> messages;
+  std::size_t offset = 0;
+  while (offset + 4 <= body.size()) {
+    const auto* p = reinterpret_cast<const unsigned char*>(body.data() + offset);
+    const std::size_t total = (std::size_t{p[0]} << 24) | (std::size_t{p[1]} << 16) |
+                              (std::size_t{p[2]} << 8) | std::size_t{p[3]};
+    if (total < 16 || offset + total > body.size()) break;
+    messages.push_back(body.substr(offset, total));
+    offset += total;
+  }
+  return messages;
+}
+
+struct Answer {
+  int status = 200;
+  std::string content_type;
+  std::string body;
+};
+
+Answer load_answer(const std::filesystem::path& folder) {
+  Answer answer;
+  answer.body = read_file(folder / "response.body");
+  const std::string head = read_file(folder / "response.json");
+  answer.content_type = head.find("application/vnd.amazon.eventstream") != std::string::npos
+                            ? "application/vnd.amazon.eventstream"
+                            : "application/json";
+  const auto status_at = head.find("\"status\"");
+  if (status_at != std::string::npos) {
+    answer.status = std::stoi(head.substr(head.find(':', status_at) + 1));
+  }
+  return answer;
+}
+
+}  // namespace
+
+std::string FakeBedrock::encode_message(
+    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& payload) {
+  std::string header_block;
+  for (const auto& [name, value] : headers) {
+    header_block += static_cast<char>(name.size());
+    header_block += name;
+    header_block += static_cast<char>(7);  // string
+    header_block += static_cast<char>((value.size() >> 8) & 0xFF);
+    header_block += static_cast<char>(value.size() & 0xFF);
+    header_block += value;
+  }
+  const auto total = static_cast<std::uint32_t>(16 + header_block.size() + payload.size());
+  std::string out;
+  put_u32(out, total);
+  put_u32(out, static_cast<std::uint32_t>(header_block.size()));
+  put_u32(out, crc(out, 8));
+  out += header_block;
+  out += payload;
+  put_u32(out, crc(out, out.size()));
+  return out;
+}
+
+struct FakeBedrock::State {
+  FakeBedrockOptions options;
+  mutable std::mutex mutex;
+  std::deque<Fault> faults;
+  std::vector<SeenRequest> seen;
+  std::map<std::string, Answer> answers;
+  std::unique_ptr<LoopbackServer> server;
+
+  std::chrono::system_clock::time_point now() const {
+    return std::chrono::system_clock::now() + options.clock_offset;
+  }
+
+  // Checks the Authorization header against a signature recomputed from the raw request.
+  // Returns an empty string when valid, else why not.
+  std::string verify(const httplib::Request& req, SeenRequest& seen) const {
+    const std::string authorization = req.get_header_value("Authorization");
+    if (authorization.rfind("Bearer ", 0) == 0) {
+      seen.bearer = true;
+      if (options.bearer_token.empty()) return "bearer tokens are not accepted here";
+      return authorization.substr(7) == options.bearer_token ? "" : "wrong bearer token";
+    }
+    const std::string prefix = "AWS4-HMAC-SHA256 ";
+    if (authorization.rfind(prefix, 0) != 0) return "missing or non-SigV4 Authorization header";
+    std::string credential, signed_headers, signature;
+    for (auto part : split(authorization.substr(prefix.size()), ',')) {
+      part = trim_collapse(part);
+      if (part.rfind("Credential=", 0) == 0) credential = part.substr(11);
+      if (part.rfind("SignedHeaders=", 0) == 0) signed_headers = part.substr(14);
+      if (part.rfind("Signature=", 0) == 0) signature = part.substr(10);
+    }
+    seen.signed_headers = signed_headers;
+    const auto scope = split(credential, '/');
+    if (scope.size() != 5) return "malformed Credential";
+    seen.access_key_id = scope[0];
+    const auto key = options.keys.find(scope[0]);
+    if (key == options.keys.end()) return "unknown access key";
+    const std::string date = req.get_header_value("X-Amz-Date");
+    if (date.size() != 16 || date.substr(0, 8) != scope[1]) return "X-Amz-Date does not match the scope";
+    if (scope[2] != options.region || scope[3] != options.service || scope[4] != "aws4_request") {
+      return "wrong credential scope " + credential.substr(scope[0].size());
+    }
+    const auto names = split(signed_headers, ';');
+    for (const char* required : {"content-type", "host", "x-amz-date"}) {
+      if (std::find(names.begin(), names.end(), required) == names.end()) {
+        return std::string("header not signed: ") + required;
+      }
+    }
+    if (req.has_header("X-Amz-Security-Token") &&
+        std::find(names.begin(), names.end(), "x-amz-security-token") == names.end()) {
+      return "x-amz-security-token sent but not signed";
+    }
+    if (!std::is_sorted(names.begin(), names.end())) return "SignedHeaders not sorted";
+    std::string canonical_headers;
+    for (const auto& name : names) {
+      const std::size_t count = req.get_header_value_count(name);
+      if (count == 0) return "signed header missing: " + name;
+      std::string value;
+      for (std::size_t i = 0; i < count; ++i) {
+        if (i > 0) value += ',';
+        value += trim_collapse(req.get_header_value(name, i));
+      }
+      canonical_headers += name + ":" + value + "\n";
+    }
+    const auto query_at = req.target.find('?');
+    const std::string raw_path = req.target.substr(0, query_at);
+    if (query_at != std::string::npos) return "unexpected query string";
+    const std::string canonical_request = req.method + "\n" + canonical_uri(raw_path) + "\n\n" +
+                                          canonical_headers + "\n" + signed_headers + "\n" +
+                                          sha256_hex(req.body);
+    const std::string string_to_sign = "AWS4-HMAC-SHA256\n" + date + "\n" + scope[1] + "/" +
+                                       scope[2] + "/" + scope[3] + "/aws4_request\n" +
+                                       sha256_hex(canonical_request);
+    std::string signing_key = hmac("AWS4" + key->second, scope[1]);
+    signing_key = hmac(signing_key, scope[2]);
+    signing_key = hmac(signing_key, scope[3]);
+    signing_key = hmac(signing_key, "aws4_request");
+    const std::string raw = hmac(signing_key, string_to_sign);
+    const std::string expected = hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    return expected == signature ? "" : "signature mismatch";
+  }
+
+  void error_reply(httplib::Response& res, int status, const std::string& type,
+                   const std::string& message) const {
+    res.status = status;
+    res.set_header("x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
+    res.set_content("{\"message\":\"" + message + "\"}", "application/json");
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res) {
+    SeenRequest seen;
+    seen.method = req.method;
+    seen.target = req.target;
+    seen.body = req.body;
+    for (const auto& [name, value] : req.headers) {
+      std::string lower = name;
+      std::transform(lower.begin(), lower.end(), lower.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      seen.headers[lower] = value;
+    }
+    if (req.matches.size() == 3) {
+      seen.model_id = percent_decode(req.matches[1].str());
+      seen.operation = req.matches[2].str();
+    }
+    Fault fault = Fault::None;
+    std::size_t index = 0;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      index = this->seen.size();
+      if (!faults.empty()) {
+        fault = faults.front();
+        faults.pop_front();
+      }
+    }
+    const auto server_now = now();
+    res.set_header("Date", http_date(server_now));
+    res.set_header("x-amzn-RequestId", "fake-request-" + std::to_string(index + 1));
+
+    const std::string why = verify(req, seen);
+    seen.signature_valid = why.empty();
+    auto record = [&](int status) {
+      seen.status = status;
+      std::lock_guard<std::mutex> lock(mutex);
+      this->seen.push_back(seen);
+    };
+
+    if (!seen.bearer) {
+      const auto signed_at = parse_amz_date(req.get_header_value("X-Amz-Date"));
+      if (signed_at && (*signed_at > server_now + std::chrono::minutes(5) ||
+                        *signed_at < server_now - std::chrono::minutes(5))) {
+        // AWS's wording for a request signed too far from the service's clock.
+        error_reply(res, 403, "InvalidSignatureException",
+                    "Signature expired: " + req.get_header_value("X-Amz-Date") +
+                        " is now earlier than " + amz_date(server_now - std::chrono::minutes(5)) +
+                        " (" + amz_date(server_now) + " - 5 min.)");
+        return record(403);
+      }
+    }
+    if (!seen.signature_valid) {
+      error_reply(res, 403, seen.bearer ? "UnrecognizedClientException" : "InvalidSignatureException",
+                  "The request signature we calculated does not match the signature you provided (" +
+                      why + ")");
+      return record(403);
+    }
+    if (seen.operation.empty()) {
+      error_reply(res, 404, "UnknownOperationException", "unknown operation");
+      return record(404);
+    }
+
+    switch (fault) {
+      case Fault::Status429:
+        error_reply(res, 429, "ThrottlingException", "Too many requests, please wait before trying again.");
+        return record(429);
+      case Fault::Status500:
+        error_reply(res, 500, "InternalServerException", "The server encountered an internal error.");
+        return record(500);
+      case Fault::Status503:
+        error_reply(res, 503, "ServiceUnavailableException", "The service is unavailable.");
+        return record(503);
+      case Fault::Status400:
+        error_reply(res, 400, "ValidationException", "The provided model identifier is invalid.");
+        return record(400);
+      case Fault::ExpiredToken:
+        error_reply(res, 403, "ExpiredTokenException", "The security token included in the request is expired");
+        return record(403);
+      case Fault::HangBeforeResponse:
+        record(0);
+        server->wait_until_stopping();
+        res.status = 500;
+        return;
+      default:
+        break;
+    }
+
+    Answer answer;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      answer = answers[seen.operation];
+    }
+    record(answer.status);
+    res.status = answer.status;
+    const bool stream = answer.content_type == "application/vnd.amazon.eventstream";
+    if (fault == Fault::None || (!stream && fault != Fault::OneByteChunks)) {
+      res.set_content(answer.body, answer.content_type.c_str());
+      return;
+    }
+    auto messages = split_messages(answer.body);
+    LoopbackServer* loopback = server.get();
+    res.set_chunked_content_provider(
+        answer.content_type,
+        [fault, messages, body = answer.body, loopback](std::size_t, httplib::DataSink& sink) {
+          auto write = [&](const std::string& bytes) { return sink.write(bytes.data(), bytes.size()); };
+          const std::size_t head = std::min<std::size_t>(3, messages.size());
+          switch (fault) {
+            case Fault::OneByteChunks:
+              for (char c : body) {
+                if (!sink.write(&c, 1)) return false;
+              }
+              break;
+            case Fault::ResetMidStream:
+              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
+              return false;  // drops the connection without the terminating chunk
+            case Fault::HangMidStream:
+              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
+              loopback->wait_until_stopping();
+              return false;
+            case Fault::StreamException:
+            case Fault::StreamExceptionFirst: {
+              const std::size_t before = fault == Fault::StreamException ? head : 0;
+              for (std::size_t i = 0; i < before; ++i) write(messages[i]);
+              const bool model = fault == Fault::StreamException;
+              write(encode_message(
+                  {{":exception-type", model ? "modelStreamErrorException" : "throttlingException"},
+                   {":content-type", "application/json"},
+                   {":message-type", "exception"}},
+                  model ? "{\"message\":\"The model stream failed (injected)\",\"originalStatusCode\":500}"
+                        : "{\"message\":\"Too many tokens, please wait (injected)\"}"));
+              break;
+            }
+            case Fault::CorruptCrc: {
+              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
+              if (head < messages.size()) {
+                std::string broken = messages[head];
+                broken.back() = static_cast<char>(broken.back() ^ 0x5A);
+                write(broken);
+              }
+              for (std::size_t i = head + 1; i < messages.size(); ++i) write(messages[i]);
+              break;
+            }
+            default:
+              write(body);
+              break;
+          }
+          sink.done();
+          return true;
+        });
+  }
+};
+
+FakeBedrock::FakeBedrock(FakeBedrockOptions options) : state_(std::make_unique<State>()) {
+  state_->options = std::move(options);
+  const auto recorded = fixture_path("recorded/bedrock-recorded");
+  state_->answers["converse"] = load_answer(recorded / "test_bedrock_model/00");
+  state_->answers["converse-stream"] = load_answer(recorded / "test_bedrock_model_stream/00");
+  state_->answers["count-tokens"] =
+      load_answer(recorded / "test_bedrock_inference_profile_count_tokens/00");
+  State* state = state_.get();
+  state_->server = std::make_unique<LoopbackServer>([state](httplib::Server& server) {
+    server.Post(R"(/model/(.+)/(converse|converse-stream|count-tokens))",
+                [state](const httplib::Request& req, httplib::Response& res) { state->handle(req, res); });
+    server.Post(R"(.*)", [state](const httplib::Request& req, httplib::Response& res) {
+      state->handle(req, res);
+    });
+  });
+}
+
+FakeBedrock::~FakeBedrock() = default;
+
+std::string FakeBedrock::url() const { return state_->server->url(); }
+
+void FakeBedrock::answer(const std::string& operation, const std::filesystem::path& folder) {
+  Answer answer = load_answer(folder);
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->answers[operation] = std::move(answer);
+}
+
+void FakeBedrock::answer_with(const std::string& operation, std::string body,
+                              std::string content_type) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->answers[operation] = Answer{200, std::move(content_type), std::move(body)};
+}
+
+void FakeBedrock::push_fault(Fault fault) {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->faults.push_back(fault);
+}
+
+std::vector<SeenRequest> FakeBedrock::requests() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->seen;
+}
+
+std::size_t FakeBedrock::request_count() const {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  return state_->seen.size();
+}
+
+}  // namespace bedrock_lite::test
