@@ -450,7 +450,7 @@ struct InvokeModelTokensInput {
 
 // The CountTokens request: set exactly one of `converse` and `invoke_model`. The service
 // accepts only messages, system, toolConfig and additionalModelRequestFields inside
-// input.converse; to_json() writes only those (plus `converse->extra`).
+// input.converse; count_tokens_request() sets only those, and to_json() writes whatever is set.
 struct CountTokensRequest {
   std::string model_id;  // in the URL path; a foundation-model id, not an inference profile
   std::optional<ConverseRequest> converse;

@@ -1,0 +1,252 @@
+// Reading and writing the Converse / CountTokens model as JSON (API.md §1.4–1.8). The member
+// lists live in json_model.h; this file holds the scalar cases and the public entry points.
+#include "json_model.h"
+
+#include <rapidjson/error/en.h>
+
+#include <cstddef>
+
+namespace bedrock_lite::converse {
+namespace detail {
+
+bool ReadContext::fail(std::string_view what) {
+  if (error.empty()) {
+    error = path.empty() ? std::string("/") : path;
+    error += ": ";
+    error += what;
+  }
+  return false;
+}
+
+PathScope::PathScope(ReadContext& ctx, std::string_view name) : ctx_(ctx), size_(ctx.path.size()) {
+  ctx_.path += '/';
+  for (char c : name) {
+    if (c == '~') ctx_.path += "~0";
+    else if (c == '/') ctx_.path += "~1";
+    else ctx_.path += c;
+  }
+}
+
+PathScope::PathScope(ReadContext& ctx, std::size_t index) : ctx_(ctx), size_(ctx.path.size()) {
+  ctx_.path += '/';
+  ctx_.path += std::to_string(index);
+}
+
+std::string render(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter w(buffer);
+  value.Accept(w);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+void write_raw(JsonWriter& writer, std::string_view json) {
+  // RawValue copies the text as is; a NUL byte would trip RapidJSON's assertion and is never
+  // valid JSON, and empty text is no value at all: both are written as null so the document
+  // stays well formed.
+  if (json.empty() || json.find('\0') != std::string_view::npos) {
+    writer.Null();
+    return;
+  }
+  writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+}
+
+bool parse_document(std::string_view json, rapidjson::Document& doc, ReadContext& ctx) {
+  doc.Parse<kParseFlags>(json.data(), json.size());
+  if (!doc.HasParseError()) return true;
+  std::string what = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
+                     rapidjson::GetParseError_En(doc.GetParseError());
+  // Report the syntax error at the document level, not at a member path.
+  ctx.path.clear();
+  return ctx.fail(what);
+}
+
+bool read_value(const rapidjson::Value& v, std::string& out, ReadContext& ctx) {
+  if (!v.IsString()) return ctx.fail("expected a string");
+  out.assign(v.GetString(), v.GetStringLength());
+  return true;
+}
+
+bool read_value(const rapidjson::Value& v, bool& out, ReadContext& ctx) {
+  if (!v.IsBool()) return ctx.fail("expected true or false");
+  out = v.GetBool();
+  return true;
+}
+
+bool read_value(const rapidjson::Value& v, std::int64_t& out, ReadContext& ctx) {
+  // A double such as 3.0 is not an integer member's value: reading it as 3 would write back
+  // "3", which is a different JSON type.
+  if (!v.IsInt64()) return ctx.fail("expected an integer");
+  out = v.GetInt64();
+  return true;
+}
+
+bool read_value(const rapidjson::Value& v, double& out, ReadContext& ctx) {
+  if (!v.IsNumber()) return ctx.fail("expected a number");
+  out = v.GetDouble();
+  return true;
+}
+
+void write_value(JsonWriter& w, const std::string& value) {
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+void write_value(JsonWriter& w, bool value) { w.Bool(value); }
+void write_value(JsonWriter& w, std::int64_t value) { w.Int64(value); }
+void write_value(JsonWriter& w, double value) { w.Double(value); }
+
+const rapidjson::Value* Reader::find(std::string_view name) {
+  std::size_t i = 0;
+  for (auto m = object_.MemberBegin(); m != object_.MemberEnd(); ++m, ++i) {
+    if (used(i)) continue;
+    if (std::string_view(m->name.GetString(), m->name.GetStringLength()) != name) continue;
+    if (used_many_.empty()) used_few_ |= std::uint64_t{1} << i;
+    else used_many_[i] = true;
+    return &m->value;
+  }
+  return nullptr;
+}
+
+void Reader::extra(ExtraMembers& out) {
+  if (ctx_.failed()) return;
+  out.clear();
+  std::size_t i = 0;
+  for (auto m = object_.MemberBegin(); m != object_.MemberEnd(); ++m, ++i) {
+    if (used(i)) continue;
+    out.emplace_back(std::string(m->name.GetString(), m->name.GetStringLength()),
+                     render(m->value));
+  }
+}
+
+namespace {
+
+// input: the CountTokens `input` union.
+struct CountTokensInput {
+  std::optional<ConverseRequest> converse;
+  std::optional<InvokeModelTokensInput> invoke_model;
+  ExtraMembers extra;
+};
+
+struct CountTokensBody {
+  CountTokensInput input;
+  ExtraMembers extra;
+};
+
+template <class V> void describe(V& v, CountTokensInput& x) {
+  v.opt("converse", x.converse);
+  v.opt("invokeModel", x.invoke_model);
+  v.extra(x.extra);
+}
+template <class V> void describe(V& v, CountTokensBody& x) {
+  v.req("input", x.input);
+  v.extra(x.extra);
+}
+
+}  // namespace
+}  // namespace detail
+
+namespace {
+
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+// Blobs travel as standard base64 with padding (rest-json blob serialisation).
+std::string base64(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::size_t i = 0;
+  auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    out += kBase64Alphabet[n >> 18 & 63U];
+    out += kBase64Alphabet[n >> 12 & 63U];
+    out += kBase64Alphabet[n >> 6 & 63U];
+    out += kBase64Alphabet[n & 63U];
+  }
+  if (bytes.size() - i == 1) {
+    const unsigned n = byte(i) << 16;
+    out += kBase64Alphabet[n >> 18 & 63U];
+    out += kBase64Alphabet[n >> 12 & 63U];
+    out += "==";
+  } else if (bytes.size() - i == 2) {
+    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8);
+    out += kBase64Alphabet[n >> 18 & 63U];
+    out += kBase64Alphabet[n >> 12 & 63U];
+    out += kBase64Alphabet[n >> 6 & 63U];
+    out += '=';
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ConverseRequest> parse_converse_request(std::string_view json) {
+  return detail::parse_as<ConverseRequest>(json, ErrorKind::Usage, "Converse request body");
+}
+
+std::string to_json(const ConverseRequest& request) { return detail::to_json_text(request); }
+
+Result<ConverseResponse> parse_converse_response(std::string_view json) {
+  return detail::parse_as<ConverseResponse>(json, ErrorKind::Protocol, "Converse response body");
+}
+
+std::string to_json(const ConverseResponse& response) { return detail::to_json_text(response); }
+
+CountTokensRequest count_tokens_request(const ConverseRequest& request) {
+  // ConverseTokensRequest has exactly these four members (API.md §1.8); the service rejects
+  // the others, so they are left out rather than forwarded.
+  CountTokensRequest out;
+  out.model_id = request.model_id;
+  ConverseRequest& converse = out.converse.emplace();
+  converse.messages = request.messages;
+  converse.system = request.system;
+  converse.tool_config = request.tool_config;
+  converse.additional_model_request_fields = request.additional_model_request_fields;
+  return out;
+}
+
+CountTokensRequest count_tokens_request(std::string model_id, std::string_view invoke_model_body) {
+  CountTokensRequest out;
+  out.model_id = std::move(model_id);
+  out.invoke_model.emplace().body = base64(invoke_model_body);
+  return out;
+}
+
+Result<CountTokensRequest> parse_count_tokens_request(std::string_view json) {
+  auto body = detail::parse_as<detail::CountTokensBody>(json, ErrorKind::Usage,
+                                                        "CountTokens request body");
+  if (!body) return std::move(body).error();
+  CountTokensRequest out;
+  out.converse = std::move(body->input.converse);
+  out.invoke_model = std::move(body->input.invoke_model);
+  out.input_extra = std::move(body->input.extra);
+  out.extra = std::move(body->extra);
+  return out;
+}
+
+std::string to_json(const CountTokensRequest& request) {
+  // Written member by member rather than through CountTokensBody, so the (possibly large)
+  // request is not copied.
+  rapidjson::StringBuffer buffer;
+  detail::JsonWriter w(buffer);
+  detail::Writer writer(w);
+  w.StartObject();
+  w.Key("input");
+  w.StartObject();
+  writer.opt("converse", request.converse);
+  writer.opt("invokeModel", request.invoke_model);
+  writer.extra(request.input_extra);
+  w.EndObject();
+  writer.extra(request.extra);
+  w.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<CountTokensResponse> parse_count_tokens_response(std::string_view json) {
+  return detail::parse_as<CountTokensResponse>(json, ErrorKind::Protocol,
+                                               "CountTokens response body");
+}
+
+std::string to_json(const CountTokensResponse& response) {
+  return detail::to_json_text(response);
+}
+
+}  // namespace bedrock_lite::converse

@@ -1,0 +1,260 @@
+// Errors the service reports: HTTP error replies (API.md §2.2) and event-stream exception and
+// error messages (§2.3), with retryability from §6.4.
+#include <bedrock_lite/converse_events.h>
+#include <bedrock_lite/converse_types.h>
+
+#include <rapidjson/document.h>
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace bedrock_lite::converse {
+namespace {
+
+// Long enough for the service's own messages (validation messages quote the offending field),
+// short enough that a misbehaving proxy's HTML page never floods a log line.
+constexpr std::size_t kMaxMessageBytes = 1000;
+constexpr std::size_t kMaxSnippetBytes = 200;
+
+char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+
+bool equals_ignore_case(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+// http::find_header lives in the http module; this one keeps the error mapping usable on its
+// own (the replay tooling maps recorded replies without a transport).
+const std::string* header_value(const http::Headers& headers, std::string_view name) {
+  for (const auto& header : headers) {
+    if (equals_ignore_case(header.name, name)) return &header.value;
+  }
+  return nullptr;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                        s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
+                        s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+// One line of at most `max_bytes`: control characters and runs of whitespace become one space,
+// and a cut never splits a UTF-8 sequence.
+std::string one_line(std::string_view text, std::size_t max_bytes) {
+  text = trim(text);
+  std::string out;
+  out.reserve(text.size() < max_bytes ? text.size() : max_bytes);
+  bool space = false;
+  bool truncated = false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ' ') {
+      space = true;
+      continue;
+    }
+    if (out.size() + (space ? 1 : 0) >= max_bytes) {
+      truncated = true;
+      break;
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  if (truncated) {
+    // Back off to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx), so the cut
+    // never leaves half a character.
+    std::size_t cut = out.size();
+    while (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0U) == 0x80U) --cut;
+    if (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0U) == 0xC0U) --cut;
+    out.resize(cut);
+    out += "...";
+  }
+  return out;
+}
+
+// "ValidationException:http://internal.amazon.com/coral/..." → "ValidationException";
+// "com.amazon.coral.service#ThrottlingException" → "ThrottlingException" (botocore
+// RestJSONParser._inject_error_code).
+std::string sanitize_code(std::string_view code) {
+  code = trim(code);
+  if (auto colon = code.find(':'); colon != std::string_view::npos) code = code.substr(0, colon);
+  if (auto hash = code.rfind('#'); hash != std::string_view::npos) code = code.substr(hash + 1);
+  return std::string(trim(code));
+}
+
+const rapidjson::Value* string_member(const rapidjson::Value& object, const char* name) {
+  auto m = object.FindMember(name);
+  if (m == object.MemberEnd() || !m->value.IsString()) return nullptr;
+  return &m->value;
+}
+
+std::string_view view(const rapidjson::Value& s) {
+  return std::string_view(s.GetString(), s.GetStringLength());
+}
+
+bool is_one_of(std::string_view type, const std::string_view* names, std::size_t count) {
+  // The service spells HTTP error codes in PascalCase and stream exceptions in camelCase
+  // (throttlingException); compare with the first letter folded.
+  if (type.empty()) return false;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::string_view name = names[i];
+    if (name.size() == type.size() && ascii_lower(name[0]) == ascii_lower(type[0]) &&
+        name.substr(1) == type.substr(1))
+      return true;
+  }
+  return false;
+}
+
+// API.md §6.4: botocore's throttling checker, the transient codes, the modeled-retryable
+// ModelNotReadyException, and Bedrock's 500/503 exceptions.
+constexpr std::array<std::string_view, 21> kRetryableTypes = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+    "RequestTimeout",
+    "RequestTimeoutException",
+    "ModelNotReadyException",
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "InternalFailure",
+    "ServiceUnavailable",
+};
+
+// API.md §6.4: never retried, whatever the status says (ExpiredToken triggers a credentials
+// refresh in the client instead; ModelTimeout/ModelError retries would re-run a generation).
+constexpr std::array<std::string_view, 7> kNeverRetryableTypes = {
+    "ValidationException",    "AccessDeniedException",   "ModelTimeoutException",
+    "ModelErrorException",    "ExpiredTokenException",   "ExpiredToken",
+    "ModelStreamErrorException",
+};
+
+}  // namespace
+
+bool is_retryable_error_type(std::string_view aws_type) {
+  return is_one_of(aws_type, kRetryableTypes.data(), kRetryableTypes.size());
+}
+
+Error http_error(int status, const http::Headers& headers, std::string_view body) {
+  Error error;
+  error.kind = ErrorKind::Service;
+  error.http_status = status;
+  if (const std::string* id = header_value(headers, "x-amzn-RequestId")) {
+    error.request_id = *id;
+  } else if (const std::string* amz_id = header_value(headers, "x-amz-request-id")) {
+    error.request_id = *amz_id;
+  }
+
+  std::string code;
+  if (const std::string* type = header_value(headers, "x-amzn-ErrorType")) code = *type;
+
+  rapidjson::Document doc;
+  doc.Parse(body.data(), body.size());
+  const bool json_object = !doc.HasParseError() && doc.IsObject();
+  if (json_object) {
+    if (code.empty()) {
+      for (const char* name : {"code", "Code", "__type"}) {
+        if (const rapidjson::Value* v = string_member(doc, name)) {
+          code.assign(view(*v));
+          break;
+        }
+      }
+    }
+    for (const char* name : {"message", "Message"}) {
+      if (const rapidjson::Value* v = string_member(doc, name)) {
+        error.message = one_line(view(*v), kMaxMessageBytes);
+        break;
+      }
+    }
+  } else if (!trim(body).empty()) {
+    // Proxies and load balancers answer with HTML or plain text: a short snippet tells the
+    // user which one without pasting the page into the log.
+    error.message = "HTTP " + std::to_string(status) + " with a non-JSON body: " +
+                    one_line(body, kMaxSnippetBytes);
+  }
+
+  error.aws_type = sanitize_code(code);
+  if (error.aws_type.empty()) error.aws_type = std::to_string(status);
+  if (error.message.empty()) error.message = "HTTP " + std::to_string(status) + " without a message";
+
+  const bool retryable_status =
+      status == 429 || status == 500 || status == 502 || status == 503 || status == 504;
+  error.retryable =
+      !is_one_of(error.aws_type, kNeverRetryableTypes.data(), kNeverRetryableTypes.size()) &&
+      (retryable_status || is_retryable_error_type(error.aws_type));
+  return error;
+}
+
+Error stream_exception_error(std::string_view exception_type, std::string_view payload) {
+  if (trim(exception_type).empty()) {
+    return make_error(ErrorKind::Protocol,
+                      "event stream exception message without an :exception-type header");
+  }
+  Error error;
+  error.kind = ErrorKind::Service;
+  error.aws_type = std::string(exception_type);
+  rapidjson::Document doc;
+  doc.Parse(payload.data(), payload.size());
+  if (!doc.HasParseError() && doc.IsObject()) {
+    for (const char* name : {"message", "Message"}) {
+      if (const rapidjson::Value* v = string_member(doc, name)) {
+        error.message = one_line(view(*v), kMaxMessageBytes);
+        break;
+      }
+    }
+    // modelStreamErrorException carries the model's own status and message (API.md §2.1).
+    auto status = doc.FindMember("originalStatusCode");
+    const rapidjson::Value* original = string_member(doc, "originalMessage");
+    if ((status != doc.MemberEnd() && status->value.IsInt64()) || original != nullptr) {
+      std::string detail = "original";
+      if (status != doc.MemberEnd() && status->value.IsInt64())
+        detail += " status " + std::to_string(status->value.GetInt64());
+      if (original != nullptr) detail += ": " + one_line(view(*original), kMaxMessageBytes);
+      error.message += error.message.empty() ? detail : " (" + detail + ")";
+    }
+  } else if (!trim(payload).empty()) {
+    error.message = "exception payload is not JSON: " + one_line(payload, kMaxSnippetBytes);
+  }
+  if (error.message.empty()) error.message = "stream exception without a message";
+  error.retryable =
+      !is_one_of(error.aws_type, kNeverRetryableTypes.data(), kNeverRetryableTypes.size()) &&
+      is_retryable_error_type(error.aws_type);
+  return error;
+}
+
+Error stream_error_message(std::string_view error_code, std::string_view error_message) {
+  if (trim(error_code).empty()) {
+    return make_error(ErrorKind::Protocol,
+                      "event stream error message without an :error-code header");
+  }
+  Error error;
+  error.kind = ErrorKind::Service;
+  error.aws_type = std::string(error_code);
+  error.message = one_line(error_message, kMaxMessageBytes);
+  if (error.message.empty()) error.message = "stream error without a message";
+  error.retryable =
+      !is_one_of(error.aws_type, kNeverRetryableTypes.data(), kNeverRetryableTypes.size()) &&
+      is_retryable_error_type(error.aws_type);
+  return error;
+}
+
+}  // namespace bedrock_lite::converse
