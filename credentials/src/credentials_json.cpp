@@ -1,0 +1,86 @@
+#include "credentials_json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+
+namespace bedrock_lite::credentials::detail {
+namespace {
+
+Error protocol(const std::string& where, const std::string& what) {
+  return make_error(ErrorKind::Protocol, where + ": " + what);
+}
+
+}  // namespace
+
+Result<Credentials> parse_credentials_document(std::string_view body, const std::string& where,
+                                               const CredentialsDocument& shape,
+                                               std::string source) {
+  rapidjson::Document document;
+  document.Parse<rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
+  if (document.HasParseError()) {
+    return protocol(where, std::string("response is not JSON (") +
+                               rapidjson::GetParseError_En(document.GetParseError()) +
+                               " at offset " + std::to_string(document.GetErrorOffset()) + ")");
+  }
+  if (!document.IsObject()) return protocol(where, "response is not a JSON object");
+
+  auto string_member = [&](const char* name, bool required,
+                           std::string& out) -> std::optional<Error> {
+    auto it = document.FindMember(name);
+    if (it == document.MemberEnd() || it->value.IsNull()) {
+      if (required) return protocol(where, std::string("missing field '") + name + "'");
+      return std::nullopt;
+    }
+    if (!it->value.IsString()) {
+      return protocol(where, std::string("field '") + name + "' is not a string");
+    }
+    out.assign(it->value.GetString(), it->value.GetStringLength());
+    if (required && out.empty()) {
+      return protocol(where, std::string("field '") + name + "' is empty");
+    }
+    return std::nullopt;
+  };
+
+  if (shape.require_version_1) {
+    auto it = document.FindMember("Version");
+    if (it == document.MemberEnd()) return protocol(where, "missing field 'Version'");
+    if (!it->value.IsInt() || it->value.GetInt() != 1) {
+      return protocol(where, "field 'Version' must be 1");
+    }
+  }
+  if (shape.check_code) {
+    std::string code;
+    if (auto error = string_member("Code", false, code)) return *error;
+    if (!code.empty() && code != "Success") {
+      std::string message;
+      (void)string_member("Message", false, message);
+      if (message.size() > 200) message.resize(200);
+      return protocol(where, "field 'Code' is '" + code + "', not 'Success'" +
+                                 (message.empty() ? "" : " (" + message + ")"));
+    }
+  }
+
+  Credentials credentials;
+  std::string secret, token, expiration;
+  if (auto e = string_member("AccessKeyId", true, credentials.access_key_id)) return *e;
+  if (auto e = string_member("SecretAccessKey", true, secret)) return *e;
+  if (auto e = string_member(shape.session_token_member, shape.session_token_required, token)) {
+    return *e;
+  }
+  if (auto e = string_member("Expiration", shape.expiration_required, expiration)) return *e;
+  if (!expiration.empty()) {
+    auto parsed = parse_iso8601(expiration);
+    if (!parsed) {
+      return protocol(where, "field 'Expiration' is not an ISO-8601 timestamp: '" +
+                                 expiration.substr(0, 40) + "'");
+    }
+    credentials.expiration = *parsed;
+  }
+  if (auto e = string_member("AccountId", false, credentials.account_id)) return *e;
+  credentials.secret_access_key = Secret(std::move(secret));
+  credentials.session_token = Secret(std::move(token));
+  credentials.source = std::move(source);
+  return credentials;
+}
+
+}  // namespace bedrock_lite::credentials::detail
