@@ -1,0 +1,56 @@
+// SHA-256 and HMAC-SHA256 over OpenSSL's EVP digest interface, plus lowercase hex.
+//
+// Why not HMAC()/EVP_MAC: on OpenSSL 3 both look the algorithm up (and allocate a context) on
+// every call, which costs more than hashing a whole Converse request. We fetch SHA-256 once per
+// Signer and run RFC 2104 over one reused EVP_MD_CTX instead; the official vectors check it.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+typedef struct evp_md_st EVP_MD;
+typedef struct evp_md_ctx_st EVP_MD_CTX;
+
+namespace bedrock_lite::sigv4::detail {
+
+constexpr std::size_t kSha256Bytes = 32;
+constexpr std::size_t kSha256HexChars = 64;
+
+// The fetched SHA-256 implementation. Immutable after construction, shareable across threads.
+class Sha256Algorithm {
+ public:
+  Sha256Algorithm();
+  ~Sha256Algorithm();
+  Sha256Algorithm(const Sha256Algorithm&) = delete;
+  Sha256Algorithm& operator=(const Sha256Algorithm&) = delete;
+  const EVP_MD* md() const noexcept { return md_; }
+
+ private:
+  EVP_MD* fetched_ = nullptr;  // owned; null if the fetch failed (then md_ is the built-in)
+  const EVP_MD* md_ = nullptr;
+};
+
+// One digest context, reused for every hash of one signing call. Single-thread. Any OpenSSL
+// failure sets failed(); outputs are then unspecified and the caller reports an error.
+class Hasher {
+ public:
+  explicit Hasher(const EVP_MD* md);
+  ~Hasher();
+  Hasher(const Hasher&) = delete;
+  Hasher& operator=(const Hasher&) = delete;
+
+  void sha256(std::string_view data, unsigned char out[kSha256Bytes]);
+  void hmac(const unsigned char* key, std::size_t key_length, std::string_view data,
+            unsigned char out[kSha256Bytes]);
+  bool failed() const noexcept { return failed_; }
+
+ private:
+  const EVP_MD* md_;
+  EVP_MD_CTX* ctx_;
+  bool failed_ = false;
+};
+
+// Writes 2*n lowercase hex characters to out.
+void hex_encode(const unsigned char* bytes, std::size_t n, char* out) noexcept;
+
+}  // namespace bedrock_lite::sigv4::detail

@@ -1,0 +1,650 @@
+// SigV4: canonical request, string to sign, signature, and the signing-key cache.
+//
+// The hot path (one Converse request) builds exactly three strings it must return anyway
+// (canonical request, string to sign, Authorization) plus the small output headers; everything
+// else is written straight into those strings or into stack buffers, and every hash of one call
+// reuses one digest context.
+#include "amz_date.h"
+#include "crypto.h"
+
+#include <bedrock_lite/sigv4.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstring>
+#include <mutex>
+
+namespace bedrock_lite::sigv4 {
+namespace {
+
+using detail::Hasher;
+using detail::kSha256Bytes;
+using detail::kSha256HexChars;
+
+constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
+constexpr std::string_view kTerminator = "aws4_request";
+constexpr std::string_view kUnsignedPayload = "UNSIGNED-PAYLOAD";
+constexpr std::size_t kAmzDateChars = 16;
+constexpr std::size_t kDateChars = 8;
+
+// RFC 3986 unreserved characters: the only bytes SigV4 never percent-encodes.
+struct UnreservedTable {
+  bool unreserved[256];
+  constexpr UnreservedTable() : unreserved() {
+    for (int c = 0; c < 256; ++c) {
+      unreserved[c] = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~';
+    }
+  }
+};
+constexpr UnreservedTable kUnreserved;
+
+constexpr char kUpperHex[] = "0123456789ABCDEF";
+
+inline unsigned char byte_at(std::string_view s, std::size_t i) {
+  return static_cast<unsigned char>(s[i]);
+}
+
+inline char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
+  }
+  return true;
+}
+
+// Byte order of the lowercased names: what "sorted by lowercase name" means in the spec.
+bool iless(std::string_view a, std::string_view b) {
+  const std::size_t n = std::min(a.size(), b.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto x = static_cast<unsigned char>(ascii_lower(a[i]));
+    const auto y = static_cast<unsigned char>(ascii_lower(b[i]));
+    if (x != y) return x < y;
+  }
+  return a.size() < b.size();
+}
+
+// Python's str.split() whitespace, which botocore's ' '.join(value.split()) collapses; '\n'
+// also joins the folded lines of get-header-value-multiline.
+inline bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+bool has_control(std::string_view s) {
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) return true;
+  }
+  return false;
+}
+
+// Appends s with every byte outside the unreserved set (and outside `keep`) as %XX.
+void append_encoded(std::string& out, std::string_view s, char keep1 = 0, char keep2 = 0) {
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const unsigned char u = byte_at(s, i);
+    if (kUnreserved.unreserved[u] || (keep1 != 0 && c == keep1) || (keep2 != 0 && c == keep2)) {
+      out.push_back(c);
+    } else {
+      const char escaped[3] = {'%', kUpperHex[u >> 4], kUpperHex[u & 15]};
+      out.append(escaped, 3);
+    }
+  }
+}
+
+// Headers SigV4 signers leave out because something between client and service may add, drop
+// or rewrite them (botocore SIGNED_HEADERS_BLACKLIST, plus the Authorization being replaced).
+bool is_unsignable(std::string_view name) {
+  static constexpr std::string_view kUnsignable[] = {"user-agent", "expect", "transfer-encoding",
+                                                     "x-amzn-trace-id", "authorization"};
+  for (auto unsignable : kUnsignable) {
+    if (iequals(name, unsignable)) return true;
+  }
+  return false;
+}
+
+// --- canonical URI ------------------------------------------------------------------------
+
+// True when botocore's normalize_url_path would change nothing: no empty, "." or ".." segment
+// (the path starts with '/', which is not an empty segment of its own).
+bool is_normal_path(std::string_view path) {
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view segment = path.substr(start, end - start);
+    const bool last = end == path.size();
+    if ((segment.empty() && !last) || segment == "." || segment == "..") return false;
+    start = end + 1;
+  }
+  return true;
+}
+
+// botocore's remove_dot_segments: drops empty and "." segments, ".." pops one, and a trailing
+// '/' survives only when something is left (vectors get-relative-*, get-slash*, get-slashes-*).
+void append_normalized(std::string& out, std::string_view path, bool double_encode) {
+  std::vector<std::string_view> kept;
+  std::size_t start = 0;
+  while (start <= path.size()) {
+    std::size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    const std::string_view segment = path.substr(start, end - start);
+    if (segment == "..") {
+      if (!kept.empty()) kept.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      kept.push_back(segment);
+    }
+    start = end + 1;
+  }
+  out.push_back('/');
+  for (std::size_t i = 0; i < kept.size(); ++i) {
+    if (i > 0) out.push_back('/');
+    append_encoded(out, kept[i], double_encode ? 0 : '%');
+  }
+  if (!kept.empty() && path.back() == '/') out.push_back('/');
+}
+
+void append_canonical_uri(std::string& out, std::string_view path, const Settings& settings) {
+  const bool double_encode = settings.uri_encoding == UriEncoding::Double;
+  if (path.empty()) {
+    out.push_back('/');
+  } else if (settings.path_normalization == PathNormalization::Normalize &&
+             !is_normal_path(path)) {
+    append_normalized(out, path, double_encode);
+  } else {
+    // Double: the path is already encoded once, so '%' itself is encoded again (%3A -> %253A).
+    // Single (S3): existing escapes stay; raw bytes are still encoded once.
+    append_encoded(out, path, '/', double_encode ? 0 : '%');
+  }
+}
+
+// --- canonical query ----------------------------------------------------------------------
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Decodes as botocore's parse_qsl does ('+' is a space, %XX a byte, a stray '%' stays), then
+// encodes with the unreserved set, so "%E1%88%B4" and a raw "ሴ" both canonicalise to
+// "%E1%88%B4" (vectors get-vanilla-query-order-encoded, get-vanilla-utf8-query).
+std::string canonical_query_component(std::string_view raw) {
+  std::string decoded;
+  decoded.reserve(raw.size());
+  for (std::size_t i = 0; i < raw.size(); ++i) {
+    const char c = raw[i];
+    if (c == '+') {
+      decoded.push_back(' ');
+    } else if (c == '%' && i + 2 < raw.size() && hex_value(raw[i + 1]) >= 0 &&
+               hex_value(raw[i + 2]) >= 0) {
+      decoded.push_back(static_cast<char>(hex_value(raw[i + 1]) * 16 + hex_value(raw[i + 2])));
+      i += 2;
+    } else {
+      decoded.push_back(c);
+    }
+  }
+  std::string encoded;
+  encoded.reserve(decoded.size() * 3);
+  append_encoded(encoded, decoded);
+  return encoded;
+}
+
+struct QueryParam {
+  std::string name;
+  std::string value;
+};
+
+void add_request_query(std::vector<QueryParam>& params, std::string_view query) {
+  std::size_t start = 0;
+  while (start <= query.size()) {
+    std::size_t end = query.find('&', start);
+    if (end == std::string_view::npos) end = query.size();
+    const std::string_view pair = query.substr(start, end - start);
+    if (!pair.empty()) {  // parse_qsl drops empty fields ("a=1&&b=2")
+      const std::size_t equals = pair.find('=');
+      if (equals == std::string_view::npos) {
+        params.push_back({canonical_query_component(pair), std::string()});
+      } else {
+        params.push_back({canonical_query_component(pair.substr(0, equals)),
+                          canonical_query_component(pair.substr(equals + 1))});
+      }
+    }
+    start = end + 1;
+  }
+}
+
+// --- canonical headers --------------------------------------------------------------------
+
+struct HeaderRef {
+  std::string_view name;
+  std::string_view value;
+};
+
+// Appends the value trimmed, with every inner run of whitespace collapsed to one space.
+void append_trimmed(std::string& out, std::string_view value) {
+  bool pending_space = false;
+  bool any = false;
+  for (char c : value) {
+    if (is_space(c)) {
+      pending_space = any;
+    } else {
+      if (pending_space) out.push_back(' ');
+      out.push_back(c);
+      pending_space = false;
+      any = true;
+    }
+  }
+}
+
+void append_lower(std::string& out, std::string_view s) {
+  for (char c : s) out.push_back(ascii_lower(c));
+}
+
+// Stable sort by lowercase name: duplicates keep their order, as get-header-value-order needs.
+// Insertion sort for the usual handful (no allocation), stable_sort beyond.
+void sort_headers(std::vector<HeaderRef>& refs) {
+  if (refs.size() <= 24) {
+    for (std::size_t i = 1; i < refs.size(); ++i) {
+      const HeaderRef moving = refs[i];
+      std::size_t j = i;
+      while (j > 0 && iless(moving.name, refs[j - 1].name)) {
+        refs[j] = refs[j - 1];
+        --j;
+      }
+      refs[j] = moving;
+    }
+  } else {
+    std::stable_sort(refs.begin(), refs.end(),
+                     [](const HeaderRef& a, const HeaderRef& b) { return iless(a.name, b.name); });
+  }
+}
+
+const Header* find_header(const std::vector<Header>& headers, std::string_view name) {
+  for (const auto& header : headers) {
+    if (iequals(header.name, name)) return &header;
+  }
+  return nullptr;
+}
+
+std::string_view trimmed_view(std::string_view s) {
+  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+Error signing_error(std::string message) { return Error{std::move(message), 0}; }
+
+}  // namespace
+
+// --- signing key and cache ------------------------------------------------------------------
+
+namespace {
+
+void derive_key(Hasher& hasher, std::string_view secret, std::string_view date,
+                std::string_view region, std::string_view service, SigningKey& out) {
+  std::string seed;
+  seed.reserve(4 + secret.size());
+  seed.append("AWS4").append(secret);
+  unsigned char k_date[kSha256Bytes];
+  unsigned char k_region[kSha256Bytes];
+  unsigned char k_service[kSha256Bytes];
+  hasher.hmac(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), date, k_date);
+  hasher.hmac(k_date, kSha256Bytes, region, k_region);
+  hasher.hmac(k_region, kSha256Bytes, service, k_service);
+  hasher.hmac(k_service, kSha256Bytes, kTerminator, out.data());
+  // The seed holds the secret: wipe it before the allocation goes back to the heap.
+  std::fill(seed.begin(), seed.end(), '\0');
+}
+
+struct CacheEntry {
+  char date[kDateChars];
+  std::string region;
+  std::string service;
+  std::array<unsigned char, kSha256Bytes> secret_fingerprint;
+  SigningKey key;
+};
+
+// Thread-safe (see Signer): entries are guarded by the mutex; derivations is atomic.
+class KeyCache {
+ public:
+  explicit KeyCache(std::size_t max) : max_entries_(max == 0 ? 1 : max) {}
+
+  SigningKey key(Hasher& hasher, std::string_view secret, std::string_view date,
+                 std::string_view region, std::string_view service) const {
+    std::array<unsigned char, kSha256Bytes> fingerprint;
+    hasher.sha256(secret, fingerprint.data());
+    if (date.size() == kDateChars) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      for (const auto& entry : entries_) {
+        if (std::memcmp(entry.date, date.data(), kDateChars) == 0 && entry.region == region &&
+            entry.service == service && entry.secret_fingerprint == fingerprint) {
+          return entry.key;
+        }
+      }
+    }
+    // Derived outside the lock: two threads missing at once both derive the same key, which is
+    // cheaper than serialising every signer behind one derivation.
+    SigningKey key{};
+    derive_key(hasher, secret, date, region, service, key);
+    derivations_.fetch_add(1, std::memory_order_relaxed);
+    if (date.size() == kDateChars && !hasher.failed()) {
+      CacheEntry entry;
+      std::memcpy(entry.date, date.data(), kDateChars);
+      entry.region = std::string(region);
+      entry.service = std::string(service);
+      entry.secret_fingerprint = fingerprint;
+      entry.key = key;
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (entries_.size() < max_entries_) {
+        entries_.push_back(std::move(entry));
+      } else {
+        entries_[next_eviction_] = std::move(entry);
+        next_eviction_ = (next_eviction_ + 1) % max_entries_;
+      }
+    }
+    return key;
+  }
+
+  std::uint64_t derivations() const { return derivations_.load(std::memory_order_relaxed); }
+
+ private:
+  const std::size_t max_entries_;
+  mutable std::mutex mutex_;
+  mutable std::vector<CacheEntry> entries_;  // guarded by mutex_
+  mutable std::size_t next_eviction_ = 0;    // guarded by mutex_; oldest inserted goes first
+  mutable std::atomic<std::uint64_t> derivations_{0};
+};
+
+}  // namespace
+
+struct Signer::Impl {
+  explicit Impl(std::size_t max_cached_keys) : cache(max_cached_keys) {}
+  detail::Sha256Algorithm sha256;
+  KeyCache cache;
+};
+
+SigningKey derive_signing_key(std::string_view secret_access_key, std::string_view date,
+                              std::string_view region, std::string_view service) {
+  detail::Sha256Algorithm algorithm;
+  Hasher hasher(algorithm.md());
+  SigningKey key{};
+  derive_key(hasher, secret_access_key, date, region, service, key);
+  return key;
+}
+
+Signer::Signer(std::size_t max_cached_keys) : impl_(std::make_unique<Impl>(max_cached_keys)) {}
+Signer::~Signer() = default;
+Signer::Signer(Signer&&) noexcept = default;
+Signer& Signer::operator=(Signer&&) noexcept = default;
+
+SigningKey Signer::signing_key(std::string_view secret_access_key, std::string_view date,
+                               std::string_view region, std::string_view service) const {
+  Hasher hasher(impl_->sha256.md());
+  return impl_->cache.key(hasher, secret_access_key, date, region, service);
+}
+
+std::uint64_t Signer::key_derivations() const {
+  return impl_->cache.derivations();
+}
+
+const std::string& SigningResult::authorization() const noexcept {
+  static const std::string kNone;
+  for (const auto& header : headers) {
+    if (header.name == "Authorization") return header.value;
+  }
+  return kNone;
+}
+
+// --- signing --------------------------------------------------------------------------------
+
+namespace {
+
+Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
+                                  const SignableRequest& request, const Credentials& credentials,
+                                  const Scope& scope, const Settings& settings) {
+  static const std::vector<Header> kNoHeaders;
+  const std::vector<Header>& headers = request.headers != nullptr ? *request.headers : kNoHeaders;
+  const bool query_signing = settings.location == SignatureLocation::Query;
+  const bool has_token = !credentials.session_token.empty();
+  const bool sign_token = has_token && settings.session_token == SessionTokenMode::Signed;
+
+  // Inputs that would corrupt the credential scope or inject header lines.
+  if (credentials.access_key_id.empty()) return signing_error("empty access key id");
+  if (credentials.secret_access_key.empty()) return signing_error("empty secret access key");
+  if (has_control(credentials.access_key_id) || credentials.access_key_id.find('/') != std::string_view::npos)
+    return signing_error("access key id contains a control character or '/'");
+  if (has_control(credentials.session_token))
+    return signing_error("session token contains a control character");
+  if (scope.region.empty()) return signing_error("empty region");
+  if (scope.service.empty()) return signing_error("empty service");
+  if (has_control(scope.region) || scope.region.find('/') != std::string_view::npos)
+    return signing_error("region contains a control character or '/'");
+  if (has_control(scope.service) || scope.service.find('/') != std::string_view::npos)
+    return signing_error("service contains a control character or '/'");
+  if (request.method.empty() || has_control(request.method))
+    return signing_error("empty method or control character in it");
+  if (request.path.empty() || request.path.front() != '/')
+    return signing_error("path must start with '/'");
+  if (find_header(headers, "host") == nullptr) return signing_error("no Host header");
+
+  char amz_date[kAmzDateChars];
+  if (!detail::format_amz_date(scope.time, amz_date))
+    return signing_error("signing time is outside years 0000-9999");
+  const std::string_view amz_date_view(amz_date, kAmzDateChars);
+  const std::string_view date = amz_date_view.substr(0, kDateChars);
+
+  Hasher hasher(md);
+
+  // Payload hash.
+  char payload_hex[kSha256HexChars];
+  std::string_view payload_hash;
+  if (settings.payload == PayloadMode::Unsigned) {
+    payload_hash = kUnsignedPayload;
+  } else if (!request.payload_sha256_hex.empty()) {
+    const auto& given = request.payload_sha256_hex;
+    bool valid = given.size() == kSha256HexChars;
+    for (char c : given) valid = valid && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    if (!valid) return signing_error("precomputed payload hash is not 64 lowercase hex characters");
+    payload_hash = given;
+  } else {
+    unsigned char digest[kSha256Bytes];
+    hasher.sha256(request.body, digest);
+    detail::hex_encode(digest, kSha256Bytes, payload_hex);
+    payload_hash = std::string_view(payload_hex, kSha256HexChars);
+  }
+
+  // Which of our headers the request already carries (and must agree with).
+  const Header* given_date = query_signing ? nullptr : find_header(headers, "x-amz-date");
+  const Header* given_token = has_token ? find_header(headers, "x-amz-security-token") : nullptr;
+  const bool want_content_header =
+      !query_signing && settings.content_sha256 == ContentSha256Header::Add;
+  const Header* given_content =
+      want_content_header ? find_header(headers, "x-amz-content-sha256") : nullptr;
+  if (given_date != nullptr && trimmed_view(given_date->value) != amz_date_view)
+    return signing_error("the request's X-Amz-Date differs from the signing time " +
+                         std::string(amz_date_view));
+  if (given_token != nullptr && trimmed_view(given_token->value) != credentials.session_token)
+    return signing_error("the request's X-Amz-Security-Token differs from the credentials' token");
+  if (given_content != nullptr && trimmed_view(given_content->value) != payload_hash)
+    return signing_error("the request's x-amz-content-sha256 differs from the payload hash " +
+                         std::string(payload_hash));
+
+  // The headers that are signed, ours included, sorted by lowercase name.
+  std::vector<HeaderRef> refs;
+  refs.reserve(headers.size() + 3);
+  for (const auto& header : headers) {
+    if (is_unsignable(header.name)) continue;
+    // A token added after signing is not signed, even when the request already carries it.
+    if (has_token && !sign_token && &header == given_token) continue;
+    refs.push_back({header.name, header.value});
+  }
+  if (!query_signing && given_date == nullptr) refs.push_back({"x-amz-date", amz_date_view});
+  if (!query_signing && sign_token && given_token == nullptr)
+    refs.push_back({"x-amz-security-token", credentials.session_token});
+  if (want_content_header && given_content == nullptr)
+    refs.push_back({"x-amz-content-sha256", payload_hash});
+  sort_headers(refs);
+
+  std::string signed_headers;
+  signed_headers.reserve(refs.size() * 16);
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    if (i > 0 && iequals(refs[i].name, refs[i - 1].name)) continue;
+    if (!signed_headers.empty()) signed_headers.push_back(';');
+    append_lower(signed_headers, refs[i].name);
+  }
+
+  // Credential scope: date/region/service/aws4_request.
+  std::string credential_scope;
+  credential_scope.reserve(kDateChars + scope.region.size() + scope.service.size() + 16);
+  credential_scope.append(date).append(1, '/').append(scope.region).append(1, '/');
+  credential_scope.append(scope.service).append(1, '/').append(kTerminator);
+
+  SigningResult result;
+
+  // Query signing: our parameters, encoded, in the order aws-c-auth appends them to the URL.
+  if (query_signing) {
+    std::string credential;
+    credential.reserve(credentials.access_key_id.size() + credential_scope.size() + 8);
+    append_encoded(credential, credentials.access_key_id);
+    credential.append("%2F");
+    append_encoded(credential, credential_scope);
+    std::string signed_list;
+    append_encoded(signed_list, signed_headers);
+    result.query.push_back({"X-Amz-Algorithm", std::string(kAlgorithm)});
+    result.query.push_back({"X-Amz-Credential", std::move(credential)});
+    result.query.push_back({"X-Amz-Date", std::string(amz_date_view)});
+    result.query.push_back({"X-Amz-SignedHeaders", std::move(signed_list)});
+    result.query.push_back({"X-Amz-Expires", std::to_string(settings.expires.count())});
+    if (has_token) {
+      std::string token;
+      append_encoded(token, credentials.session_token);
+      result.query.push_back({"X-Amz-Security-Token", std::move(token)});
+    }
+  }
+
+  // Canonical request.
+  std::string& creq = result.canonical_request;
+  std::size_t estimate = request.method.size() + request.path.size() * 3 + request.query.size() * 3 +
+                         signed_headers.size() * 2 + kSha256HexChars + 16;
+  for (const auto& ref : refs) estimate += ref.name.size() + ref.value.size() + 2;
+  for (const auto& param : result.query) estimate += param.name.size() + param.value.size() + 2;
+  creq.reserve(estimate);
+  creq.append(request.method).push_back('\n');
+  append_canonical_uri(creq, request.path, settings);
+  creq.push_back('\n');
+  if (!request.query.empty() || query_signing) {
+    std::vector<QueryParam> params;
+    add_request_query(params, request.query);
+    const bool signs_token_param = query_signing && sign_token;
+    for (const auto& param : result.query) {
+      if (param.name == "X-Amz-Security-Token" && !signs_token_param) continue;
+      params.push_back({param.name, param.value});
+    }
+    std::sort(params.begin(), params.end(), [](const QueryParam& a, const QueryParam& b) {
+      return a.name != b.name ? a.name < b.name : a.value < b.value;
+    });
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      if (i > 0) creq.push_back('&');
+      creq.append(params[i].name).append(1, '=').append(params[i].value);
+    }
+  }
+  creq.push_back('\n');
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    const bool continues = i > 0 && iequals(refs[i].name, refs[i - 1].name);
+    if (continues) {
+      creq.push_back(',');  // duplicate names: values joined in order (get-header-key-duplicate)
+    } else {
+      if (i > 0) creq.push_back('\n');
+      append_lower(creq, refs[i].name);
+      creq.push_back(':');
+    }
+    append_trimmed(creq, refs[i].value);
+  }
+  if (!refs.empty()) creq.push_back('\n');
+  creq.push_back('\n');
+  creq.append(signed_headers).push_back('\n');
+  creq.append(payload_hash);
+
+  // String to sign.
+  unsigned char creq_digest[kSha256Bytes];
+  hasher.sha256(creq, creq_digest);
+  std::string& sts = result.string_to_sign;
+  sts.reserve(kAlgorithm.size() + kAmzDateChars + credential_scope.size() + kSha256HexChars + 3);
+  sts.append(kAlgorithm).append(1, '\n').append(amz_date_view).append(1, '\n');
+  sts.append(credential_scope).append(1, '\n');
+  const std::size_t hex_at = sts.size();
+  sts.append(kSha256HexChars, '0');
+  detail::hex_encode(creq_digest, kSha256Bytes, &sts[hex_at]);
+
+  // Signature.
+  SigningKey key{};
+  if (cache != nullptr) {
+    key = cache->key(hasher, credentials.secret_access_key, date, scope.region, scope.service);
+  } else {
+    derive_key(hasher, credentials.secret_access_key, date, scope.region, scope.service, key);
+  }
+  unsigned char signature[kSha256Bytes];
+  hasher.hmac(key.data(), key.size(), sts, signature);
+  std::fill(key.begin(), key.end(), static_cast<unsigned char>(0));
+  if (hasher.failed()) return signing_error("SHA-256 failed in OpenSSL");
+  result.signature.assign(kSha256HexChars, '0');
+  detail::hex_encode(signature, kSha256Bytes, &result.signature[0]);
+
+  if (query_signing) {
+    result.query.push_back({"X-Amz-Signature", result.signature});
+    return result;
+  }
+
+  // Header signing: what to append, in aws-c-auth's order.
+  result.headers.reserve(4);
+  if (has_token && given_token == nullptr)
+    result.headers.push_back({"X-Amz-Security-Token", std::string(credentials.session_token)});
+  if (given_date == nullptr) result.headers.push_back({"X-Amz-Date", std::string(amz_date_view)});
+  if (want_content_header && given_content == nullptr)
+    result.headers.push_back({"x-amz-content-sha256", std::string(payload_hash)});
+  std::string authorization;
+  authorization.reserve(kAlgorithm.size() + credentials.access_key_id.size() +
+                        credential_scope.size() + signed_headers.size() + kSha256HexChars + 48);
+  authorization.append(kAlgorithm).append(" Credential=").append(credentials.access_key_id);
+  authorization.append(1, '/').append(credential_scope).append(", SignedHeaders=");
+  authorization.append(signed_headers).append(", Signature=").append(result.signature);
+  result.headers.push_back({"Authorization", std::move(authorization)});
+  return result;
+}
+
+}  // namespace
+
+Expected<SigningResult> Signer::sign(const SignableRequest& request, const Credentials& credentials,
+                                     const Scope& scope, const Settings& settings) const {
+  return sign_with(&impl_->cache, impl_->sha256.md(), request, credentials, scope, settings);
+}
+
+Expected<std::vector<Header>> Signer::sign_headers(
+    std::string_view method, std::string_view path_and_query, const std::vector<Header>& headers,
+    std::string_view body, const Credentials& credentials, std::string_view region,
+    std::string_view service, std::chrono::system_clock::time_point time) const {
+  SignableRequest request;
+  request.method = method;
+  const std::size_t mark = path_and_query.find('?');
+  request.path = path_and_query.substr(0, mark);
+  if (mark != std::string_view::npos) request.query = path_and_query.substr(mark + 1);
+  request.headers = &headers;
+  request.body = body;
+  auto signed_result = sign(request, credentials, Scope{region, service, time});
+  if (!signed_result) return std::move(signed_result).error();
+  return std::move(signed_result.value().headers);
+}
+
+Expected<SigningResult> sign(const SignableRequest& request, const Credentials& credentials,
+                             const Scope& scope, const Settings& settings) {
+  detail::Sha256Algorithm algorithm;
+  return sign_with(nullptr, algorithm.md(), request, credentials, scope, settings);
+}
+
+}  // namespace bedrock_lite::sigv4
