@@ -1,0 +1,639 @@
+// The client's own logic without a network: endpoint rules, request paths, retry policy, clock
+// skew, config resolution from a fake environment, and the attempt loop over a scripted
+// transport.
+#include <bedrock_lite/converse.h>
+
+#include "../converse/src/clock_skew.h"
+#include "../converse/src/retry.h"
+#include "support/environment.h"
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+using namespace bedrock_lite;
+using namespace bedrock_lite::converse;
+using std::chrono::milliseconds;
+
+namespace {
+
+// ---- endpoint rules --------------------------------------------------------------------------
+
+struct EndpointCase {
+  const char* name;
+  const char* region;
+  bool fips;
+  bool dual_stack;
+  const char* endpoint;  // nullptr: none
+  const char* expected_url;    // nullptr when an error is expected
+  const char* expected_error;  // substring of the error message
+};
+
+// From the service's endpoint rule set (API.md §1.2) and its endpoint-tests file.
+const EndpointCase kEndpointCases[] = {
+    {"us-east-1", "us-east-1", false, false, nullptr, "https://bedrock-runtime.us-east-1.amazonaws.com", nullptr},
+    {"eu-central-1", "eu-central-1", false, false, nullptr, "https://bedrock-runtime.eu-central-1.amazonaws.com", nullptr},
+    {"fips", "us-east-1", true, false, nullptr, "https://bedrock-runtime-fips.us-east-1.amazonaws.com", nullptr},
+    {"dual-stack", "us-east-1", false, true, nullptr, "https://bedrock-runtime.us-east-1.api.aws", nullptr},
+    {"fips+dual-stack", "us-east-1", true, true, nullptr, "https://bedrock-runtime-fips.us-east-1.api.aws", nullptr},
+    {"china", "cn-north-1", false, false, nullptr, "https://bedrock-runtime.cn-north-1.amazonaws.com.cn", nullptr},
+    {"china dual-stack", "cn-north-1", false, true, nullptr, "https://bedrock-runtime.cn-north-1.api.amazonwebservices.com.cn", nullptr},
+    {"china fips", "cn-northwest-1", true, false, nullptr, "https://bedrock-runtime-fips.cn-northwest-1.amazonaws.com.cn", nullptr},
+    {"govcloud", "us-gov-west-1", false, false, nullptr, "https://bedrock-runtime.us-gov-west-1.amazonaws.com", nullptr},
+    {"govcloud fips", "us-gov-west-1", true, false, nullptr, "https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com", nullptr},
+    {"iso", "us-iso-east-1", false, false, nullptr, "https://bedrock-runtime.us-iso-east-1.c2s.ic.gov", nullptr},
+    {"iso-b", "us-isob-east-1", false, false, nullptr, "https://bedrock-runtime.us-isob-east-1.sc2s.sgov.gov", nullptr},
+    {"iso dual-stack", "us-iso-east-1", false, true, nullptr, nullptr, "does not support DualStack"},
+    {"custom endpoint", "us-east-1", false, false, "https://example.com", "https://example.com", nullptr},
+    {"custom endpoint without region", "", false, false, "https://example.com/", "https://example.com", nullptr},
+    {"custom endpoint http loopback", "us-east-1", false, false, "http://127.0.0.1:8080", "http://127.0.0.1:8080", nullptr},
+    {"custom endpoint + fips", "us-east-1", true, false, "https://example.com", nullptr,
+     "Invalid Configuration: FIPS and custom endpoint are not supported"},
+    {"custom endpoint + dual-stack", "us-east-1", false, true, "https://example.com", nullptr,
+     "Invalid Configuration: Dualstack and custom endpoint are not supported"},
+    {"missing region", "", false, false, nullptr, nullptr, "Invalid Configuration: Missing Region"},
+    {"region not a host label", "us-east-1.evil.com/x", false, false, nullptr, nullptr, "not a valid host label"},
+    {"endpoint without scheme", "us-east-1", false, false, "example.com", nullptr, "has no scheme"},
+    {"endpoint with ftp scheme", "us-east-1", false, false, "ftp://example.com", nullptr, "has scheme 'ftp'"},
+};
+
+// ---- a scripted transport ----------------------------------------------------------------------
+
+struct Scripted {
+  int status = 200;
+  http::Headers headers;
+  std::vector<std::string> chunks;
+  std::optional<Error> error;  // a transport error instead of a response (after the chunks)
+};
+
+// Answers each send() with the next scripted reply and records the requests. Thread-safe.
+class ScriptedTransport final : public http::Transport {
+ public:
+  void push(Scripted reply) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    replies_.push_back(std::move(reply));
+  }
+  void set_default(Scripted reply) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    default_ = std::move(reply);
+  }
+  std::vector<http::Request> requests() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return requests_;
+  }
+  Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override {
+    Scripted reply;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      requests_.push_back(request);
+      if (!replies_.empty()) {
+        reply = std::move(replies_.front());
+        replies_.pop_front();
+      } else if (default_) {
+        reply = *default_;
+      } else {
+        return make_error(ErrorKind::Network, "scripted transport: no reply left");
+      }
+    }
+    http::ResponseHead head{reply.status, reply.headers};
+    if (!reply.error || !reply.chunks.empty()) {
+      if (!sink.on_head(head)) return make_error(ErrorKind::Cancelled, "cancelled");
+      for (const auto& chunk : reply.chunks) {
+        if (!sink.on_body(chunk)) return make_error(ErrorKind::Cancelled, "cancelled");
+      }
+    }
+    if (reply.error) return *reply.error;
+    return head;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::deque<Scripted> replies_;
+  std::optional<Scripted> default_;
+  std::vector<http::Request> requests_;
+};
+
+// Hands out AKID1 until refreshed, then AKID2. Thread-safe.
+class CountingProvider final : public credentials::CredentialsProvider {
+ public:
+  Result<credentials::Credentials> resolve() override {
+    resolves++;
+    return current();
+  }
+  Result<credentials::Credentials> refresh() override {
+    refreshes++;
+    generation = 2;
+    return current();
+  }
+  std::atomic<int> resolves{0};
+  std::atomic<int> refreshes{0};
+  std::atomic<int> generation{1};
+
+ private:
+  credentials::Credentials current() const {
+    credentials::Credentials c;
+    c.access_key_id = generation == 1 ? "AKID1" : "AKID2";
+    c.secret_access_key = Secret("secret-" + std::to_string(generation.load()));
+    c.session_token = Secret("token-" + std::to_string(generation.load()));
+    c.source = "test";
+    return c;
+  }
+};
+
+const char* kConverseBody =
+    R"({"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn",)"
+    R"("usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":5}})";
+
+Scripted ok_reply() { return Scripted{200, {{"x-amzn-RequestId", "ok-id"}}, {kConverseBody}, std::nullopt}; }
+
+Scripted error_reply(int status, const std::string& type, const std::string& id = "err-id") {
+  return Scripted{status,
+                  {{"x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/"},
+                   {"x-amzn-RequestId", id}},
+                  {R"({"message":"scripted )" + type + R"("})"},
+                  std::nullopt};
+}
+
+struct Harness {
+  std::shared_ptr<ScriptedTransport> transport = std::make_shared<ScriptedTransport>();
+  std::shared_ptr<CountingProvider> provider = std::make_shared<CountingProvider>();
+  std::vector<milliseconds> sleeps;
+  std::mutex sleeps_mutex;
+  std::chrono::system_clock::time_point now =
+      std::chrono::system_clock::time_point(std::chrono::seconds(1767225600));  // 2026-01-01
+
+  Config config(int max_attempts = 3) {
+    Config c;
+    c.region = "us-east-1";
+    c.credentials = provider;
+    c.transport = transport;
+    c.retry.max_attempts = max_attempts;
+    c.retry.jitter = [] { return 0.5; };
+    c.retry.sleeper = [this](milliseconds d) {
+      std::lock_guard<std::mutex> lock(sleeps_mutex);
+      sleeps.push_back(d);
+    };
+    c.clock = [this] { return now; };
+    return c;
+  }
+};
+
+ConverseRequest hello_request(std::string model_id = "anthropic.claude-3-haiku-20240307-v1:0") {
+  auto parsed = parse_converse_request(R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})");
+  REQUIRE(parsed.ok());
+  ConverseRequest request = std::move(parsed).value();
+  request.model_id = std::move(model_id);
+  return request;
+}
+
+const std::string* header(const http::Request& request, const char* name) {
+  return http::find_header(request.headers, name);
+}
+
+}  // namespace
+
+TEST_CASE("endpoint resolution follows the service's rule set", "[converse][endpoint]") {
+  REQUIRE(std::size(kEndpointCases) >= 20);
+  for (const auto& c : kEndpointCases) {
+    SECTION(c.name) {
+      EndpointParams params;
+      params.region = c.region;
+      params.use_fips = c.fips;
+      params.use_dual_stack = c.dual_stack;
+      if (c.endpoint != nullptr) params.endpoint_url = c.endpoint;
+      auto url = resolve_endpoint(params);
+      if (c.expected_url != nullptr) {
+        INFO(c.name << ": " << (url.ok() ? "" : url.error().to_string()));
+        REQUIRE(url.ok());
+        CHECK(*url == c.expected_url);
+      } else {
+        REQUIRE_FALSE(url.ok());
+        CHECK_THAT(url.error().message, Catch::Contains(c.expected_error));
+      }
+    }
+  }
+  EndpointParams missing;
+  auto error = resolve_endpoint(missing);
+  REQUIRE_FALSE(error.ok());
+  CHECK(error.error().kind == ErrorKind::NoRegion);
+}
+
+TEST_CASE("model ids are percent-encoded once in the path", "[converse][path]") {
+  struct Case {
+    const char* model_id;
+    Operation operation;
+    const char* path;
+  };
+  const Case cases[] = {
+      {"anthropic.claude-3-haiku-20240307-v1:0", Operation::Converse,
+       "/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse"},
+      {"us.amazon.nova-micro-v1:0", Operation::ConverseStream,
+       "/model/us.amazon.nova-micro-v1%3A0/converse-stream"},
+      {"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456",
+       Operation::Converse,
+       "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc123def456/converse"},
+      {"arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT12345:1", Operation::Converse,
+       "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt%2FPROMPT12345%3A1/converse"},
+      {"anthropic.claude-sonnet-4-20250514-v1:0", Operation::CountTokens,
+       "/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens"},
+      {"a b%c~_.-Z9", Operation::Converse, "/model/a%20b%25c~_.-Z9/converse"},
+      {"caf\xc3\xa9", Operation::Converse, "/model/caf%C3%A9/converse"},
+  };
+  for (const auto& c : cases) {
+    INFO(c.model_id);
+    CHECK(operation_path(c.model_id, c.operation) == c.path);
+  }
+}
+
+TEST_CASE("standard retry backoff is full jitter, exponential, capped", "[converse][retry]") {
+  RetryConfig config;
+  using detail::backoff_delay;
+  // transient base 100 ms: 100, 200, 400 ... with jitter 1-epsilon just under the ceiling
+  CHECK(backoff_delay(config, 1, false, 0.5) == milliseconds(50));
+  CHECK(backoff_delay(config, 2, false, 0.5) == milliseconds(100));
+  CHECK(backoff_delay(config, 3, false, 0.5) == milliseconds(200));
+  CHECK(backoff_delay(config, 1, false, 0.0) == milliseconds(0));
+  CHECK(backoff_delay(config, 1, false, 0.999) == milliseconds(99));
+  // throttling base 500 ms
+  CHECK(backoff_delay(config, 1, true, 0.5) == milliseconds(250));
+  CHECK(backoff_delay(config, 3, true, 0.5) == milliseconds(1000));
+  // the 20 s cap, even for absurd retry numbers; jitter outside [0,1) is clamped
+  CHECK(backoff_delay(config, 10, true, 0.5) == milliseconds(10000));
+  CHECK(backoff_delay(config, 1000, false, 0.5) == milliseconds(10000));
+  CHECK(backoff_delay(config, 1000, false, 7.0) < milliseconds(20000));
+  CHECK(backoff_delay(config, 2, false, -1.0) == milliseconds(0));
+}
+
+TEST_CASE("retry state: attempts, retryable flag and the quota decide", "[converse][retry]") {
+  RetryConfig config;
+  config.max_attempts = 3;
+  Jitter jitter = [] { return 0.5; };
+  Error throttled = make_error(ErrorKind::Service, "slow down", true);
+  throttled.aws_type = "ThrottlingException";
+  throttled.http_status = 429;
+  Error transient = make_error(ErrorKind::Service, "oops", true);
+  transient.aws_type = "InternalServerException";
+  transient.http_status = 500;
+  Error validation = make_error(ErrorKind::Service, "bad", false);
+  validation.aws_type = "ValidationException";
+  Error timeout = make_error(ErrorKind::Timeout, "stalled", true);
+
+  SECTION("delays per retry, then the attempts run out") {
+    detail::RetryQuota quota(500);
+    detail::RetryState state(config, quota, jitter);
+    CHECK(state.next_delay(1, throttled) == milliseconds(250));
+    CHECK(state.next_delay(2, transient) == milliseconds(100));
+    const char* why = nullptr;
+    CHECK_FALSE(state.next_delay(3, transient, &why));
+    CHECK(std::string(why) == "max attempts reached");
+    CHECK(quota.available() == 490);
+    state.on_success();
+    CHECK(quota.available() == 495);  // the last retry's cost comes back
+  }
+  SECTION("non-retryable errors are never retried and cost nothing") {
+    detail::RetryQuota quota(500);
+    detail::RetryState state(config, quota, jitter);
+    const char* why = nullptr;
+    CHECK_FALSE(state.next_delay(1, validation, &why));
+    CHECK(std::string(why) == "not retryable");
+    CHECK(quota.available() == 500);
+  }
+  SECTION("timeouts cost 10 tokens, others 5; an empty quota stops retries") {
+    detail::RetryQuota quota(14);
+    detail::RetryState a(config, quota, jitter);
+    CHECK(a.next_delay(1, timeout));
+    CHECK(quota.available() == 4);
+    detail::RetryState b(config, quota, jitter);
+    const char* why = nullptr;
+    CHECK_FALSE(b.next_delay(1, transient, &why));
+    CHECK(std::string(why) == "retry quota exhausted");
+    a.on_success();
+    CHECK(quota.available() == 14);
+    detail::RetryState c(config, quota, jitter);
+    c.on_success();  // no retry: +1, never above capacity
+    CHECK(quota.available() == 14);
+  }
+  SECTION("max_attempts 1 disables retries") {
+    RetryConfig once = config;
+    once.max_attempts = 1;
+    detail::RetryQuota quota(500);
+    detail::RetryState state(once, quota, jitter);
+    CHECK_FALSE(state.next_delay(1, throttled));
+  }
+  CHECK(detail::is_throttling(throttled));
+  Error stream_throttle = make_error(ErrorKind::Service, "x", true);
+  stream_throttle.aws_type = "throttlingException";
+  CHECK(detail::is_throttling(stream_throttle));
+  CHECK_FALSE(detail::is_throttling(transient));
+}
+
+TEST_CASE("clock skew: HTTP dates parse and the offset follows the JS SDK rule", "[converse][skew]") {
+  using detail::parse_http_date;
+  auto t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT");
+  REQUIRE(t);
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() == 784111777);
+  auto amz = parse_http_date("19941106T084937Z");
+  REQUIRE(amz);
+  CHECK(*amz == *t);
+  CHECK_FALSE(parse_http_date("Sun, 06 Nov 1994 08:49:37 UTC"));
+  CHECK_FALSE(parse_http_date("Sun, 06 Foo 1994 08:49:37 GMT"));
+  CHECK_FALSE(parse_http_date("yesterday"));
+  CHECK_FALSE(parse_http_date("19941306T084937Z"));
+
+  detail::ClockSkew skew;
+  const auto now = *t;
+  // 4 minutes off: under the 5-minute threshold, no correction.
+  CHECK_FALSE(skew.observe({{"Date", "Sun, 06 Nov 1994 08:53:37 GMT"}}, now));
+  CHECK(skew.offset() == milliseconds(0));
+  // an hour ahead: corrected to server - now.
+  CHECK(skew.observe({{"Date", "Sun, 06 Nov 1994 09:49:37 GMT"}}, now));
+  CHECK(skew.offset() == milliseconds(3600000));
+  CHECK(skew.signing_time(now) == now + std::chrono::hours(1));
+  // the same server time again: already corrected.
+  CHECK_FALSE(skew.observe({{"date", "Sun, 06 Nov 1994 09:49:38 GMT"}}, now));
+  CHECK_FALSE(skew.observe({}, now));
+
+  Error expired = make_error(ErrorKind::Service, "Signature expired");
+  expired.aws_type = "InvalidSignatureException";
+  CHECK(detail::is_clock_skew_error(expired));
+  expired.aws_type = "ValidationException";
+  CHECK_FALSE(detail::is_clock_skew_error(expired));
+}
+
+TEST_CASE("client: each attempt is signed anew and transient errors are retried", "[converse][client]") {
+  Harness h;
+  h.transport->push(error_reply(500, "InternalServerException"));
+  h.transport->push(error_reply(429, "ThrottlingException"));
+  h.transport->push(ok_reply());
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  auto response = client->converse(hello_request());
+  REQUIRE(response.ok());
+  CHECK(response->stop_reason == "end_turn");
+  const auto requests = h.transport->requests();
+  REQUIRE(requests.size() == 3);
+  for (const auto& request : requests) {
+    CHECK(request.url ==
+          "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+    REQUIRE(header(request, "Authorization") != nullptr);
+    CHECK_THAT(*header(request, "Authorization"),
+               Catch::StartsWith("AWS4-HMAC-SHA256 Credential=AKID1/20260101/us-east-1/bedrock/aws4_request, "
+                                 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="));
+    CHECK(*header(request, "Host") == "bedrock-runtime.us-east-1.amazonaws.com");
+    CHECK(*header(request, "X-Amz-Security-Token") == "token-1");
+    CHECK(*header(request, "Content-Type") == "application/json");
+    CHECK(request.body == R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})");
+  }
+  CHECK(h.provider->resolves == 3);
+  REQUIRE(h.sleeps.size() == 2);
+  CHECK(h.sleeps[0] == milliseconds(50));   // transient base 100 ms * 0.5
+  CHECK(h.sleeps[1] == milliseconds(500));  // throttling base 500 ms * 2 * 0.5
+}
+
+TEST_CASE("client: a non-retryable error is returned at once with its request id", "[converse][client]") {
+  Harness h;
+  h.transport->push(error_reply(400, "ValidationException", "req-400"));
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  auto response = client->converse(hello_request());
+  REQUIRE_FALSE(response.ok());
+  const Error& error = response.error();
+  CHECK(error.kind == ErrorKind::Service);
+  CHECK(error.aws_type == "ValidationException");
+  CHECK(error.http_status == 400);
+  CHECK(error.request_id == "req-400");
+  CHECK(error.message == "scripted ValidationException");
+  CHECK_FALSE(error.retryable);
+  CHECK(h.transport->requests().size() == 1);
+  CHECK(h.sleeps.empty());
+}
+
+TEST_CASE("client: retries stop at max attempts", "[converse][client]") {
+  Harness h;
+  h.transport->set_default(error_reply(503, "ServiceUnavailableException"));
+  auto client = Client::create(h.config(2));
+  REQUIRE(client.ok());
+  auto response = client->converse(hello_request());
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().aws_type == "ServiceUnavailableException");
+  CHECK(h.transport->requests().size() == 2);
+  CHECK(h.sleeps.size() == 1);
+}
+
+TEST_CASE("client: an expired token forces one credentials refresh", "[converse][client]") {
+  Harness h;
+  h.transport->push(error_reply(403, "ExpiredTokenException"));
+  h.transport->push(ok_reply());
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  REQUIRE(client->converse(hello_request()).ok());
+  const auto requests = h.transport->requests();
+  REQUIRE(requests.size() == 2);
+  CHECK_THAT(*header(requests[0], "Authorization"), Catch::Contains("Credential=AKID1/"));
+  CHECK_THAT(*header(requests[1], "Authorization"), Catch::Contains("Credential=AKID2/"));
+  CHECK(h.provider->refreshes == 1);
+  CHECK(h.sleeps.empty());
+
+  // Twice in a row: refreshed once, then the error is returned.
+  h.transport->push(error_reply(403, "ExpiredTokenException"));
+  h.transport->push(error_reply(403, "ExpiredTokenException"));
+  auto again = client->converse(hello_request());
+  REQUIRE_FALSE(again.ok());
+  CHECK(again.error().aws_type == "ExpiredTokenException");
+  CHECK(h.provider->refreshes == 2);
+}
+
+TEST_CASE("client: a clock-skew error corrects the offset and retries once", "[converse][client]") {
+  Harness h;
+  Scripted skewed = error_reply(403, "InvalidSignatureException");
+  skewed.headers.push_back({"Date", "Thu, 01 Jan 2026 01:00:00 GMT"});  // an hour ahead of h.now
+  h.transport->push(skewed);
+  h.transport->push(ok_reply());
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  REQUIRE(client->converse(hello_request()).ok());
+  const auto requests = h.transport->requests();
+  REQUIRE(requests.size() == 2);
+  CHECK(*header(requests[0], "X-Amz-Date") == "20260101T000000Z");
+  CHECK(*header(requests[1], "X-Amz-Date") == "20260101T010000Z");
+  CHECK(h.sleeps.empty());
+
+  // A signature error without any skew is not retried.
+  h.transport->push(error_reply(403, "InvalidSignatureException"));
+  auto bad = client->converse(hello_request());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().aws_type == "InvalidSignatureException");
+  CHECK(h.transport->requests().size() == 3);
+}
+
+TEST_CASE("client: bearer tokens replace SigV4", "[converse][client]") {
+  Harness h;
+  h.transport->push(ok_reply());
+  Config config = h.config();
+  config.bearer_token = Secret("bedrock-api-key-test");
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  REQUIRE(client->converse(hello_request()).ok());
+  const auto requests = h.transport->requests();
+  REQUIRE(requests.size() == 1);
+  CHECK(*header(requests[0], "Authorization") == "Bearer bedrock-api-key-test");
+  CHECK(header(requests[0], "X-Amz-Date") == nullptr);
+  CHECK(h.provider->resolves == 0);
+}
+
+TEST_CASE("client: bad configuration and requests are refused before sending", "[converse][client]") {
+  Harness h;
+  Config no_region = h.config();
+  no_region.region.clear();
+  auto a = Client::create(no_region);
+  REQUIRE_FALSE(a.ok());
+  CHECK(a.error().kind == ErrorKind::NoRegion);
+
+  Config no_credentials = h.config();
+  no_credentials.credentials.reset();
+  auto b = Client::create(no_credentials);
+  REQUIRE_FALSE(b.ok());
+  CHECK(b.error().kind == ErrorKind::NoCredentials);
+
+  Config bad_endpoint = h.config();
+  bad_endpoint.endpoint = "example.com";
+  auto c = Client::create(bad_endpoint);
+  REQUIRE_FALSE(c.ok());
+  CHECK(c.error().kind == ErrorKind::Config);
+
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  auto no_model = client->converse(hello_request(""));
+  REQUIRE_FALSE(no_model.ok());
+  CHECK(no_model.error().kind == ErrorKind::Usage);
+  CHECK(h.transport->requests().empty());
+}
+
+TEST_CASE("client: a response over the size cap is a Protocol error", "[converse][client]") {
+  Harness h;
+  h.transport->push(ok_reply());
+  Config config = h.config();
+  config.max_response_bytes = 16;
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  auto response = client->converse(hello_request());
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().kind == ErrorKind::Protocol);
+  CHECK_THAT(response.error().message, Catch::Contains("exceeds 16 bytes"));
+  CHECK(response.error().request_id == "ok-id");
+}
+
+TEST_CASE("client concurrency: one client, many threads", "[converse][client][concurrency]") {
+  Harness h;
+  h.transport->set_default(ok_reply());
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        if (client->converse(hello_request()).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(ok == 200);
+  CHECK(h.transport->requests().size() == 200);
+}
+
+TEST_CASE("config resolution reads one Environment snapshot", "[converse][config]") {
+  test::TempDir home;
+  home.write(".aws/config",
+             "[default]\nregion = eu-west-3\nmax_attempts = 5\n"
+             "[profile svc]\nregion = ap-south-1\nservices = local\n"
+             "[services local]\nbedrock_runtime =\n  endpoint_url = http://127.0.0.1:9999\n");
+  auto env = [&](std::map<std::string, std::string> vars) {
+    vars["HOME"] = home.path().string();
+    vars["AWS_EC2_METADATA_DISABLED"] = "true";
+    return credentials::Environment(std::move(vars));
+  };
+  auto origin_of = [](const Config& config, const std::string& setting) {
+    for (const auto& o : config.origins) {
+      if (o.setting == setting) return o.source;
+    }
+    return std::string("<none>");
+  };
+
+  SECTION("profile values") {
+    auto config = resolve_config(env({}));
+    REQUIRE(config.ok());
+    CHECK(config->region == "eu-west-3");
+    CHECK(config->endpoint == "https://bedrock-runtime.eu-west-3.amazonaws.com");
+    CHECK(config->retry.max_attempts == 5);
+    CHECK_THAT(origin_of(*config, "max_attempts"), Catch::Contains("config:3"));
+    CHECK(config->credentials != nullptr);
+    CHECK_FALSE(config->bearer_token);
+  }
+  SECTION("environment beats the profile, overrides beat both") {
+    auto config = resolve_config(env({{"AWS_REGION", "us-west-2"}, {"AWS_MAX_ATTEMPTS", "7"}}));
+    REQUIRE(config.ok());
+    CHECK(config->region == "us-west-2");
+    CHECK(config->retry.max_attempts == 7);
+    CHECK(origin_of(*config, "region") == "AWS_REGION");
+    ConfigOverrides overrides;
+    overrides.region = "ca-central-1";
+    overrides.max_attempts = 2;
+    overrides.read_timeout = milliseconds(1500);
+    auto again = resolve_config(env({{"AWS_REGION", "us-west-2"}}), overrides);
+    REQUIRE(again.ok());
+    CHECK(again->region == "ca-central-1");
+    CHECK(again->retry.max_attempts == 2);
+    CHECK(again->timeouts.stall == milliseconds(1500));
+  }
+  SECTION("endpoint precedence: service variable, general variable, services section") {
+    auto both = resolve_config(env({{"AWS_ENDPOINT_URL_BEDROCK_RUNTIME", "http://127.0.0.1:1"},
+                                    {"AWS_ENDPOINT_URL", "http://127.0.0.1:2"}}));
+    REQUIRE(both.ok());
+    CHECK(both->endpoint == "http://127.0.0.1:1");
+    auto general = resolve_config(env({{"AWS_ENDPOINT_URL", "http://127.0.0.1:2/"}}));
+    REQUIRE(general.ok());
+    CHECK(general->endpoint == "http://127.0.0.1:2");
+    auto section = resolve_config(env({{"AWS_PROFILE", "svc"}}));
+    REQUIRE(section.ok());
+    CHECK(section->region == "ap-south-1");
+    CHECK(section->endpoint == "http://127.0.0.1:9999");
+    auto ignored = resolve_config(env({{"AWS_ENDPOINT_URL", "http://127.0.0.1:2"},
+                                       {"AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"}}));
+    REQUIRE(ignored.ok());
+    CHECK(ignored->endpoint == "https://bedrock-runtime.eu-west-3.amazonaws.com");
+  }
+  SECTION("FIPS and dual-stack from the environment") {
+    auto config = resolve_config(env({{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}}));
+    REQUIRE(config.ok());
+    CHECK(config->endpoint == "https://bedrock-runtime-fips.eu-west-3.api.aws");
+    auto clash = resolve_config(env({{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_ENDPOINT_URL", "https://x.example"}}));
+    REQUIRE_FALSE(clash.ok());
+    CHECK_THAT(clash.error().message, Catch::Contains("FIPS and custom endpoint are not supported"));
+    CHECK_THAT(clash.error().message, Catch::Contains("AWS_ENDPOINT_URL"));
+  }
+  SECTION("bad values are Config errors naming their source") {
+    auto bad = resolve_config(env({{"AWS_MAX_ATTEMPTS", "three"}}));
+    REQUIRE_FALSE(bad.ok());
+    CHECK(bad.error().kind == ErrorKind::Config);
+    CHECK_THAT(bad.error().message, Catch::Contains("AWS_MAX_ATTEMPTS"));
+    auto zero = resolve_config(env({{"AWS_MAX_ATTEMPTS", "0"}}));
+    REQUIRE_FALSE(zero.ok());
+  }
+  SECTION("no region anywhere") {
+    test::TempDir empty;
+    auto config = resolve_config(credentials::Environment({{"HOME", empty.path().string()}}));
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().kind == ErrorKind::NoRegion);
+  }
+  SECTION("a Bedrock API key selects bearer auth") {
+    auto config = resolve_config(env({{"AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-xyz"}}));
+    REQUIRE(config.ok());
+    REQUIRE(config->bearer_token);
+    CHECK(config->bearer_token->reveal() == "bedrock-api-key-xyz");
+    for (const auto& o : config->origins) CHECK(o.value.find("bedrock-api-key-xyz") == std::string::npos);
+  }
+}
