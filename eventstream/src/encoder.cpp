@@ -31,6 +31,10 @@ std::optional<EncodeError> encode_message(const std::vector<Header>& headers,
       return encode_error(i, "name must be 1 to 255 bytes",
                           static_cast<long long>(h.name.size()));
     }
+    // The decoder rejects such names (Check::HeaderNameUtf8), so never write one.
+    if (!wire::valid_utf8(reinterpret_cast<const unsigned char*>(h.name.data()), h.name.size())) {
+      return encode_error(i, "name is not valid UTF-8", static_cast<long long>(h.name.size()));
+    }
     const auto type = static_cast<unsigned>(v.type);
     if (type > 9) return encode_error(i, "unknown type", type);
     headers_length += 1 + h.name.size() + 1;

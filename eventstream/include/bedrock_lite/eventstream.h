@@ -279,8 +279,9 @@ struct EncodeError {
 };
 
 // Appends the wire bytes of one message (headers in the order given) to `out`. Returns an error,
-// leaving `out` unchanged, for a name of 0 or more than 255 bytes, an unknown type, a byte array
-// or string over 65535 bytes, a uuid that is not 16 bytes, or a message over 4 GiB - 1. Thread-safe.
+// leaving `out` unchanged, for a name of 0 or more than 255 bytes or not UTF-8, an unknown type,
+// an integer that does not fit its type, a byte array or string over 65535 bytes, a uuid that is
+// not 16 bytes, or a message over 4 GiB - 1. Thread-safe.
 [[nodiscard]] BEDROCK_LITE_API std::optional<EncodeError> encode_message(
     const std::vector<Header>& headers, std::string_view payload, std::string& out);
 
