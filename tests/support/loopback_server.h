@@ -17,6 +17,7 @@
 #pragma once
 
 #include <httplib.h>
+#include <sys/socket.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -27,6 +28,14 @@
 #include <thread>
 
 namespace bedrock_lite::test {
+
+namespace detail {
+// Exposes the listening socket, which httplib keeps protected.
+class HttplibServer : public httplib::Server {
+ public:
+  auto listening_socket() const { return svr_sock_.load(); }
+};
+}  // namespace detail
 
 class LoopbackServer {
  public:
@@ -43,6 +52,9 @@ class LoopbackServer {
     setup(server_);
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("LoopbackServer: cannot bind 127.0.0.1:0");
+    // httplib listens with a backlog of 5: more simultaneous connects than that get their SYN
+    // dropped and retried a second later. Linux lets listen() raise the backlog in place.
+    ::listen(server_.listening_socket(), 128);
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
 
@@ -79,7 +91,7 @@ class LoopbackServer {
   }
 
  private:
-  httplib::Server server_;
+  detail::HttplibServer server_;
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;

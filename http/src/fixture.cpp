@@ -1,0 +1,299 @@
+// The fixture loader and the replay transport (format and matching rules: fixture.h).
+#include <bedrock_lite/fixture.h>
+
+#include "fixture_json.h"
+
+#include <rapidjson/error/en.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <mutex>
+#include <utility>
+
+namespace bedrock_lite::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+Error config_error(const std::string& file, const std::string& what) {
+  return make_error(ErrorKind::Config, file + ": " + what);
+}
+
+Result<rapidjson::Document> parse_json_file(const std::string& file) {
+  auto text = detail::read_whole_file(file);
+  if (!text.ok()) return std::move(text).error();
+  rapidjson::Document document;
+  document.Parse<detail::kJsonParseFlags>(text->data(), text->size());
+  if (document.HasParseError()) {
+    return config_error(file, std::string("invalid JSON at offset ") +
+                                  std::to_string(document.GetErrorOffset()) + ": " +
+                                  rapidjson::GetParseError_En(document.GetParseError()));
+  }
+  if (!document.IsObject()) return config_error(file, "top level is not a JSON object");
+  return document;
+}
+
+Result<std::string> string_member(const rapidjson::Value& object, const char* name,
+                                  const std::string& file, bool required) {
+  auto member = object.FindMember(name);
+  if (member == object.MemberEnd()) {
+    if (required) return config_error(file, std::string("member \"") + name + "\" is missing");
+    return std::string();
+  }
+  if (!member->value.IsString()) {
+    return config_error(file, std::string("member \"") + name + "\" is not a string");
+  }
+  return std::string(member->value.GetString(), member->value.GetStringLength());
+}
+
+Result<Headers> headers_member(const rapidjson::Value& object, const std::string& file) {
+  Headers headers;
+  auto member = object.FindMember("headers");
+  if (member == object.MemberEnd() || member->value.IsNull()) return headers;
+  if (!member->value.IsObject()) return config_error(file, "member \"headers\" is not an object");
+  for (auto header = member->value.MemberBegin(); header != member->value.MemberEnd(); ++header) {
+    std::string name(header->name.GetString(), header->name.GetStringLength());
+    if (!header->value.IsString()) {
+      return config_error(file, "header \"" + name + "\" is not a string");
+    }
+    headers.push_back(
+        Header{std::move(name),
+               std::string(header->value.GetString(), header->value.GetStringLength())});
+  }
+  return headers;
+}
+
+bool is_interaction_folder(const fs::path& folder) {
+  std::error_code ec;
+  return fs::is_regular_file(folder / "request.json", ec) &&
+         fs::is_regular_file(folder / "response.json", ec) &&
+         fs::is_regular_file(folder / "response.body", ec);
+}
+
+}  // namespace
+
+Result<Interaction> load_interaction(const std::string& folder) {
+  Interaction interaction;
+  interaction.folder = folder;
+  const std::string request_file = (fs::path(folder) / "request.json").string();
+  const std::string response_file = (fs::path(folder) / "response.json").string();
+
+  auto request = parse_json_file(request_file);
+  if (!request.ok()) return std::move(request).error();
+  auto method = string_member(*request, "method", request_file, true);
+  if (!method.ok()) return std::move(method).error();
+  if (method->empty()) return config_error(request_file, "member \"method\" is empty");
+  interaction.method = std::move(*method);
+  auto uri = string_member(*request, "uri", request_file, true);
+  if (!uri.ok()) return std::move(uri).error();
+  interaction.uri = std::move(*uri);
+  auto request_headers = headers_member(*request, request_file);
+  if (!request_headers.ok()) return std::move(request_headers).error();
+  interaction.request_headers = std::move(*request_headers);
+  auto body = request->FindMember("body");
+  if (body != request->MemberEnd() && !body->value.IsNull()) {
+    if (body->value.IsString()) {
+      interaction.request_body.assign(body->value.GetString(), body->value.GetStringLength());
+    } else {
+      interaction.request_body = detail::compact_json(body->value);
+      interaction.request_body_is_json = true;
+    }
+  }
+
+  auto response = parse_json_file(response_file);
+  if (!response.ok()) return std::move(response).error();
+  auto status = response->FindMember("status");
+  if (status == response->MemberEnd()) {
+    return config_error(response_file, "member \"status\" is missing");
+  }
+  if (!status->value.IsInt() || status->value.GetInt() < 100 || status->value.GetInt() > 599) {
+    return config_error(response_file, "member \"status\" is not an HTTP status (100-599)");
+  }
+  interaction.status = status->value.GetInt();
+  auto reason = string_member(*response, "reason", response_file, false);
+  if (!reason.ok()) return std::move(reason).error();
+  interaction.reason = std::move(*reason);
+  auto response_headers = headers_member(*response, response_file);
+  if (!response_headers.ok()) return std::move(response_headers).error();
+  interaction.response_headers = std::move(*response_headers);
+
+  auto response_body = detail::read_whole_file((fs::path(folder) / "response.body").string());
+  if (!response_body.ok()) return std::move(response_body).error();
+  interaction.response_body = std::move(*response_body);
+  return interaction;
+}
+
+Result<FixtureSet> load_fixture_set(const std::string& root) {
+  std::error_code ec;
+  if (!fs::is_directory(root, ec)) {
+    return config_error(root, "fixture set folder does not exist or is not a folder");
+  }
+  std::vector<std::string> folders;
+  if (is_interaction_folder(root)) folders.push_back(root);
+  fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, ec);
+  if (ec) return config_error(root, "cannot list: " + ec.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) return config_error(root, "cannot list: " + ec.message());
+    if (it->is_directory(ec) && is_interaction_folder(it->path())) {
+      folders.push_back(it->path().string());
+    }
+  }
+  if (ec) return config_error(root, "cannot list: " + ec.message());
+  if (folders.empty()) {
+    return config_error(root,
+                        "no interaction folder (request.json, response.json, response.body) below");
+  }
+  std::sort(folders.begin(), folders.end());
+  FixtureSet set;
+  set.root = root;
+  set.interactions.reserve(folders.size());
+  for (const auto& folder : folders) {
+    auto interaction = load_interaction(folder);
+    if (!interaction.ok()) return std::move(interaction).error();
+    set.interactions.push_back(std::move(*interaction));
+  }
+  return set;
+}
+
+struct ReplayTransport::State {
+  FixtureSet set;
+  ReplayOptions options;
+  std::vector<std::string> targets;  // percent-decoded path and query, per interaction
+  std::vector<std::unique_ptr<rapidjson::Document>> bodies;  // parsed JSON bodies, or null
+  std::mutex mutex;
+  std::vector<unsigned> uses;  // guarded by mutex
+};
+
+ReplayTransport::ReplayTransport(FixtureSet set, ReplayOptions options)
+    : state_(std::make_unique<State>()) {
+  state_->set = std::move(set);
+  state_->options = options;
+  for (const auto& interaction : state_->set.interactions) {
+    state_->targets.push_back(
+        detail::percent_decode(detail::target_of(detail::scrub_uri(interaction.uri))));
+    std::unique_ptr<rapidjson::Document> body;
+    if (interaction.request_body_is_json) {
+      body = std::make_unique<rapidjson::Document>();
+      body->Parse<detail::kJsonParseFlags>(interaction.request_body.data(),
+                                           interaction.request_body.size());
+    }
+    state_->bodies.push_back(std::move(body));
+  }
+  state_->uses.assign(state_->set.interactions.size(), 0);
+}
+
+ReplayTransport::~ReplayTransport() = default;
+
+Result<std::unique_ptr<ReplayTransport>> ReplayTransport::open(const std::string& root,
+                                                               ReplayOptions options) {
+  auto set = load_fixture_set(root);
+  if (!set.ok()) return std::move(set).error();
+  return std::make_unique<ReplayTransport>(std::move(*set), options);
+}
+
+const FixtureSet& ReplayTransport::fixtures() const noexcept { return state_->set; }
+
+Result<const Interaction*> ReplayTransport::match(std::string_view method, std::string_view target,
+                                                  std::string_view body) {
+  // Presigned credentials in the query are masked on both sides (the recorder masked them).
+  const std::string decoded =
+      detail::percent_decode(detail::target_of(detail::scrub_uri(target)));
+  rapidjson::Document actual;
+  actual.Parse<detail::kJsonParseFlags>(body.data(), body.size());
+  const bool actual_is_json = !actual.HasParseError();
+
+  // The closest miss, for the error: same method and path beat same path beat same method;
+  // then the body with the fewest differing members and values, then the earliest folder.
+  struct Miss {
+    int rank = -1;
+    std::size_t distance = 0;
+    std::size_t index = 0;
+    std::string why;
+  } closest;
+  auto consider = [&closest](int rank, std::size_t distance, std::size_t index, std::string why) {
+    if (rank > closest.rank || (rank == closest.rank && distance < closest.distance)) {
+      closest = Miss{rank, distance, index, std::move(why)};
+    }
+  };
+
+  std::vector<std::size_t> matches;
+  const auto& interactions = state_->set.interactions;
+  for (std::size_t i = 0; i < interactions.size(); ++i) {
+    const Interaction& candidate = interactions[i];
+    const bool same_method = candidate.method == method;
+    if (state_->targets[i] != decoded) {
+      consider(same_method ? 1 : 0, 0, i, "path differs (recorded " + state_->targets[i] + ")");
+      continue;
+    }
+    if (!same_method) {
+      consider(2, 0, i, "method differs (recorded " + candidate.method + ")");
+      continue;
+    }
+    if (!candidate.request_body_is_json) {
+      if (candidate.request_body == body) {
+        matches.push_back(i);
+      } else {
+        consider(3, 1, i, "body differs (recorded as bytes, " +
+                              std::to_string(candidate.request_body.size()) + " bytes; got " +
+                              std::to_string(body.size()) + ")");
+      }
+      continue;
+    }
+    if (!actual_is_json) {
+      consider(3, 1, i, "body is not JSON (recorded a JSON body)");
+      continue;
+    }
+    auto difference = detail::json_difference(*state_->bodies[i], actual);
+    if (!difference) {
+      matches.push_back(i);
+    } else {
+      consider(3, detail::json_distance(*state_->bodies[i], actual), i,
+               "body differs at " + (difference->pointer.empty() ? std::string("/")
+                                                                  : difference->pointer) +
+                   " (" + difference->what + ")");
+    }
+  }
+
+  if (matches.empty()) {
+    std::string message =
+        "replay: no fixture matches " + std::string(method) + " " + decoded;
+    if (closest.rank >= 0) {
+      message += "; closest is " + interactions[closest.index].folder + ": " + closest.why;
+    } else {
+      message += "; the fixture set " + state_->set.root + " is empty";
+    }
+    return make_error(ErrorKind::Usage, std::move(message));
+  }
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  std::size_t chosen = matches.front();
+  for (std::size_t index : matches) {
+    if (state_->uses[index] < state_->uses[chosen]) chosen = index;
+  }
+  ++state_->uses[chosen];
+  return &interactions[chosen];
+}
+
+Result<ResponseHead> ReplayTransport::send(const Request& request, BodySink& sink) {
+  auto found = match(request.method, request.url, request.body);
+  if (!found.ok()) return std::move(found).error();
+  const Interaction& interaction = **found;
+  ResponseHead head;
+  head.status = interaction.status;
+  head.headers = interaction.response_headers;
+  auto cancelled = [&interaction] {
+    return make_error(ErrorKind::Cancelled,
+                      "replay: " + interaction.folder + ": transfer cancelled by the body sink");
+  };
+  if (!sink.on_head(head)) return cancelled();
+  std::string_view body = interaction.response_body;
+  const std::size_t chunk = state_->options.chunk_bytes == 0 ? body.size()
+                                                             : state_->options.chunk_bytes;
+  while (!body.empty()) {
+    const std::size_t n = std::min(chunk, body.size());
+    if (!sink.on_body(body.substr(0, n))) return cancelled();
+    body.remove_prefix(n);
+  }
+  return head;
+}
+
+}  // namespace bedrock_lite::http

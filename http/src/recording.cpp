@@ -1,0 +1,276 @@
+// The recording transport: forwards to another transport and writes each completed exchange
+// as an interaction folder (format: fixture.h), secrets scrubbed.
+#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/secret.h>
+
+#include "fixture_json.h"
+
+#include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cctype>
+#include <charconv>
+#include <ctime>
+#include <filesystem>
+#include <utility>
+
+namespace bedrock_lite::http {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::size_t kNumberDigits = 6;  // "000001-converse": sorts in recorded order
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The last path segment ("converse", "converse-stream", "count-tokens", "invoke").
+std::string api_of(std::string_view url) {
+  std::string_view target = detail::target_of(url);
+  target = target.substr(0, target.find('?'));
+  while (!target.empty() && target.back() == '/') target.remove_suffix(1);
+  auto slash = target.rfind('/');
+  return detail::percent_decode(slash == std::string_view::npos ? target
+                                                                : target.substr(slash + 1));
+}
+
+std::string folder_suffix(const std::string& api) {
+  std::string out;
+  for (char c : api.substr(0, 40)) {
+    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c
+                                                                                            : '_';
+  }
+  return out.empty() ? "request" : out;
+}
+
+std::string iso8601(std::chrono::system_clock::time_point when) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(when);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
+}
+
+const char* reason_phrase(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 204: return "No Content";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 408: return "Request Timeout";
+    case 424: return "Failed Dependency";
+    case 429: return "Too Many Requests";
+    case 500: return "Internal Server Error";
+    case 502: return "Bad Gateway";
+    case 503: return "Service Unavailable";
+    case 504: return "Gateway Timeout";
+    default: return "";
+  }
+}
+
+using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+
+void write_string(Writer& writer, std::string_view text) {
+  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+}
+
+// Names lower-cased as in the recorded corpus; repeated names joined with ", " (RFC 9110
+// §5.3); values through the one redaction function.
+void write_headers(Writer& writer, const Headers& headers) {
+  std::vector<std::pair<std::string, std::string>> merged;
+  for (const auto& header : headers) {
+    std::string name = lower(header.name);
+    std::string value = redact_header_value(header.name, header.value);
+    auto same = std::find_if(merged.begin(), merged.end(),
+                             [&name](const auto& entry) { return entry.first == name; });
+    if (same != merged.end()) {
+      same->second += ", " + value;
+    } else {
+      merged.emplace_back(std::move(name), std::move(value));
+    }
+  }
+  writer.StartObject();
+  for (const auto& [name, value] : merged) {
+    write_string(writer, name);
+    write_string(writer, value);
+  }
+  writer.EndObject();
+}
+
+std::string finish(rapidjson::StringBuffer& buffer) {
+  return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
+}
+
+std::string request_json(const Request& request) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.SetIndent(' ', 1);
+  writer.StartObject();
+  writer.Key("method");
+  write_string(writer, request.method);
+  writer.Key("uri");
+  write_string(writer, detail::scrub_uri(request.url));
+  writer.Key("headers");
+  write_headers(writer, request.headers);
+  writer.Key("body");
+  rapidjson::Document body;
+  body.Parse<detail::kJsonParseFlags>(request.body.data(), request.body.size());
+  if (!body.HasParseError() && (body.IsObject() || body.IsArray())) {
+    body.Accept(writer);
+  } else {
+    // Not a JSON document: keep the bytes as a string (a JSON scalar body stays text too, so
+    // loading gives back exactly these bytes).
+    write_string(writer, request.body);
+  }
+  writer.EndObject();
+  return finish(buffer);
+}
+
+std::string response_json(const ResponseHead& head) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.SetIndent(' ', 1);
+  writer.StartObject();
+  writer.Key("status");
+  writer.Int(head.status);
+  writer.Key("reason");
+  writer.String(reason_phrase(head.status));
+  writer.Key("headers");
+  write_headers(writer, head.headers);
+  writer.EndObject();
+  return finish(buffer);
+}
+
+std::string meta_json(const std::string& api, const ResponseHead& head, std::size_t body_bytes,
+                      std::chrono::system_clock::time_point when) {
+  rapidjson::StringBuffer buffer;
+  Writer writer(buffer);
+  writer.SetIndent(' ', 1);
+  writer.StartObject();
+  writer.Key("recorded_by");
+  writer.String("bedrock-lite RecordingTransport");
+  writer.Key("recorded_at");
+  write_string(writer, iso8601(when));
+  writer.Key("operation");
+  writer.String(api == "converse" || api == "converse-stream" || api == "count-tokens"
+                    ? api.c_str()
+                    : "other");
+  writer.Key("api");
+  write_string(writer, api);
+  writer.Key("status");
+  writer.Int(head.status);
+  writer.Key("response_body_bytes");
+  writer.Uint64(body_bytes);
+  writer.EndObject();
+  return finish(buffer);
+}
+
+// Forwards to the caller's sink and keeps a copy of the response.
+class TeeSink final : public BodySink {
+ public:
+  explicit TeeSink(BodySink& next) : next_(next) {}
+  bool on_head(const ResponseHead& head) override {
+    head_ = head;
+    body_.clear();  // a head is delivered once; be safe if a transport restarts
+    return next_.on_head(head);
+  }
+  bool on_body(std::string_view chunk) override {
+    body_.append(chunk.data(), chunk.size());
+    return next_.on_body(chunk);
+  }
+  const ResponseHead& head() const { return head_; }
+  const std::string& body() const { return body_; }
+
+ private:
+  BodySink& next_;
+  ResponseHead head_;
+  std::string body_;
+};
+
+// The first free number: one past the highest "NNNNNN-..." folder already in `dir`.
+unsigned first_free_number(const std::string& dir) {
+  unsigned highest = 0;
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return 1;
+  for (; it != fs::directory_iterator(); it.increment(ec)) {
+    if (ec) break;
+    const std::string name = it->path().filename().string();
+    unsigned number = 0;
+    auto parsed = std::from_chars(name.data(), name.data() + name.size(), number);
+    if (parsed.ec == std::errc() && parsed.ptr - name.data() == kNumberDigits) {
+      highest = std::max(highest, number);
+    }
+  }
+  return highest + 1;
+}
+
+std::string numbered(unsigned number) {
+  std::string digits = std::to_string(number);
+  if (digits.size() < kNumberDigits) digits.insert(0, kNumberDigits - digits.size(), '0');
+  return digits;
+}
+
+}  // namespace
+
+struct RecordingTransport::State {
+  std::shared_ptr<Transport> inner;
+  std::string dir;
+  RecordingOptions options;
+  std::atomic<unsigned> next{1};
+};
+
+RecordingTransport::RecordingTransport(std::shared_ptr<Transport> inner, std::string dir,
+                                       RecordingOptions options)
+    : state_(std::make_unique<State>()) {
+  state_->inner = std::move(inner);
+  state_->next = first_free_number(dir);
+  state_->dir = std::move(dir);
+  state_->options = std::move(options);
+}
+
+RecordingTransport::~RecordingTransport() = default;
+
+Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& sink) {
+  // Numbered when sent, so concurrent calls never share a folder and the set replays in the
+  // order the requests were made.
+  const unsigned number = state_->next.fetch_add(1);
+  TeeSink tee(sink);
+  auto head = state_->inner->send(request, tee);
+  if (!head.ok()) return head;  // never record a failed or partial exchange
+
+  const std::string api = api_of(request.url);
+  const fs::path folder = fs::path(state_->dir) / (numbered(number) + "-" + folder_suffix(api));
+  std::error_code ec;
+  fs::create_directories(folder, ec);
+  if (ec) {
+    return make_error(ErrorKind::Config,
+                      folder.string() + ": cannot create the fixture folder: " + ec.message());
+  }
+  const auto when = state_->options.clock ? state_->options.clock()
+                                          : std::chrono::system_clock::now();
+  // response.body last: a folder is an interaction only once all three files exist.
+  const std::pair<const char*, std::string> files[] = {
+      {"request.json", request_json(request)},
+      {"response.json", response_json(*head)},
+      {"meta.json", meta_json(api, *head, tee.body().size(), when)},
+  };
+  for (const auto& [name, contents] : files) {
+    auto written = detail::write_whole_file((folder / name).string(), contents);
+    if (!written.ok()) return std::move(written).error();
+  }
+  auto written = detail::write_whole_file((folder / "response.body").string(), tee.body());
+  if (!written.ok()) return std::move(written).error();
+  return head;
+}
+
+}  // namespace bedrock_lite::http
