@@ -1,0 +1,526 @@
+// The client over the real libcurl transport against the loopback fake Bedrock, which verifies
+// every request's SigV4 signature and injects faults on request.
+#include <bedrock_lite/converse.h>
+
+#include "support/fake_bedrock.h"
+#include "support/fixtures.h"
+#include "support/json.h"
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <atomic>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+using namespace bedrock_lite;
+using namespace bedrock_lite::converse;
+using bedrock_lite::test::Fault;
+using bedrock_lite::test::FakeBedrock;
+using std::chrono::milliseconds;
+
+namespace {
+
+const char* kAccessKey = "AKIDFAKEBEDROCK";
+const char* kSecretKey = "fake/secret+key/for-the-loopback-server";
+
+std::shared_ptr<credentials::CredentialsProvider> fake_credentials(std::string session_token = "") {
+  credentials::Credentials c;
+  c.access_key_id = kAccessKey;
+  c.secret_access_key = Secret(kSecretKey);
+  c.session_token = Secret(std::move(session_token));
+  c.source = "test";
+  return credentials::make_static_provider(c);
+}
+
+// Records backoff sleeps instead of sleeping; tests stay fast.
+struct Sleeps {
+  std::mutex mutex;
+  std::vector<milliseconds> values;
+};
+
+Config make_config(const FakeBedrock& server, Sleeps& sleeps) {
+  Config config;
+  config.region = "us-east-1";
+  config.endpoint = server.url();
+  config.credentials = fake_credentials("session/token+value");
+  config.transport = http::make_curl_transport();
+  config.retry.jitter = [] { return 0.0; };
+  config.retry.sleeper = [&sleeps](milliseconds d) {
+    std::lock_guard<std::mutex> lock(sleeps.mutex);
+    sleeps.values.push_back(d);
+  };
+  config.timeouts.stall = std::chrono::seconds(5);
+  return config;
+}
+
+std::filesystem::path recorded(const std::string& folder) {
+  return test::fixture_path("recorded/bedrock-recorded/" + folder);
+}
+
+ConverseRequest request_from_fixture(const std::string& folder, const std::string& model_id) {
+  rapidjson::Document document;
+  const std::string text = test::read_file(recorded(folder) / "request.json");
+  document.Parse(text.c_str());
+  REQUIRE(!document.HasParseError());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  document["body"].Accept(writer);
+  auto request = parse_converse_request(buffer.GetString());
+  REQUIRE(request.ok());
+  request->model_id = model_id;
+  return std::move(request).value();
+}
+
+ConverseRequest stream_request() {
+  return request_from_fixture("test_bedrock_model_stream/00", "us.amazon.nova-micro-v1:0");
+}
+
+// The recorded events of a stream fixture: (name, payload JSON text).
+std::vector<std::pair<std::string, std::string>> recorded_events(const std::string& folder) {
+  std::vector<std::pair<std::string, std::string>> events;
+  std::istringstream lines(test::read_file(recorded(folder) / "response.events.jsonl"));
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line.empty()) continue;
+    rapidjson::Document document;
+    document.Parse(line.c_str());
+    REQUIRE(!document.HasParseError());
+    REQUIRE(document.IsObject());
+    REQUIRE(document.MemberCount() == 1);
+    const auto& member = *document.MemberBegin();
+    rapidjson::StringBuffer buffer;
+    rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+    member.value.Accept(writer);
+    events.emplace_back(member.name.GetString(), buffer.GetString());
+  }
+  return events;
+}
+
+// Collects what a stream handler saw.
+struct Collected {
+  std::vector<std::pair<std::string, std::string>> events;
+  std::string text;
+  std::optional<TokenUsage> usage;
+
+  StreamHandler handler() {
+    return [this](const StreamEvent& event) {
+      events.emplace_back(event.event_type, event.payload);
+      if (const auto* delta = std::get_if<ContentBlockDeltaEvent>(&event.body)) {
+        if (delta->delta.text) text += *delta->delta.text;
+      }
+      if (const auto* metadata = std::get_if<MetadataEvent>(&event.body)) usage = metadata->usage;
+      return StreamControl::Continue;
+    };
+  }
+};
+
+std::string response_text(const ConverseResponse& response) {
+  std::string text;
+  REQUIRE(response.output.message);
+  for (const auto& block : response.output.message->content) {
+    if (block.text) text += *block.text;
+  }
+  return text;
+}
+
+void check_all_signed(const FakeBedrock& server) {
+  for (const auto& seen : server.requests()) {
+    INFO(seen.target);
+    CHECK(seen.signature_valid);
+    CHECK(seen.signed_headers == "content-type;host;x-amz-date;x-amz-security-token");
+  }
+}
+
+void check_events_equal(const std::vector<std::pair<std::string, std::string>>& got,
+                        const std::vector<std::pair<std::string, std::string>>& expected,
+                        std::size_t count) {
+  REQUIRE(got.size() == count);
+  REQUIRE(expected.size() >= count);
+  for (std::size_t i = 0; i < count; ++i) {
+    INFO("event " << i);
+    CHECK(got[i].first == expected[i].first);
+    CHECK(test::json_difference(got[i].second, expected[i].second).empty());
+  }
+}
+
+}  // namespace
+
+TEST_CASE("e2e: Converse returns the recorded response, signed correctly", "[e2e]") {
+  FakeBedrock server;
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  auto request = request_from_fixture("test_bedrock_model/00", "us.amazon.nova-micro-v1:0");
+  auto response = client->converse(request);
+  REQUIRE(response.ok());
+  const std::string recorded_body = test::read_file(recorded("test_bedrock_model/00") / "response.body");
+  CHECK(test::json_difference(to_json(*response), recorded_body).empty());
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].target == "/model/us.amazon.nova-micro-v1%3A0/converse");
+  CHECK(seen[0].model_id == "us.amazon.nova-micro-v1:0");
+  CHECK(test::json_difference(seen[0].body, to_json(request)).empty());
+  check_all_signed(server);
+}
+
+TEST_CASE("e2e: an ARN model id with ':' and '/' is encoded once and signed", "[e2e]") {
+  FakeBedrock server;
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  const std::string arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456";
+  auto response = client->converse(request_from_fixture("test_bedrock_model/00", arn));
+  REQUIRE(response.ok());
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].target ==
+        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc123def456/converse");
+  CHECK(seen[0].model_id == arn);
+  check_all_signed(server);
+}
+
+TEST_CASE("e2e: a wrong signature is refused by the fake server", "[e2e]") {
+  FakeBedrock server;
+  Sleeps sleeps;
+  Config config = make_config(server, sleeps);
+  credentials::Credentials wrong;
+  wrong.access_key_id = kAccessKey;
+  wrong.secret_access_key = Secret("not-the-secret");
+  config.credentials = credentials::make_static_provider(wrong);
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  auto response = client->converse(stream_request());
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().aws_type == "InvalidSignatureException");
+  CHECK(response.error().http_status == 403);
+  CHECK(response.error().request_id == "fake-request-1");
+  CHECK(server.request_count() == 1);
+  CHECK_FALSE(server.requests()[0].signature_valid);
+}
+
+TEST_CASE("e2e: ConverseStream delivers the recorded events and accumulates them", "[e2e]") {
+  const auto expected = recorded_events("test_bedrock_model_stream/00");
+  REQUIRE(expected.size() >= 10);
+  for (Fault fault : {Fault::None, Fault::OneByteChunks}) {
+    SECTION(fault == Fault::None ? "as recorded" : "one byte per chunk") {
+      FakeBedrock server;
+      server.push_fault(fault);
+      Sleeps sleeps;
+      auto client = Client::create(make_config(server, sleeps));
+      REQUIRE(client.ok());
+      Collected collected;
+      auto response = client->converse_stream(stream_request(), collected.handler());
+      REQUIRE(response.ok());
+      check_events_equal(collected.events, expected, expected.size());
+      CHECK(response_text(*response) == collected.text);
+      CHECK_FALSE(collected.text.empty());
+      REQUIRE(response->usage);
+      REQUIRE(collected.usage);
+      CHECK(response->usage->input_tokens == collected.usage->input_tokens);
+      CHECK(response->usage->output_tokens == collected.usage->output_tokens);
+      CHECK(response->stop_reason == "end_turn");
+      CHECK(server.request_count() == 1);
+      CHECK(server.requests()[0].target == "/model/us.amazon.nova-micro-v1%3A0/converse-stream");
+      check_all_signed(server);
+    }
+  }
+}
+
+TEST_CASE("e2e: every recorded stream replays through the client", "[e2e]") {
+  std::size_t streams = 0;
+  for (const auto& folder : test::folders_with(test::fixture_path("recorded/bedrock-recorded"),
+                                               "response.events.jsonl")) {
+    const std::string name = folder.parent_path().filename().string() + "/" + folder.filename().string();
+    SECTION(name) {
+      FakeBedrock server;
+      server.answer("converse-stream", folder);
+      Sleeps sleeps;
+      auto client = Client::create(make_config(server, sleeps));
+      REQUIRE(client.ok());
+      Collected collected;
+      auto response = client->converse_stream(stream_request(), collected.handler());
+      INFO(name << ": " << (response.ok() ? "" : response.error().to_string()));
+      REQUIRE(response.ok());
+      const auto expected = recorded_events(name);
+      check_events_equal(collected.events, expected, expected.size());
+    }
+    ++streams;
+  }
+  CHECK(streams >= 10);
+}
+
+TEST_CASE("e2e: CountTokens returns inputTokens", "[e2e]") {
+  FakeBedrock server;
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  auto request = count_tokens_request(
+      request_from_fixture("test_bedrock_model/00", "anthropic.claude-sonnet-4-20250514-v1:0"));
+  auto response = client->count_tokens(request);
+  REQUIRE(response.ok());
+  CHECK(response->input_tokens == 11);
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].target == "/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens");
+  CHECK(seen[0].body.rfind(R"({"input":{"converse":)", 0) == 0);
+  check_all_signed(server);
+}
+
+TEST_CASE("e2e: throttling and server errors are retried, each attempt re-signed", "[e2e]") {
+  FakeBedrock server;
+  server.push_fault(Fault::Status429);
+  server.push_fault(Fault::Status500);
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  auto response = client->converse(stream_request());
+  REQUIRE(response.ok());
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 3);
+  CHECK(seen[0].status == 429);
+  CHECK(seen[1].status == 500);
+  CHECK(seen[2].status == 200);
+  CHECK(sleeps.values.size() == 2);
+  check_all_signed(server);
+
+  SECTION("and give up after max attempts with the last error") {
+    server.push_fault(Fault::Status503);
+    server.push_fault(Fault::Status503);
+    server.push_fault(Fault::Status503);
+    auto failed = client->converse(stream_request());
+    REQUIRE_FALSE(failed.ok());
+    CHECK(failed.error().aws_type == "ServiceUnavailableException");
+    CHECK(failed.error().http_status == 503);
+    CHECK(failed.error().request_id == "fake-request-6");
+    CHECK(failed.error().retryable);
+    CHECK(server.request_count() == 6);
+  }
+}
+
+TEST_CASE("e2e: a 400 is not retried", "[e2e]") {
+  FakeBedrock server;
+  server.push_fault(Fault::Status400);
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  Collected collected;
+  auto response = client->converse_stream(stream_request(), collected.handler());
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().kind == ErrorKind::Service);
+  CHECK(response.error().aws_type == "ValidationException");
+  CHECK(response.error().message == "The provided model identifier is invalid.");
+  CHECK(response.error().request_id == "fake-request-1");
+  CHECK(response.error().to_string() == "ValidationException: The provided model identifier is invalid.");
+  CHECK(server.request_count() == 1);
+  CHECK(collected.events.empty());
+  CHECK(sleeps.values.empty());
+}
+
+TEST_CASE("e2e: stream faults after the first event end the call, never retried", "[e2e]") {
+  const auto expected = recorded_events("test_bedrock_model_stream/00");
+  struct Case {
+    const char* name;
+    Fault fault;
+    ErrorKind kind;
+    const char* aws_type;
+    const char* message_part;
+  };
+  const Case cases[] = {
+      {"connection reset mid-stream", Fault::ResetMidStream, ErrorKind::Network, "", ""},
+      {"stream exception event", Fault::StreamException, ErrorKind::Service, "modelStreamErrorException",
+       "The model stream failed (injected)"},
+      {"corrupted message CRC", Fault::CorruptCrc, ErrorKind::Protocol, "", "message_crc"},
+      {"hang mid-stream past the stall timeout", Fault::HangMidStream, ErrorKind::Timeout, "", ""},
+  };
+  for (const auto& c : cases) {
+    SECTION(c.name) {
+      FakeBedrock server;
+      server.push_fault(c.fault);
+      Sleeps sleeps;
+      Config config = make_config(server, sleeps);
+      config.timeouts.stall = milliseconds(300);
+      auto client = Client::create(config);
+      REQUIRE(client.ok());
+      Collected collected;
+      auto response = client->converse_stream(stream_request(), collected.handler());
+      REQUIRE_FALSE(response.ok());
+      const Error& error = response.error();
+      INFO(error.to_string());
+      CHECK(error.kind == c.kind);
+      CHECK(error.aws_type == c.aws_type);
+      CHECK_THAT(error.message, Catch::Contains(c.message_part));
+      CHECK_FALSE(error.retryable);
+      if (c.fault != Fault::ResetMidStream && c.fault != Fault::HangMidStream) {
+        CHECK(error.request_id == "fake-request-1");
+      }
+      // Every event before the fault was delivered, in order, and nothing after it.
+      check_events_equal(collected.events, expected, 3);
+      CHECK(server.request_count() == 1);
+      CHECK(sleeps.values.empty());
+    }
+  }
+}
+
+TEST_CASE("e2e: failures before the first event are retried", "[e2e]") {
+  const auto expected = recorded_events("test_bedrock_model_stream/00");
+  for (Fault fault : {Fault::StreamExceptionFirst, Fault::HangBeforeResponse, Fault::Status429}) {
+    SECTION(std::to_string(static_cast<int>(fault))) {
+      FakeBedrock server;
+      server.push_fault(fault);
+      Sleeps sleeps;
+      Config config = make_config(server, sleeps);
+      config.timeouts.stall = milliseconds(300);
+      auto client = Client::create(config);
+      REQUIRE(client.ok());
+      Collected collected;
+      auto response = client->converse_stream(stream_request(), collected.handler());
+      INFO((response.ok() ? "" : response.error().to_string()));
+      REQUIRE(response.ok());
+      check_events_equal(collected.events, expected, expected.size());
+      CHECK(server.request_count() == 2);
+      CHECK(sleeps.values.size() == 1);
+    }
+  }
+}
+
+TEST_CASE("e2e: a hang past the read timeout on every attempt is a Timeout error", "[e2e]") {
+  FakeBedrock server;
+  server.push_fault(Fault::HangBeforeResponse);
+  server.push_fault(Fault::HangBeforeResponse);
+  Sleeps sleeps;
+  Config config = make_config(server, sleeps);
+  config.timeouts.stall = milliseconds(200);
+  config.retry.max_attempts = 2;
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  auto response = client->converse(stream_request());
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().kind == ErrorKind::Timeout);
+  CHECK(response.error().display_name() == "Timeout");
+  CHECK(server.request_count() == 2);
+}
+
+TEST_CASE("e2e: a skewed clock is corrected from the Date header and retried once", "[e2e]") {
+  test::FakeBedrockOptions options;
+  options.clock_offset = std::chrono::hours(2);
+  FakeBedrock server(options);
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  auto response = client->converse(stream_request());
+  REQUIRE(response.ok());
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].status == 403);
+  CHECK(seen[1].status == 200);
+  CHECK(sleeps.values.empty());
+  // The offset stays: the next call is signed right the first time.
+  REQUIRE(client->count_tokens(count_tokens_request(stream_request())).ok());
+  CHECK(server.request_count() == 3);
+  check_all_signed(server);
+}
+
+namespace {
+// AKID1 until refreshed, then AKID2.
+class RotatingProvider final : public credentials::CredentialsProvider {
+ public:
+  Result<credentials::Credentials> resolve() override { return current(); }
+  Result<credentials::Credentials> refresh() override {
+    refreshed = true;
+    return current();
+  }
+  std::atomic<bool> refreshed{false};
+
+ private:
+  credentials::Credentials current() const {
+    credentials::Credentials c;
+    c.access_key_id = refreshed ? "AKID2" : "AKID1";
+    c.secret_access_key = Secret(refreshed ? "secret-two" : "secret-one");
+    c.session_token = Secret("token");
+    return c;
+  }
+};
+}  // namespace
+
+TEST_CASE("e2e: ExpiredTokenException refreshes credentials and retries once", "[e2e]") {
+  test::FakeBedrockOptions options;
+  options.keys = {{"AKID1", "secret-one"}, {"AKID2", "secret-two"}};
+  FakeBedrock server(options);
+  server.push_fault(Fault::ExpiredToken);
+  Sleeps sleeps;
+  Config config = make_config(server, sleeps);
+  auto provider = std::make_shared<RotatingProvider>();
+  config.credentials = provider;
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  Collected collected;
+  auto response = client->converse_stream(stream_request(), collected.handler());
+  REQUIRE(response.ok());
+  CHECK(provider->refreshed);
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].access_key_id == "AKID1");
+  CHECK(seen[0].status == 403);
+  CHECK(seen[1].access_key_id == "AKID2");
+  CHECK(seen[1].status == 200);
+  check_all_signed(server);
+}
+
+TEST_CASE("e2e: a bearer token is sent instead of a signature", "[e2e]") {
+  test::FakeBedrockOptions options;
+  options.bearer_token = "bedrock-api-key-e2e";
+  FakeBedrock server(options);
+  Sleeps sleeps;
+  Config config = make_config(server, sleeps);
+  config.bearer_token = Secret("bedrock-api-key-e2e");
+  config.credentials.reset();
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  REQUIRE(client->converse(stream_request()).ok());
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].bearer);
+  CHECK(seen[0].signature_valid);
+  CHECK(seen[0].headers.count("x-amz-date") == 0);
+}
+
+TEST_CASE("e2e: a handler that stops cancels the stream", "[e2e]") {
+  FakeBedrock server;
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  int seen = 0;
+  auto response = client->converse_stream(stream_request(), [&](const StreamEvent&) {
+    return ++seen == 2 ? StreamControl::Stop : StreamControl::Continue;
+  });
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().kind == ErrorKind::Cancelled);
+  CHECK(seen == 2);
+  CHECK(server.request_count() == 1);
+}
+
+TEST_CASE("e2e concurrency: one client shared by threads over keep-alive connections", "[e2e][concurrency]") {
+  FakeBedrock server;
+  Sleeps sleeps;
+  auto client = Client::create(make_config(server, sleeps));
+  REQUIRE(client.ok());
+  const auto request = stream_request();
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        if (client->converse(request).ok()) ++ok;
+        if (client->converse_stream(request, [](const StreamEvent&) { return StreamControl::Continue; }).ok()) ++ok;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(ok == 80);
+  CHECK(server.request_count() == 80);
+  check_all_signed(server);
+}
