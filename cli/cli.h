@@ -42,5 +42,8 @@ struct Command {
 // Defined by each subcommand's file (one file per subcommand).
 int run_sign(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_eventstream(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_converse(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_converse_stream(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace bedrock_lite::cli

@@ -15,6 +15,9 @@ namespace {
 constexpr Command kCommands[] = {
     {"sign", "sign a raw HTTP request read on stdin with SigV4", run_sign},
     {"eventstream", "decode or encode application/vnd.amazon.eventstream", run_eventstream},
+    {"converse", "send a Converse request and print the reply", run_converse},
+    {"converse-stream", "send a ConverseStream request and print events as they arrive", run_converse_stream},
+    {"count-tokens", "count the input tokens of a Converse-shaped request", run_count_tokens},
 };
 
 void print_help() {

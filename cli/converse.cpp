@@ -1,0 +1,323 @@
+// `converse`, `converse-stream` and `count-tokens` (CLI.md): argument parsing and output only;
+// the work is the library's Client.
+#include "cli.h"
+
+#include <bedrock_lite/converse.h>
+#include <bedrock_lite/fixture.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace bedrock_lite::cli {
+namespace {
+
+using converse::ConverseRequest;
+
+enum class Operation { Converse, ConverseStream, CountTokens };
+
+struct Options {
+  std::string model_id;
+  std::optional<std::string> request_file;
+  std::optional<std::string> messages_json;
+  std::optional<std::string> prompt;
+  std::vector<std::string> system;
+  std::optional<std::int64_t> max_tokens;
+  std::optional<double> temperature;
+  std::optional<double> top_p;
+  std::vector<std::string> stop;
+  std::string output = "text";
+};
+
+int fail(const Error& error) {
+  return report_error(error.display_name(), error.message,
+                      error.kind == ErrorKind::Usage ? kExitUsage : kExitFailure);
+}
+
+bool parse_double(const std::string& text, double& out) {
+  char* end = nullptr;
+  out = std::strtod(text.c_str(), &end);
+  return !text.empty() && end == text.c_str() + text.size() && std::isfinite(out);
+}
+
+bool parse_int(const std::string& text, std::int64_t& out) {
+  char* end = nullptr;
+  const long long value = std::strtoll(text.c_str(), &end, 10);
+  if (text.empty() || end != text.c_str() + text.size()) return false;
+  out = value;
+  return true;
+}
+
+// Parses the subcommand's arguments. Returns an empty string on success, else the usage error.
+std::string parse_options(Operation command, const std::vector<std::string>& args, Options& options) {
+  const bool stream = command == Operation::ConverseStream;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](std::string& out) -> bool {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "--model-id" || arg == "--request-file" || arg == "--messages" || arg == "--prompt" ||
+        arg == "--system" || arg == "--max-tokens" || arg == "--temperature" || arg == "--top-p" ||
+        arg == "--stop" || arg == "--output") {
+      if (!value(v)) return arg + " needs a value";
+    } else {
+      return "unknown option '" + arg + "'";
+    }
+    if (arg == "--model-id") {
+      options.model_id = v;
+    } else if (arg == "--request-file") {
+      options.request_file = v;
+    } else if (arg == "--messages") {
+      options.messages_json = v;
+    } else if (arg == "--prompt") {
+      options.prompt = v;
+    } else if (arg == "--system") {
+      options.system.push_back(v);
+    } else if (arg == "--max-tokens") {
+      std::int64_t n = 0;
+      if (!parse_int(v, n) || n < 1) return "--max-tokens takes a whole number of at least 1, not '" + v + "'";
+      options.max_tokens = n;
+    } else if (arg == "--temperature" || arg == "--top-p") {
+      double d = 0;
+      if (!parse_double(v, d) || d < 0 || d > 1) return arg + " takes a number from 0 to 1, not '" + v + "'";
+      (arg == "--temperature" ? options.temperature : options.top_p) = d;
+    } else if (arg == "--stop") {
+      options.stop.push_back(v);
+    } else if (arg == "--output") {
+      const bool allowed = v == "text" || v == "json" || (stream && v == "jsonl");
+      if (!allowed) {
+        return std::string("--output takes ") + (stream ? "text or jsonl" : "text or json") +
+               ", not '" + v + "'";
+      }
+      options.output = v;
+    }
+  }
+  if (options.model_id.empty()) return "--model-id is required";
+  const int sources = (options.request_file ? 1 : 0) + (options.messages_json ? 1 : 0) +
+                      (options.prompt ? 1 : 0);
+  if (sources > 1) return "give only one of --request-file, --messages and --prompt";
+  if (command == Operation::CountTokens &&
+      (options.max_tokens || options.temperature || options.top_p || !options.stop.empty())) {
+    return "count-tokens takes no inference options (--max-tokens, --temperature, --top-p, --stop)";
+  }
+  return {};
+}
+
+Result<std::string> read_input(const std::string& path) {
+  if (path == "-") {
+    std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    return text;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return make_error(ErrorKind::Usage, "cannot read request file '" + path + "'");
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The request from the inputs: a whole body (--request-file), a messages array or a prompt,
+// then the member flags on top.
+Result<ConverseRequest> build_request(const Options& options) {
+  ConverseRequest request;
+  if (options.request_file) {
+    auto text = read_input(*options.request_file);
+    if (!text) return std::move(text).error();
+    auto parsed = converse::parse_converse_request(*text);
+    if (!parsed) {
+      Error error = std::move(parsed).error();
+      error.message = *options.request_file + ": " + error.message;
+      return error;
+    }
+    request = std::move(parsed).value();
+  } else if (options.messages_json) {
+    auto parsed = converse::parse_converse_request("{\"messages\":" + *options.messages_json + "}");
+    if (!parsed) {
+      Error error = std::move(parsed).error();
+      error.message = "--messages: " + error.message;
+      return error;
+    }
+    request = std::move(parsed).value();
+  } else if (options.prompt) {
+    converse::ContentBlock block;
+    block.text = *options.prompt;
+    converse::Message message;
+    message.role = "user";
+    message.content.push_back(std::move(block));
+    request.messages = std::vector<converse::Message>{std::move(message)};
+  }
+  request.model_id = options.model_id;
+  if (!options.system.empty()) {
+    std::vector<converse::SystemContentBlock> system;
+    for (const auto& text : options.system) {
+      converse::SystemContentBlock block;
+      block.text = text;
+      system.push_back(std::move(block));
+    }
+    request.system = std::move(system);
+  }
+  if (options.max_tokens || options.temperature || options.top_p || !options.stop.empty()) {
+    converse::InferenceConfig config = request.inference_config.value_or(converse::InferenceConfig{});
+    if (options.max_tokens) config.max_tokens = options.max_tokens;
+    if (options.temperature) config.temperature = options.temperature;
+    if (options.top_p) config.top_p = options.top_p;
+    if (!options.stop.empty()) config.stop_sequences = options.stop;
+    request.inference_config = std::move(config);
+  }
+  return request;
+}
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
+}
+
+// The client for the global options: the standard chain and files, with --replay / --record
+// swapping the transport.
+Result<converse::Client> make_client(const GlobalOptions& global) {
+  const auto environment = credentials::Environment::from_process();
+  converse::ConfigOverrides overrides;
+  overrides.region = global.region;
+  overrides.profile = global.profile;
+  overrides.endpoint_url = global.endpoint_url;
+  overrides.max_attempts = global.max_attempts;
+  if (global.connect_timeout_seconds) overrides.connect_timeout = seconds_to_ms(*global.connect_timeout_seconds);
+  if (global.read_timeout_seconds) overrides.read_timeout = seconds_to_ms(*global.read_timeout_seconds);
+  if (global.debug) {
+    overrides.log = [](LogLevel, std::string_view message) {
+      std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
+    };
+  }
+  std::shared_ptr<http::Transport> replay;
+  if (global.replay_dir) {
+    auto opened = http::ReplayTransport::open(*global.replay_dir);
+    if (!opened) return std::move(opened).error();
+    replay = std::shared_ptr<http::Transport>(std::move(opened).value());
+    overrides.transport = replay;
+    // Replayed answers ignore signatures: no real credentials are needed, nor sent anywhere.
+    credentials::Credentials placeholder;
+    placeholder.access_key_id = "AKIDREPLAY";
+    placeholder.secret_access_key = Secret("replay");
+    placeholder.source = "replay";
+    overrides.credentials = credentials::make_static_provider(placeholder);
+  }
+  auto config = converse::resolve_config(environment, overrides);
+  if (!config && replay && config.error().kind == ErrorKind::NoRegion) {
+    overrides.region = "us-east-1";  // any region does for a replay
+    config = converse::resolve_config(environment, overrides);
+  }
+  if (!config) return std::move(config).error();
+  if (replay) config->bearer_token.reset();
+  if (global.record_dir && !replay) {
+    config->transport = std::make_shared<http::RecordingTransport>(config->transport, *global.record_dir);
+  }
+  if (global.debug) {
+    for (const auto& origin : config->origins) {
+      std::fprintf(stderr, "debug: %s = %s (from %s)\n", origin.setting.c_str(), origin.value.c_str(),
+                   origin.source.c_str());
+    }
+  }
+  return converse::Client::create(std::move(config).value());
+}
+
+std::string usage_line(const converse::TokenUsage& usage) {
+  std::string line = "usage:";
+  auto add = [&line](const char* name, const std::optional<std::int64_t>& value) {
+    if (value) line += std::string(" ") + name + "=" + std::to_string(*value);
+  };
+  add("inputTokens", usage.input_tokens);
+  add("outputTokens", usage.output_tokens);
+  add("totalTokens", usage.total_tokens);
+  add("cacheReadInputTokens", usage.cache_read_input_tokens);
+  add("cacheWriteInputTokens", usage.cache_write_input_tokens);
+  return line;
+}
+
+void write_out(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+int run(Operation command, const GlobalOptions& global, const std::vector<std::string>& args) {
+  Options options;
+  if (auto problem = parse_options(command, args, options); !problem.empty()) return usage_error(problem);
+  auto request = build_request(options);
+  if (!request) return fail(request.error());
+  auto client = make_client(global);
+  if (!client) return fail(client.error());
+
+  if (command == Operation::CountTokens) {
+    auto response = client->count_tokens(converse::count_tokens_request(*request));
+    if (!response) return fail(response.error());
+    if (options.output == "json") {
+      write_out(converse::to_json(*response) + "\n");
+    } else {
+      std::printf("%lld\n", static_cast<long long>(response->input_tokens));
+    }
+    return kExitOk;
+  }
+
+  if (command == Operation::Converse) {
+    auto response = client->converse(*request);
+    if (!response) return fail(response.error());
+    if (options.output == "json") {
+      write_out(converse::to_json(*response) + "\n");
+    } else {
+      std::string text;
+      if (response->output.message) {
+        for (const auto& block : response->output.message->content) {
+          if (block.text) text += *block.text;
+        }
+      }
+      write_out(text + "\n");
+    }
+    return kExitOk;
+  }
+
+  // converse-stream: each event is written and flushed as it arrives.
+  const bool jsonl = options.output == "jsonl";
+  bool wrote_text = false;
+  auto response = client->converse_stream(*request, [&](const converse::StreamEvent& event) {
+    if (jsonl) {
+      std::string line = "{\"" + event.event_type + "\":" + event.payload + "}\n";
+      write_out(line);
+      std::fflush(stdout);
+    } else if (const auto* delta = std::get_if<converse::ContentBlockDeltaEvent>(&event.body)) {
+      if (delta->delta.text && !delta->delta.text->empty()) {
+        write_out(*delta->delta.text);
+        std::fflush(stdout);
+        wrote_text = true;
+      }
+    }
+    return converse::StreamControl::Continue;
+  });
+  if (!jsonl && wrote_text) {
+    write_out("\n");
+    std::fflush(stdout);
+  }
+  if (!response) return fail(response.error());
+  if (!jsonl && response->usage) std::fprintf(stderr, "%s\n", usage_line(*response->usage).c_str());
+  return kExitOk;
+}
+
+}  // namespace
+
+int run_converse(const GlobalOptions& global, const std::vector<std::string>& args) {
+  return run(Operation::Converse, global, args);
+}
+
+int run_converse_stream(const GlobalOptions& global, const std::vector<std::string>& args) {
+  return run(Operation::ConverseStream, global, args);
+}
+
+int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>& args) {
+  return run(Operation::CountTokens, global, args);
+}
+
+}  // namespace bedrock_lite::cli
