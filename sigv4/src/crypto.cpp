@@ -31,11 +31,47 @@ Sha256Algorithm::Sha256Algorithm() {
 
 Sha256Algorithm::~Sha256Algorithm() { EVP_MD_free(fetched_); }
 
-Hasher::Hasher(const EVP_MD* md) : md_(md), ctx_(EVP_MD_CTX_new()) {
+ContextPool::~ContextPool() {
+  for (EVP_MD_CTX* ctx : idle_) EVP_MD_CTX_free(ctx);
+}
+
+EVP_MD_CTX* ContextPool::acquire() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_.empty()) {
+      EVP_MD_CTX* ctx = idle_.back();
+      idle_.pop_back();
+      return ctx;
+    }
+  }
+  return EVP_MD_CTX_new();
+}
+
+void ContextPool::release(EVP_MD_CTX* ctx) {
+  if (ctx == nullptr) return;
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (idle_.size() < kMaxIdle) {
+      idle_.push_back(ctx);
+      return;
+    }
+  }
+  EVP_MD_CTX_free(ctx);
+}
+
+Hasher::Hasher(const EVP_MD* md, ContextPool* pool)
+    : md_(md), pool_(pool), ctx_(pool != nullptr ? pool->acquire() : EVP_MD_CTX_new()) {
   if (ctx_ == nullptr) failed_ = true;
 }
 
-Hasher::~Hasher() { EVP_MD_CTX_free(ctx_); }
+Hasher::~Hasher() {
+  // A context that failed midway may hold odd state: it is not worth keeping.
+  if (pool_ != nullptr && !failed_) {
+    pool_->release(ctx_);
+  } else {
+    EVP_MD_CTX_free(ctx_);
+  }
+}
 
 void Hasher::sha256(std::string_view data, unsigned char out[kSha256Bytes]) {
   if (failed_) return;

@@ -6,7 +6,9 @@
 #pragma once
 
 #include <cstddef>
+#include <mutex>
 #include <string_view>
+#include <vector>
 
 typedef struct evp_md_st EVP_MD;
 typedef struct evp_md_ctx_st EVP_MD_CTX;
@@ -30,11 +32,32 @@ class Sha256Algorithm {
   const EVP_MD* md_ = nullptr;
 };
 
+// Idle digest contexts kept for reuse, so a signing call neither allocates a context nor has
+// OpenSSL allocate its algorithm state. Thread-safe (a mutex around a short vector).
+class ContextPool {
+ public:
+  ContextPool() = default;
+  ~ContextPool();
+  ContextPool(const ContextPool&) = delete;
+  ContextPool& operator=(const ContextPool&) = delete;
+
+  // An idle context, or a new one (nullptr if OpenSSL cannot allocate).
+  EVP_MD_CTX* acquire();
+  // Takes the context back; frees it when the pool already holds enough.
+  void release(EVP_MD_CTX* ctx);
+
+ private:
+  static constexpr std::size_t kMaxIdle = 64;  // more than any plausible number of signing threads
+  std::mutex mutex_;
+  std::vector<EVP_MD_CTX*> idle_;  // guarded by mutex_
+};
+
 // One digest context, reused for every hash of one signing call. Single-thread. Any OpenSSL
 // failure sets failed(); outputs are then unspecified and the caller reports an error.
 class Hasher {
  public:
-  explicit Hasher(const EVP_MD* md);
+  // With a pool, the context is borrowed from it and given back on destruction.
+  explicit Hasher(const EVP_MD* md, ContextPool* pool = nullptr);
   ~Hasher();
   Hasher(const Hasher&) = delete;
   Hasher& operator=(const Hasher&) = delete;
@@ -46,6 +69,7 @@ class Hasher {
 
  private:
   const EVP_MD* md_;
+  ContextPool* pool_;
   EVP_MD_CTX* ctx_;
   bool failed_ = false;
 };

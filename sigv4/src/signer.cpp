@@ -70,28 +70,79 @@ bool iless(std::string_view a, std::string_view b) {
 
 // Python's str.split() whitespace, which botocore's ' '.join(value.split()) collapses; '\n'
 // also joins the folded lines of get-header-value-multiline.
-inline bool is_space(char c) {
+constexpr bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
+struct SpaceTable {
+  bool space[256];
+  constexpr SpaceTable() : space() {
+    for (int c = 0; c < 256; ++c) space[c] = is_space(static_cast<char>(c));
+  }
+};
+constexpr SpaceTable kSpace;
+
+// Word-at-a-time scans (SWAR) for the checks that run over every byte of a ~1 KB session token:
+// a byte loop there costs as much as hashing the whole canonical request.
+constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
+
+inline std::uint64_t load_word(const char* p) {
+  std::uint64_t word;
+  std::memcpy(&word, p, sizeof word);
+  return word;
+}
+// Exact for "some byte is below n" when n <= 128.
+inline bool any_byte_below(std::uint64_t word, std::uint64_t n) {
+  return ((word - kOnes * n) & ~word & kHighs) != 0;
+}
+inline bool any_byte_equal(std::uint64_t word, std::uint64_t byte) {
+  const std::uint64_t v = word ^ (kOnes * byte);
+  return ((v - kOnes) & ~v & kHighs) != 0;
+}
+
 bool has_control(std::string_view s) {
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    const std::uint64_t word = load_word(s.data() + i);
+    if (any_byte_below(word, 0x20) || any_byte_equal(word, 0x7f)) return true;
+  }
+  for (; i < s.size(); ++i) {
+    const auto u = static_cast<unsigned char>(s[i]);
     if (u < 0x20 || u == 0x7f) return true;
   }
   return false;
 }
 
-// Appends s with every byte outside the unreserved set (and outside `keep`) as %XX.
+// False only when no byte is <= ' ', so no byte is_space() accepts (9-13 and 32).
+bool may_have_space(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    if (any_byte_below(load_word(s.data() + i), 0x21)) return true;
+  }
+  for (; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) <= 0x20) return true;
+  }
+  return false;
+}
+
+// Appends s with every byte outside the unreserved set (and outside `keep`) as %XX. Runs of
+// bytes kept as they are go in with one append: paths and tokens are mostly such runs.
 void append_encoded(std::string& out, std::string_view s, char keep1 = 0, char keep2 = 0) {
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    const unsigned char u = byte_at(s, i);
-    if (kUnreserved.unreserved[u] || (keep1 != 0 && c == keep1) || (keep2 != 0 && c == keep2)) {
-      out.push_back(c);
-    } else {
+  const std::size_t n = s.size();
+  std::size_t i = 0;
+  while (i < n) {
+    const std::size_t run = i;
+    while (i < n && (kUnreserved.unreserved[byte_at(s, i)] || (keep1 != 0 && s[i] == keep1) ||
+                     (keep2 != 0 && s[i] == keep2))) {
+      ++i;
+    }
+    out.append(s.data() + run, i - run);
+    if (i < n) {
+      const unsigned char u = byte_at(s, i);
       const char escaped[3] = {'%', kUpperHex[u >> 4], kUpperHex[u & 15]};
       out.append(escaped, 3);
+      ++i;
     }
   }
 }
@@ -226,24 +277,31 @@ struct HeaderRef {
   std::string_view value;
 };
 
-// Appends the value trimmed, with every inner run of whitespace collapsed to one space.
+// Appends the value trimmed, with every inner run of whitespace collapsed to one space; each
+// word goes in with one append (a session token is one 1 KB word).
 void append_trimmed(std::string& out, std::string_view value) {
-  bool pending_space = false;
-  bool any = false;
-  for (char c : value) {
-    if (is_space(c)) {
-      pending_space = any;
-    } else {
-      if (pending_space) out.push_back(' ');
-      out.push_back(c);
-      pending_space = false;
-      any = true;
-    }
+  if (!may_have_space(value)) {
+    out.append(value);
+    return;
+  }
+  const std::size_t n = value.size();
+  std::size_t i = 0;
+  while (i < n && kSpace.space[byte_at(value, i)]) ++i;
+  bool first = true;
+  while (i < n) {
+    const std::size_t word = i;
+    while (i < n && !kSpace.space[byte_at(value, i)]) ++i;
+    if (!first) out.push_back(' ');
+    out.append(value.data() + word, i - word);
+    first = false;
+    while (i < n && kSpace.space[byte_at(value, i)]) ++i;
   }
 }
 
 void append_lower(std::string& out, std::string_view s) {
-  for (char c : s) out.push_back(ascii_lower(c));
+  const std::size_t at = out.size();
+  out.append(s);
+  for (std::size_t i = at; i < out.size(); ++i) out[i] = ascii_lower(out[i]);
 }
 
 // Stable sort by lowercase name: duplicates keep their order, as get-header-value-order needs.
@@ -367,6 +425,7 @@ struct Signer::Impl {
   explicit Impl(std::size_t max_cached_keys) : cache(max_cached_keys) {}
   detail::Sha256Algorithm sha256;
   KeyCache cache;
+  mutable detail::ContextPool contexts;
 };
 
 SigningKey derive_signing_key(std::string_view secret_access_key, std::string_view date,
@@ -385,7 +444,7 @@ Signer& Signer::operator=(Signer&&) noexcept = default;
 
 SigningKey Signer::signing_key(std::string_view secret_access_key, std::string_view date,
                                std::string_view region, std::string_view service) const {
-  Hasher hasher(impl_->sha256.md());
+  Hasher hasher(impl_->sha256.md(), &impl_->contexts);
   return impl_->cache.key(hasher, secret_access_key, date, region, service);
 }
 
@@ -406,6 +465,7 @@ const std::string& SigningResult::authorization() const noexcept {
 namespace {
 
 Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
+                                  detail::ContextPool* contexts,
                                   const SignableRequest& request, const Credentials& credentials,
                                   const Scope& scope, const Settings& settings) {
   static const std::vector<Header> kNoHeaders;
@@ -439,7 +499,7 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
   const std::string_view amz_date_view(amz_date, kAmzDateChars);
   const std::string_view date = amz_date_view.substr(0, kDateChars);
 
-  Hasher hasher(md);
+  Hasher hasher(md, contexts);
 
   // Payload hash.
   char payload_hex[kSha256HexChars];
@@ -622,7 +682,7 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
 
 Expected<SigningResult> Signer::sign(const SignableRequest& request, const Credentials& credentials,
                                      const Scope& scope, const Settings& settings) const {
-  return sign_with(&impl_->cache, impl_->sha256.md(), request, credentials, scope, settings);
+  return sign_with(&impl_->cache, impl_->sha256.md(), &impl_->contexts, request, credentials, scope, settings);
 }
 
 Expected<std::vector<Header>> Signer::sign_headers(
@@ -644,7 +704,7 @@ Expected<std::vector<Header>> Signer::sign_headers(
 Expected<SigningResult> sign(const SignableRequest& request, const Credentials& credentials,
                              const Scope& scope, const Settings& settings) {
   detail::Sha256Algorithm algorithm;
-  return sign_with(nullptr, algorithm.md(), request, credentials, scope, settings);
+  return sign_with(nullptr, algorithm.md(), nullptr, request, credentials, scope, settings);
 }
 
 }  // namespace bedrock_lite::sigv4
