@@ -1,0 +1,233 @@
+// The client against a loopback server in a child process (so process CPU time is the client's
+// alone), single thread, keep-alive:
+//   BM_ConverseLoopback   Converse calls per second, small response, through the whole client
+//                         (JSON body, SigV4 per call, libcurl transport, response parsing).
+//   BM_CurlFloorLoopback  the floor: the same request by a bare libcurl loop on one easy handle,
+//                         pre-signed once, body discarded unparsed.
+//   BM_StreamEvents1000   client CPU time per streamed event for a 1,000-event ConverseStream
+//                         (decode, parse, handler, accumulate), process CPU time.
+// Targets (issue 5): Converse >= 0.8x the floor's calls/s; < 2 us CPU per event.
+#include <bedrock_lite/converse.h>
+#include <bedrock_lite/eventstream.h>
+#include <bedrock_lite/sigv4.h>
+
+#include <benchmark/benchmark.h>
+#include <curl/curl.h>
+#include <httplib.h>
+
+#include <csignal>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <sys/wait.h>
+#include <unistd.h>
+
+using namespace bedrock_lite;
+
+namespace {
+
+// A recorded Converse reply (fixtures/recorded/bedrock-recorded/test_bedrock_model/00).
+const char* kConverseReply =
+    R"({"metrics":{"latencyMs":268},"output":{"message":{"content":[{"text":"Hello! How can I assist )"
+    R"(you today? Whether you have questions, need information, or just want to chat, I'm here to )"
+    R"(help."}],"role":"assistant"}},"stopReason":"end_turn","usage":{"inputTokens":7,)"
+    R"("outputTokens":30,"totalTokens":37}})";
+const char* kRequestBody = R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})";
+const char* kModelPath = "/model/us.amazon.nova-micro-v1%3A0/converse";
+constexpr int kStreamEvents = 1000;
+
+std::string event(const char* type, const std::string& payload) {
+  std::string out;
+  const std::vector<eventstream::Header> headers = {
+      {":event-type", eventstream::HeaderValue::string(type)},
+      {":content-type", eventstream::HeaderValue::string("application/json")},
+      {":message-type", eventstream::HeaderValue::string("event")}};
+  if (eventstream::encode_message(headers, payload, out)) std::abort();
+  return out;
+}
+
+// messageStart, 996 text deltas, contentBlockStop, messageStop, metadata: 1,000 events shaped
+// like Bedrock's (with the "p" padding member).
+std::string stream_body() {
+  std::string body = event("messageStart", R"({"p":"abcdefghijklmnopqr","role":"assistant"})");
+  for (int i = 0; i < kStreamEvents - 4; ++i) {
+    body += event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":" token)" +
+                                           std::to_string(i) + R"("},"p":"abcdefghijklmnopqrstuvwxyzABCDEF"})");
+  }
+  body += event("contentBlockStop", R"({"contentBlockIndex":0,"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"})");
+  body += event("messageStop", R"({"p":"abcdefghijklmnopqrstuvwxyzABCDEFGH","stopReason":"end_turn"})");
+  body += event("metadata", R"({"metrics":{"latencyMs":1234},"p":"abcdef","usage":{"inputTokens":7,)"
+                            R"("outputTokens":996,"totalTokens":1003}})");
+  return body;
+}
+
+// The loopback server runs in a child process started before any thread exists.
+struct ServerProcess {
+  pid_t pid = -1;
+  int port = 0;
+};
+
+ServerProcess start_server() {
+  int fds[2];
+  if (pipe(fds) != 0) std::abort();
+  ServerProcess process;
+  process.pid = fork();
+  if (process.pid < 0) std::abort();
+  if (process.pid == 0) {
+    close(fds[0]);
+    const std::string stream = stream_body();
+    httplib::Server server;
+    server.set_keep_alive_max_count(1000000);
+    // httplib writes headers and body separately: without TCP_NODELAY, Nagle meets the
+    // client's delayed ACK and every call costs 40 ms.
+    server.set_tcp_nodelay(true);
+    server.Post(R"(/model/([^/]+)/converse)", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(kConverseReply, "application/json");
+    });
+    server.Post(R"(/model/([^/]+)/converse-stream)", [&stream](const httplib::Request&, httplib::Response& res) {
+      res.set_content(stream, "application/vnd.amazon.eventstream");
+    });
+    const int port = server.bind_to_any_port("127.0.0.1");
+    if (write(fds[1], &port, sizeof port) != static_cast<ssize_t>(sizeof port)) _exit(1);
+    close(fds[1]);
+    server.listen_after_bind();
+    _exit(0);
+  }
+  close(fds[1]);
+  if (read(fds[0], &process.port, sizeof process.port) != static_cast<ssize_t>(sizeof process.port)) std::abort();
+  close(fds[0]);
+  return process;
+}
+
+int g_port = 0;
+
+std::string base_url() { return "http://127.0.0.1:" + std::to_string(g_port); }
+
+converse::Client make_client() {
+  converse::Config config;
+  config.region = "us-east-1";
+  config.endpoint = base_url();
+  credentials::Credentials c;
+  c.access_key_id = "AKIDBENCH";
+  c.secret_access_key = Secret("bench-secret");
+  c.session_token = Secret("bench-session-token");
+  config.credentials = credentials::make_static_provider(c);
+  auto client = converse::Client::create(std::move(config));
+  if (!client) std::abort();
+  return std::move(client).value();
+}
+
+converse::ConverseRequest hello(const std::string& model_id) {
+  auto request = converse::parse_converse_request(kRequestBody);
+  if (!request) std::abort();
+  request->model_id = model_id;
+  return std::move(request).value();
+}
+
+double process_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+void BM_ConverseLoopback(benchmark::State& state) {
+  auto client = make_client();
+  const auto request = hello("us.amazon.nova-micro-v1:0");
+  for (auto _ : state) {
+    auto response = client.converse(request);
+    if (!response) {
+      state.SkipWithError(response.error().to_string().c_str());
+      break;
+    }
+    benchmark::DoNotOptimize(response->stop_reason);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ConverseLoopback)->UseRealTime();
+
+std::size_t discard(char*, std::size_t size, std::size_t count, void* total) {
+  *static_cast<std::size_t*>(total) += size * count;
+  return size * count;
+}
+
+void BM_CurlFloorLoopback(benchmark::State& state) {
+  const std::string authority = "127.0.0.1:" + std::to_string(g_port);
+  const std::vector<sigv4::Header> to_sign = {{"Host", authority}, {"Content-Type", "application/json"}};
+  const sigv4::Credentials keys{"AKIDBENCH", "bench-secret", "bench-session-token"};
+  sigv4::Signer signer;
+  auto added = signer.sign_headers("POST", kModelPath, to_sign, kRequestBody, keys, "us-east-1",
+                                   "bedrock", std::chrono::system_clock::now());
+  if (!added) {
+    state.SkipWithError(added.error().message.c_str());
+    return;
+  }
+  curl_slist* headers = nullptr;
+  for (const auto& h : to_sign) headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  for (const auto& h : *added) headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  headers = curl_slist_append(headers, "Expect:");
+  headers = curl_slist_append(headers, "Accept:");
+  CURL* curl = curl_easy_init();
+  const std::string url = base_url() + kModelPath;
+  std::size_t received = 0;
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, kRequestBody);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, static_cast<long>(std::strlen(kRequestBody)));
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &received);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  for (auto _ : state) {
+    const CURLcode code = curl_easy_perform(curl);
+    long status = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    if (code != CURLE_OK || status != 200) {
+      state.SkipWithError(curl_easy_strerror(code));
+      break;
+    }
+  }
+  benchmark::DoNotOptimize(received);
+  state.SetItemsProcessed(state.iterations());
+  curl_easy_cleanup(curl);
+  curl_slist_free_all(headers);
+}
+BENCHMARK(BM_CurlFloorLoopback)->UseRealTime();
+
+void BM_StreamEvents1000(benchmark::State& state) {
+  auto client = make_client();
+  const auto request = hello("us.amazon.nova-micro-v1:0");
+  std::size_t events = 0;
+  double cpu = 0;
+  for (auto _ : state) {
+    const double before = process_cpu_seconds();
+    std::size_t seen = 0;
+    auto response = client.converse_stream(request, [&seen](const converse::StreamEvent&) {
+      ++seen;
+      return converse::StreamControl::Continue;
+    });
+    cpu += process_cpu_seconds() - before;
+    if (!response || seen != kStreamEvents) {
+      state.SkipWithError(response ? "wrong event count" : response.error().to_string().c_str());
+      break;
+    }
+    events += seen;
+  }
+  state.counters["events"] = static_cast<double>(events);
+  state.counters["cpu_us_per_event"] = events == 0 ? 0.0 : cpu * 1e6 / static_cast<double>(events);
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+BENCHMARK(BM_StreamEvents1000)->MeasureProcessCPUTime()->UseRealTime();
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Fork before libcurl or the benchmark library start any thread.
+  const ServerProcess server = start_server();
+  g_port = server.port;
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  kill(server.pid, SIGTERM);
+  int status = 0;
+  waitpid(server.pid, &status, 0);
+  return 0;
+}
