@@ -199,6 +199,8 @@ size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
     transfer->cancelled = true;
     return 0;
   }
+  // Time the caller spends in its sink is not the peer's silence.
+  transfer->last_activity = SteadyClock::now();
   return length;
 }
 

@@ -130,7 +130,8 @@ Result<FixtureSet> load_fixture_set(const std::string& root) {
   }
   std::vector<std::string> folders;
   if (is_interaction_folder(root)) folders.push_back(root);
-  fs::recursive_directory_iterator it(root, fs::directory_options::follow_directory_symlink, ec);
+  // Symlinked folders are not followed (a link cycle would never end); a symlinked root is.
+  fs::recursive_directory_iterator it(root, ec);
   if (ec) return config_error(root, "cannot list: " + ec.message());
   for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
     if (ec) return config_error(root, "cannot list: " + ec.message());
@@ -255,12 +256,15 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
   }
 
   if (matches.empty()) {
-    std::string message =
-        "replay: no fixture matches " + std::string(method) + " " + decoded;
+    std::string message = "replay: no fixture matches " + std::string(method) + " " + decoded;
     if (closest.rank >= 0) {
       message += "; closest is " + interactions[closest.index].folder + ": " + closest.why;
     } else {
       message += "; the fixture set " + state_->set.root + " is empty";
+    }
+    // Decoding may have produced control characters (%0A); the message stays one line.
+    for (char& c : message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
     }
     return make_error(ErrorKind::Usage, std::move(message));
   }

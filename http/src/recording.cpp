@@ -243,6 +243,10 @@ RecordingTransport::~RecordingTransport() = default;
 Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& sink) {
   // Numbered when sent, so concurrent calls never share a folder and the set replays in the
   // order the requests were made.
+  if (!state_->inner) {
+    return make_error(ErrorKind::Usage, "recording transport for " + state_->dir +
+                                            " was built without a transport to forward to");
+  }
   const unsigned number = state_->next.fetch_add(1);
   TeeSink tee(sink);
   auto head = state_->inner->send(request, tee);

@@ -43,7 +43,12 @@ class LoopbackServer {
   // `worker_threads` bounds concurrent connections (httplib holds a thread per connection).
   explicit LoopbackServer(const std::function<void(httplib::Server&)>& setup,
                           std::size_t worker_threads = 16) {
-    server_.new_task_queue = [worker_threads] { return new httplib::ThreadPool(worker_threads); };
+    // httplib creates the task queue once listen_after_bind() has marked the server running;
+    // stop() is a no-op before that, so the destructor waits for this signal first.
+    server_.new_task_queue = [this, worker_threads] {
+      mark_started();
+      return new httplib::ThreadPool(worker_threads);
+    };
     // Keep-alive tests make many requests on one connection; httplib's default closes after 5.
     server_.set_keep_alive_max_count(1000);
     // Headers and body go out in separate writes; without NODELAY, Nagle plus the client's
@@ -55,15 +60,19 @@ class LoopbackServer {
     // httplib listens with a backlog of 5: more simultaneous connects than that get their SYN
     // dropped and retried a second later. Linux lets listen() raise the backlog in place.
     ::listen(server_.listening_socket(), 128);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    thread_ = std::thread([this] {
+      server_.listen_after_bind();
+      mark_started();  // also when listening failed, so the destructor cannot wait forever
+    });
   }
 
   ~LoopbackServer() {
     {
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::unique_lock<std::mutex> lock(mutex_);
       stopping_ = true;
+      stopping_cv_.notify_all();
+      stopping_cv_.wait(lock, [this] { return started_; });
     }
-    stopping_cv_.notify_all();
     server_.stop();
     if (thread_.joinable()) thread_.join();
   }
@@ -91,12 +100,21 @@ class LoopbackServer {
   }
 
  private:
+  void mark_started() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      started_ = true;
+    }
+    stopping_cv_.notify_all();
+  }
+
   detail::HttplibServer server_;
   int port_ = 0;
   std::thread thread_;
   std::mutex mutex_;
   std::condition_variable stopping_cv_;
   bool stopping_ = false;
+  bool started_ = false;
 };
 
 }  // namespace bedrock_lite::test
