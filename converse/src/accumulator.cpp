@@ -107,16 +107,15 @@ Result<void> StreamAccumulator::add(const StreamEvent& event) {
 Result<void> StreamAccumulator::add_delta(const ContentBlockDeltaEvent& event) {
   const std::int64_t i = event.content_block_index;
   Block& b = blocks_[i];
-  const std::string block = "block " + std::to_string(i);
   if (b.stopped) {
-    return make_error(ErrorKind::Protocol, "contentBlockDelta for " + block +
+    return make_error(ErrorKind::Protocol, "contentBlockDelta for block " + std::to_string(i) +
                                                " after its contentBlockStop");
   }
   const ContentBlockDelta& d = event.delta;
   auto mismatch = [&](const char* delta_kind) {
-    return make_error(ErrorKind::Protocol, std::string(delta_kind) + " delta for " + block +
-                                               ", which is a " + name_of(kind_of(b.content)) +
-                                               " block");
+    return make_error(ErrorKind::Protocol, std::string(delta_kind) + " delta for block " +
+                                               std::to_string(i) + ", which is a " +
+                                               name_of(kind_of(b.content)) + " block");
   };
 
   if (d.text) {

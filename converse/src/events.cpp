@@ -37,7 +37,8 @@ Result<StreamEvent> parse_stream_event(std::string_view event_type, std::string_
 
   detail::ReadContext ctx;
   ctx.kind = ErrorKind::Protocol;
-  rapidjson::Document doc;
+  detail::JsonDocument json;
+  auto& doc = json.doc();
   if (detail::parse_document(payload, doc, ctx)) {
     switch (kind) {
       case Kind::MessageStart: read_event<MessageStartEvent>(doc, out, ctx); break;

@@ -28,28 +28,70 @@ using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 // and is written back as the same shortest text.
 constexpr unsigned kParseFlags = rapidjson::kParseFullPrecisionFlag;
 
-// Where reading is, and the first failure. `path` is the JSON pointer of the value being read.
+// Where reading is, and the first failure. The JSON pointer of the value being read is kept as
+// a stack of segments and only spelled out when something fails, so reading a stream event
+// builds no strings for it.
 struct ReadContext {
+  struct Segment {
+    std::string_view name;  // a member name, or empty with `index` for an array element
+    std::size_t index = 0;
+    bool is_index = false;
+  };
+  // Deeper than any member of the model; documents (tool input, trace) are kept as raw text and
+  // never descended into.
+  static constexpr std::size_t kMaxDepth = 32;
+
   ErrorKind kind = ErrorKind::Protocol;
-  std::string path;
+  Segment segments[kMaxDepth];
+  std::size_t depth = 0;
   std::string error;  // "<pointer>: <what>", empty while all is well
 
   bool fail(std::string_view what);
   bool failed() const { return !error.empty(); }
+  std::string pointer() const;
 };
 
-// Appends "/<name>" (RFC 6901 escaped) to ctx.path for its lifetime.
+// Pushes one segment of the JSON pointer for its lifetime.
 class PathScope {
  public:
-  PathScope(ReadContext& ctx, std::string_view name);
-  PathScope(ReadContext& ctx, std::size_t index);
-  ~PathScope() { ctx_.path.resize(size_); }
+  PathScope(ReadContext& ctx, std::string_view name) : ctx_(ctx) {
+    if (ctx_.depth < ReadContext::kMaxDepth) ctx_.segments[ctx_.depth] = {name, 0, false};
+    ++ctx_.depth;
+  }
+  PathScope(ReadContext& ctx, std::size_t index) : ctx_(ctx) {
+    if (ctx_.depth < ReadContext::kMaxDepth) ctx_.segments[ctx_.depth] = {{}, index, true};
+    ++ctx_.depth;
+  }
+  ~PathScope() { --ctx_.depth; }
   PathScope(const PathScope&) = delete;
   PathScope& operator=(const PathScope&) = delete;
 
  private:
   ReadContext& ctx_;
-  std::size_t size_;
+};
+
+// A parsed document whose first few KiB of nodes and parser stack live inside this object:
+// a stream event's payload is a few hundred bytes, and RapidJSON's default allocators would
+// otherwise take two heap blocks (one of 64 KiB) per event. Larger documents spill to the heap.
+class JsonDocument {
+ public:
+  using Document = rapidjson::GenericDocument<rapidjson::UTF8<>, rapidjson::MemoryPoolAllocator<>,
+                                              rapidjson::MemoryPoolAllocator<>>;
+  JsonDocument()
+      : nodes_(node_buffer_, sizeof node_buffer_),
+        stack_(stack_buffer_, sizeof stack_buffer_),
+        doc_(&nodes_, sizeof stack_buffer_, &stack_) {}
+  JsonDocument(const JsonDocument&) = delete;
+  JsonDocument& operator=(const JsonDocument&) = delete;
+
+  Document& doc() { return doc_; }
+
+ private:
+  char node_buffer_[4096];
+  char stack_buffer_[1024];
+  rapidjson::MemoryPoolAllocator<> nodes_;
+  rapidjson::MemoryPoolAllocator<> stack_;
+  Document doc_;
 };
 
 // The compact JSON text of a value.
@@ -57,7 +99,7 @@ std::string render(const rapidjson::Value& value);
 // Writes raw JSON text as one value (text the model keeps for documents and extra members).
 void write_raw(JsonWriter& writer, std::string_view json);
 // Parses `json` into `doc`; on a syntax error fills ctx.error with the offset and the reason.
-bool parse_document(std::string_view json, rapidjson::Document& doc, ReadContext& ctx);
+bool parse_document(std::string_view json, JsonDocument::Document& doc, ReadContext& ctx);
 // ----- scalar readers and writers
 
 bool read_value(const rapidjson::Value& v, std::string& out, ReadContext& ctx);
@@ -670,9 +712,9 @@ template <class T>
 Result<T> parse_as(std::string_view json, ErrorKind kind, std::string_view what) {
   ReadContext ctx;
   ctx.kind = kind;
-  rapidjson::Document doc;
+  JsonDocument doc;
   T out;
-  if (parse_document(json, doc, ctx)) read_value(doc, out, ctx);
+  if (parse_document(json, doc.doc(), ctx)) read_value(doc.doc(), out, ctx);
   if (ctx.failed()) return make_error(kind, std::string(what) + ": " + ctx.error);
   return out;
 }

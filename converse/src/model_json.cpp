@@ -11,32 +11,51 @@ namespace detail {
 
 bool ReadContext::fail(std::string_view what) {
   if (error.empty()) {
-    error = path.empty() ? std::string("/") : path;
+    error = pointer();
     error += ": ";
     error += what;
   }
   return false;
 }
 
-PathScope::PathScope(ReadContext& ctx, std::string_view name) : ctx_(ctx), size_(ctx.path.size()) {
-  ctx_.path += '/';
-  for (char c : name) {
-    if (c == '~') ctx_.path += "~0";
-    else if (c == '/') ctx_.path += "~1";
-    else ctx_.path += c;
+std::string ReadContext::pointer() const {
+  if (depth == 0) return "/";
+  std::string out;
+  for (std::size_t i = 0; i < depth && i < kMaxDepth; ++i) {
+    out += '/';
+    if (segments[i].is_index) {
+      out += std::to_string(segments[i].index);
+      continue;
+    }
+    for (char c : segments[i].name) {  // RFC 6901 escaping
+      if (c == '~') out += "~0";
+      else if (c == '/') out += "~1";
+      else out += c;
+    }
   }
+  if (depth > kMaxDepth) out += "/...";
+  return out;
 }
 
-PathScope::PathScope(ReadContext& ctx, std::size_t index) : ctx_(ctx), size_(ctx.path.size()) {
-  ctx_.path += '/';
-  ctx_.path += std::to_string(index);
-}
+namespace {
+
+// A RapidJSON output stream appending to a std::string, so rendering a small value (the "p"
+// padding of every stream event) costs one allocation, not two.
+struct StringOutput {
+  using Ch = char;
+  std::string& out;
+  void Put(char c) { out += c; }
+  void Flush() {}
+};
+
+}  // namespace
 
 std::string render(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  std::string out;
+  StringOutput stream{out};
+  rapidjson::Writer<StringOutput> w(stream);
   value.Accept(w);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return out;
 }
 
 void write_raw(JsonWriter& writer, std::string_view json) {
@@ -50,14 +69,12 @@ void write_raw(JsonWriter& writer, std::string_view json) {
   writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
 
-bool parse_document(std::string_view json, rapidjson::Document& doc, ReadContext& ctx) {
+bool parse_document(std::string_view json, JsonDocument::Document& doc, ReadContext& ctx) {
   doc.Parse<kParseFlags>(json.data(), json.size());
   if (!doc.HasParseError()) return true;
   std::string what = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
                      rapidjson::GetParseError_En(doc.GetParseError());
-  // Report the syntax error at the document level, not at a member path.
-  ctx.path.clear();
-  return ctx.fail(what);
+  return ctx.fail(what);  // at the document level: nothing has been descended into yet
 }
 
 bool read_value(const rapidjson::Value& v, std::string& out, ReadContext& ctx) {
