@@ -637,3 +637,28 @@ TEST_CASE("config resolution reads one Environment snapshot", "[converse][config
     for (const auto& o : config->origins) CHECK(o.value.find("bedrock-api-key-xyz") == std::string::npos);
   }
 }
+
+TEST_CASE("client: a malformed 200 body is a Protocol error that keeps the request id", "[converse][client]") {
+  Harness h;
+  h.transport->push(Scripted{200, {{"x-amzn-RequestId", "bad-body-id"}}, {"{not json"}, std::nullopt});
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  auto response = client->converse(hello_request());
+  REQUIRE_FALSE(response.ok());
+  CHECK(response.error().kind == ErrorKind::Protocol);
+  CHECK(response.error().request_id == "bad-body-id");
+  CHECK(h.transport->requests().size() == 1);
+}
+
+TEST_CASE("client: transport errors before any byte are retried, with the request re-signed", "[converse][client]") {
+  Harness h;
+  h.transport->push(Scripted{0, {}, {}, make_error(ErrorKind::Network, "connection refused", true)});
+  h.transport->push(ok_reply());
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+  REQUIRE(client->converse(hello_request()).ok());
+  CHECK(h.transport->requests().size() == 2);
+  CHECK(h.provider->resolves == 2);
+  REQUIRE(h.sleeps.size() == 1);
+  CHECK(h.sleeps[0] == milliseconds(50));
+}

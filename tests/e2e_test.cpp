@@ -524,3 +524,62 @@ TEST_CASE("e2e concurrency: one client shared by threads over keep-alive connect
   CHECK(server.request_count() == 80);
   check_all_signed(server);
 }
+
+TEST_CASE("e2e: no secret reaches errors or the log hook", "[e2e][secrets]") {
+  const std::string secrets[] = {kSecretKey, "session/token+value", "bedrock-api-key-sweep"};
+  std::vector<std::string> seen_text;
+  std::mutex mutex;
+  auto capture = [&](LogLevel, std::string_view message) {
+    std::lock_guard<std::mutex> lock(mutex);
+    seen_text.emplace_back(message);
+  };
+  const Fault faults[] = {Fault::None,         Fault::Status400,       Fault::Status429,
+                          Fault::ExpiredToken, Fault::StreamException, Fault::CorruptCrc};
+  for (bool bearer : {false, true}) {
+    for (Fault fault : faults) {
+      test::FakeBedrockOptions options;
+      options.bearer_token = "bedrock-api-key-sweep";
+      options.clock_offset = std::chrono::hours(fault == Fault::None ? 1 : 0);  // skew path too
+      FakeBedrock server(options);
+      server.push_fault(fault);
+      Sleeps sleeps;
+      Config config = make_config(server, sleeps);
+      config.log = capture;
+      if (bearer) config.bearer_token = Secret("bedrock-api-key-sweep");
+      auto client = Client::create(config);
+      REQUIRE(client.ok());
+      auto a = client->converse_stream(stream_request(), [](const StreamEvent&) { return StreamControl::Continue; });
+      auto b = client->converse(stream_request());
+      for (const auto* result : {&a, &b}) {
+        if (!result->ok()) seen_text.push_back(result->error().to_string() + " " + result->error().request_id);
+      }
+    }
+  }
+  // Wrong credentials too: the refusal must not echo them.
+  {
+    FakeBedrock server;
+    Sleeps sleeps;
+    Config config = make_config(server, sleeps);
+    config.log = capture;
+    credentials::Credentials wrong;
+    wrong.access_key_id = kAccessKey;
+    wrong.secret_access_key = Secret(kSecretKey + std::string("x"));
+    wrong.session_token = Secret("session/token+value");
+    config.credentials = credentials::make_static_provider(wrong);
+    auto client = Client::create(config);
+    REQUIRE(client.ok());
+    auto result = client->converse(stream_request());
+    REQUIRE_FALSE(result.ok());
+    seen_text.push_back(result.error().to_string());
+  }
+  REQUIRE(seen_text.size() > 20);
+  bool saw_authorization = false;
+  for (const auto& text : seen_text) {
+    if (text.find("Authorization: <redacted>") != std::string::npos) saw_authorization = true;
+    for (const auto& secret : secrets) {
+      INFO(text);
+      CHECK(text.find(secret) == std::string::npos);
+    }
+  }
+  CHECK(saw_authorization);
+}

@@ -314,10 +314,10 @@ struct Client::Impl {
     }
   }
 
-  // Sends a Converse / CountTokens request and returns the 200 body.
-  Result<std::string> call_buffered(Operation operation, const std::string& model_id,
-                                    const std::string& body) {
-    std::string out;
+  // Sends a Converse / CountTokens request and returns the 200 response.
+  Result<http::Response> call_buffered(Operation operation, const std::string& model_id,
+                                       const std::string& body) {
+    http::Response out;
     auto done = run(operation, model_id, body, [&](const http::Request& request) {
       AttemptResult result;
       BufferSink sink(config.max_response_bytes);
@@ -334,6 +334,7 @@ struct Client::Impl {
       }
       if (!head) {
         result.error = std::move(head).error();
+        add_request_id(*result.error, sink.head_.headers);
         return result;
       }
       if (head->status != 200) {
@@ -341,7 +342,9 @@ struct Client::Impl {
         add_request_id(*result.error, head->headers);
         return result;
       }
-      out = std::move(sink.body_);
+      out.status = head->status;
+      out.headers = std::move(head->headers);
+      out.body = std::move(sink.body_);
       return result;
     });
     if (!done) return std::move(done).error();
@@ -389,15 +392,27 @@ Result<Client> Client::create(Config config) {
 }
 
 Result<ConverseResponse> Client::converse(const ConverseRequest& request) const {
-  auto body = impl_->call_buffered(Operation::Converse, request.model_id, to_json(request));
-  if (!body) return std::move(body).error();
-  return parse_converse_response(*body);
+  auto response = impl_->call_buffered(Operation::Converse, request.model_id, to_json(request));
+  if (!response) return std::move(response).error();
+  auto parsed = parse_converse_response(response->body);
+  if (!parsed) {
+    Error error = std::move(parsed).error();
+    add_request_id(error, response->headers);
+    return error;
+  }
+  return parsed;
 }
 
 Result<CountTokensResponse> Client::count_tokens(const CountTokensRequest& request) const {
-  auto body = impl_->call_buffered(Operation::CountTokens, request.model_id, to_json(request));
-  if (!body) return std::move(body).error();
-  return parse_count_tokens_response(*body);
+  auto response = impl_->call_buffered(Operation::CountTokens, request.model_id, to_json(request));
+  if (!response) return std::move(response).error();
+  auto parsed = parse_count_tokens_response(response->body);
+  if (!parsed) {
+    Error error = std::move(parsed).error();
+    add_request_id(error, response->headers);
+    return error;
+  }
+  return parsed;
 }
 
 Result<ConverseResponse> Client::converse_stream(const ConverseRequest& request,
