@@ -1,0 +1,211 @@
+// bedrock-lite sign: SigV4-sign a raw HTTP/1.1 request read on stdin (CLI.md "sign").
+// Argument parsing and output only: parsing the request, signing and rendering are sigv4's;
+// credentials come from the standard chain (credentials module).
+#include "cli.h"
+
+#include <bedrock_lite/credentials.h>
+#include <bedrock_lite/http.h>
+#include <bedrock_lite/sigv4.h>
+
+#include <cctype>
+#include <charconv>
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace bedrock_lite::cli {
+namespace {
+
+constexpr const char* kSynopsis =
+    "usage: bedrock-lite sign --service S --region R [--time 20150830T123600Z] [--query "
+    "[--expires SECONDS]] [--unsigned-payload] [--sign-body] [--no-normalize-path] "
+    "[--no-double-encode] [--omit-session-token] [--print request|creq|sts|authz]";
+
+// AWS accepts presigned URLs valid for 1 second to 7 days.
+constexpr long long kMaxExpiresSeconds = 7 * 24 * 3600;
+
+struct SignOptions {
+  std::string service;
+  std::optional<std::string> time;
+  bool query = false;
+  std::optional<std::string> expires;
+  bool unsigned_payload = false;
+  bool sign_body = false;
+  bool no_normalize_path = false;
+  bool no_double_encode = false;
+  bool omit_session_token = false;
+  std::string print = "request";
+};
+
+// Empty on success, else the usage error.
+std::string parse_options(const std::vector<std::string>& args, SignOptions& options) {
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](std::string& out) {
+      if (i + 1 >= args.size()) return false;
+      out = args[++i];
+      return true;
+    };
+    std::string v;
+    if (arg == "--service" || arg == "--time" || arg == "--expires" || arg == "--print") {
+      if (!value(v)) return arg + " needs a value";
+      if (arg == "--service") options.service = v;
+      else if (arg == "--time") options.time = v;
+      else if (arg == "--expires") options.expires = v;
+      else options.print = v;
+    } else if (arg == "--query") {
+      options.query = true;
+    } else if (arg == "--unsigned-payload") {
+      options.unsigned_payload = true;
+    } else if (arg == "--sign-body") {
+      options.sign_body = true;
+    } else if (arg == "--no-normalize-path") {
+      options.no_normalize_path = true;
+    } else if (arg == "--no-double-encode") {
+      options.no_double_encode = true;
+    } else if (arg == "--omit-session-token") {
+      options.omit_session_token = true;
+    } else if (arg == "--help" || arg == "-h") {
+      return kSynopsis;
+    } else {
+      return "sign: unknown option '" + arg + "' (" + kSynopsis + ")";
+    }
+  }
+  if (options.service.empty()) return "sign needs --service (the signing name, e.g. bedrock)";
+  if (options.print != "request" && options.print != "creq" && options.print != "sts" &&
+      options.print != "authz") {
+    return "--print takes request, creq, sts or authz, not '" + options.print + "'";
+  }
+  if (options.expires && !options.query) return "--expires needs --query";
+  return {};
+}
+
+std::string read_stdin() {
+  std::string text;
+  char buffer[1 << 16];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0) text.append(buffer, n);
+  return text;
+}
+
+// The standard chain (environment variables first; then profile, container, IMDS).
+Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
+  credentials::ProviderContext context;
+  context.environment = credentials::Environment::from_process();
+  context.profile = global.profile;
+  context.transport = std::shared_ptr<http::Transport>(http::make_curl_transport());
+  if (global.debug) {
+    context.log = [](LogLevel, std::string_view message) {
+      std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
+    };
+  }
+  return credentials::make_default_chain(std::move(context))->resolve();
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+      return false;
+  }
+  return true;
+}
+
+void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+
+}  // namespace
+
+int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) {
+  SignOptions options;
+  if (auto problem = parse_options(args, options); !problem.empty()) return usage_error(problem);
+  if (!global.region) return usage_error("sign needs --region");
+
+  sigv4::Settings settings;
+  if (options.query) {
+    settings.location = sigv4::SignatureLocation::Query;
+    if (options.expires) {
+      long long seconds = 0;
+      const std::string& text = *options.expires;
+      const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+      if (ec != std::errc() || end != text.data() + text.size() || seconds < 1 ||
+          seconds > kMaxExpiresSeconds) {
+        return usage_error("--expires takes whole seconds from 1 to 604800, not '" + text + "'");
+      }
+      settings.expires = std::chrono::seconds(seconds);
+    }
+  }
+  if (options.unsigned_payload) settings.payload = sigv4::PayloadMode::Unsigned;
+  if (options.sign_body) settings.content_sha256 = sigv4::ContentSha256Header::Add;
+  if (options.no_normalize_path) settings.path_normalization = sigv4::PathNormalization::AsIs;
+  if (options.no_double_encode) settings.uri_encoding = sigv4::UriEncoding::Single;
+  if (options.omit_session_token) settings.session_token = sigv4::SessionTokenMode::AddedAfterSigning;
+
+  std::optional<std::chrono::system_clock::time_point> time;
+  if (options.time) {
+    time = sigv4::parse_amz_date(*options.time);
+    if (!time) {
+      return usage_error("--time: '" + *options.time +
+                         "' is not a UTC time like 20150830T123600Z or 2015-08-30T12:36:00Z");
+    }
+  }
+
+  const std::string input = read_stdin();
+  auto request = sigv4::parse_request(input);
+  if (!request) return usage_error("stdin " + request.error().message);
+
+  // Without --time, a request that already carries X-Amz-Date is signed at that time (as the
+  // botocore vectors are); otherwise now.
+  if (!time && !options.query) {
+    for (const auto& header : request->headers) {
+      if (iequals(header.name, "x-amz-date")) {
+        std::string_view value = header.value;
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        time = sigv4::parse_amz_date(value);
+        if (!time) {
+          return usage_error("stdin: the X-Amz-Date header '" + std::string(value) +
+                             "' is not like 20150830T123600Z (or pass --time)");
+        }
+        break;
+      }
+    }
+  }
+  if (!time) time = std::chrono::system_clock::now();
+
+  auto resolved = load_credentials(global);
+  if (!resolved) return report_error(resolved.error().display_name(), resolved.error().message);
+  const credentials::Credentials& creds = resolved.value();
+  if (global.debug) {
+    std::fprintf(stderr, "debug: credentials from %s (access key id %s%s)\n", creds.source.c_str(),
+                 creds.access_key_id.c_str(),
+                 creds.session_token.empty() ? "" : ", with a session token");
+  }
+
+  const sigv4::Credentials signing_credentials{creds.access_key_id,
+                                               creds.secret_access_key.reveal(),
+                                               creds.session_token.reveal()};
+  auto signed_result = sigv4::sign(request->signable(), signing_credentials,
+                                   sigv4::Scope{*global.region, options.service, *time}, settings);
+  if (!signed_result) return usage_error(signed_result.error().message);
+
+  if (options.print == "creq") {
+    write(signed_result->canonical_request);
+    write("\n");
+  } else if (options.print == "sts") {
+    write(signed_result->string_to_sign);
+    write("\n");
+  } else if (options.print == "authz") {
+    write(options.query ? signed_result->signature : signed_result->authorization());
+    write("\n");
+  } else {
+    write(sigv4::render_signed_request(request.value(), signed_result.value()));
+  }
+  std::fflush(stdout);
+  return kExitOk;
+}
+
+}  // namespace bedrock_lite::cli
