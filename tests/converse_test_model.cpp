@@ -14,6 +14,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <sstream>
 #include <string>
@@ -944,4 +945,42 @@ TEST_CASE("model: request and response errors name the JSON pointer", "[model][r
     CHECK(count.error().message ==
           "CountTokens response body: /: missing required member 'inputTokens'");
   }
+}
+
+TEST_CASE("model: accumulator rebuilds toolResult and image blocks", "[model][stream]") {
+  cv::StreamAccumulator accumulator;
+  auto fed = feed(
+      accumulator,
+      {{"contentBlockStart",
+        R"({"contentBlockIndex":0,"start":{"toolResult":{"toolUseId":"t","type":"nova_code_interpreter_result","status":"success"}}})"},
+       {"contentBlockDelta",
+        R"({"contentBlockIndex":0,"delta":{"toolResult":[{"text":"out"}]}})"},
+       {"contentBlockDelta",
+        R"({"contentBlockIndex":0,"delta":{"toolResult":[{"text":"put"},{"json":{"exitCode":0}}]}})"},
+       {"contentBlockStop", R"({"contentBlockIndex":0})"},
+       {"contentBlockStart", R"({"contentBlockIndex":1,"start":{"image":{"format":"png"}}})"},
+       {"contentBlockDelta",
+        R"({"contentBlockIndex":1,"delta":{"image":{"source":{"bytes":"iVBO"}}}})"},
+       {"contentBlockStop", R"({"contentBlockIndex":1})"},
+       {"contentBlockStop", R"({"contentBlockIndex":2})"},
+       kStop,
+       kMetadata});
+  INFO((fed ? std::string() : fed.error().to_string()));
+  REQUIRE(fed.ok());
+  auto response = accumulator.finish();
+  REQUIRE(response.ok());
+  const auto rebuilt = parse_json(cv::to_json(*response));
+  CHECK(json_difference(render(rebuilt["output"]), R"({"message":{"role":"assistant","content":[
+    {"toolResult":{"toolUseId":"t","type":"nova_code_interpreter_result","status":"success",
+                   "content":[{"text":"output"},{"json":{"exitCode":0}}]}},
+    {"image":{"format":"png","source":{"bytes":"iVBO"}}},
+    {"text":""}]}})") == "");
+}
+
+TEST_CASE("model: values JSON cannot hold are written as null", "[model][request]") {
+  cv::ConverseRequest request;
+  request.inference_config.emplace().temperature = std::numeric_limits<double>::quiet_NaN();
+  request.additional_model_request_fields = "";
+  CHECK(cv::to_json(request) ==
+        R"({"inferenceConfig":{"temperature":null},"additionalModelRequestFields":null})");
 }

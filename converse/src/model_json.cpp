@@ -4,6 +4,7 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cmath>
 #include <cstddef>
 
 namespace bedrock_lite::converse {
@@ -108,7 +109,11 @@ void write_value(JsonWriter& w, const std::string& value) {
 }
 void write_value(JsonWriter& w, bool value) { w.Bool(value); }
 void write_value(JsonWriter& w, std::int64_t value) { w.Int64(value); }
-void write_value(JsonWriter& w, double value) { w.Double(value); }
+void write_value(JsonWriter& w, double value) {
+  // JSON has no NaN or infinity; RapidJSON would write nothing and leave a dangling key.
+  if (!std::isfinite(value)) w.Null();
+  else w.Double(value);
+}
 
 const rapidjson::Value* Reader::find(std::string_view name) {
   std::size_t i = 0;

@@ -20,23 +20,6 @@ constexpr std::size_t kMaxSnippetBytes = 200;
 
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
-}
-
-// http::find_header lives in the http module; this one keeps the error mapping usable on its
-// own (the replay tooling maps recorded replies without a transport).
-const std::string* header_value(const http::Headers& headers, std::string_view name) {
-  for (const auto& header : headers) {
-    if (equals_ignore_case(header.name, name)) return &header.value;
-  }
-  return nullptr;
-}
-
 std::string_view trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
                         s.front() == '\n'))
@@ -158,14 +141,14 @@ Error http_error(int status, const http::Headers& headers, std::string_view body
   Error error;
   error.kind = ErrorKind::Service;
   error.http_status = status;
-  if (const std::string* id = header_value(headers, "x-amzn-RequestId")) {
+  if (const std::string* id = http::find_header(headers, "x-amzn-RequestId")) {
     error.request_id = *id;
-  } else if (const std::string* amz_id = header_value(headers, "x-amz-request-id")) {
+  } else if (const std::string* amz_id = http::find_header(headers, "x-amz-request-id")) {
     error.request_id = *amz_id;
   }
 
   std::string code;
-  if (const std::string* type = header_value(headers, "x-amzn-ErrorType")) code = *type;
+  if (const std::string* type = http::find_header(headers, "x-amzn-ErrorType")) code = *type;
 
   rapidjson::Document doc;
   doc.Parse(body.data(), body.size());

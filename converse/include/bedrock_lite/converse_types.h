@@ -9,7 +9,9 @@
 //  - blobs (image/document/video/audio bytes, redactedContent) stay the base64 text of the wire.
 // Unions (a content block, a tool, a source…) are structs with one optional per member; exactly
 // one is set on the wire, and an unknown union member lands in `extra`.
-// Parse then serialize gives JSON semantically equal to the input.
+// Parse then serialize gives JSON semantically equal to the input. Raw JSON text set by hand
+// (documents, extra members) is written verbatim, so it must be valid JSON; empty text is
+// written as null.
 //
 // All types here are Immutable once built (safe to share between threads when nobody writes).
 #pragma once
