@@ -212,6 +212,11 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   if (!config && replay && config.error().kind == ErrorKind::NoRegion) {
     overrides.region = "us-east-1";  // any region does for a replay
     config = converse::resolve_config(environment, overrides);
+    if (config) {
+      for (auto& origin : config->origins) {
+        if (origin.setting == "region") origin.source = "replay default (no region configured)";
+      }
+    }
   }
   if (!config) return std::move(config).error();
   if (replay) config->bearer_token.reset();
