@@ -280,6 +280,32 @@ TEST_CASE("curl transport: stall timeout") {
     CHECK(sink.heads == 1);
     CHECK(sink.body() == "x");
   }
+  SECTION("status and headers, then not a single body byte") {
+    LoopbackServer* self = nullptr;
+    LoopbackServer server([&](httplib::Server& s) {
+      s.Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
+        res.set_chunked_content_provider("application/vnd.amazon.eventstream",
+                                         [&](size_t, httplib::DataSink&) {
+                                           self->wait_until_stopping();
+                                           return false;
+                                         });
+      });
+    });
+    self = &server;
+    auto transport = http::make_curl_transport();
+    auto request = get(server.url() + "/hang");
+    request.timeouts.stall = 250ms;
+    CollectSink sink;
+    auto head = transport->send(request, sink);
+    REQUIRE_FALSE(head.ok());
+    CHECK(head.error().kind == ErrorKind::Timeout);
+    CHECK(head.error().message.find("no byte received for 250 ms (stall timeout)") !=
+          std::string::npos);
+    CHECK_FALSE(head.error().retryable);  // the head arrived
+    CHECK(sink.heads == 1);
+    CHECK(sink.head.status == 200);
+    CHECK(sink.chunks.empty());
+  }
   SECTION("no response at all is retryable") {
     LoopbackServer* self = nullptr;
     LoopbackServer server([&](httplib::Server& s) {
@@ -623,7 +649,7 @@ TEST_CASE("curl transport: a connection closed mid-body is a Network error, not 
   CHECK(sink.body() == "0123456789");
 }
 
-TEST_CASE("curl transport: header values with line breaks are refused") {
+TEST_CASE("curl transport: header values with line breaks and malformed methods are refused") {
   auto transport = http::make_curl_transport();
   auto request = get("http://127.0.0.1:1/x");
   request.headers = {{"X-Test", "a\r\nInjected: yes"}};
@@ -632,6 +658,12 @@ TEST_CASE("curl transport: header values with line breaks are refused") {
   REQUIRE_FALSE(head.ok());
   CHECK(head.error().kind == ErrorKind::Usage);
   CHECK(head.error().message == "GET 127.0.0.1:1: invalid header name or value for \"X-Test\"");
+  request.headers.clear();
+  request.method = "GET /evil HTTP/1.1\r\nX:";
+  auto bad_method = transport->send(request, sink);
+  REQUIRE_FALSE(bad_method.ok());
+  CHECK(bad_method.error().kind == ErrorKind::Usage);
+  CHECK(bad_method.error().message == "invalid HTTP method for 127.0.0.1:1");
 }
 
 TEST_CASE("find_header is case-insensitive and returns the first match") {

@@ -215,7 +215,7 @@ struct HeaderList {
   }
 };
 
-// How a curl failure reads to the caller: its kind, and whether nothing of a response arrived.
+// How a curl failure reads to the caller (retryable is decided by what had arrived).
 ErrorKind kind_of(CURLcode code) {
   switch (code) {
     case CURLE_OPERATION_TIMEDOUT:
@@ -247,6 +247,17 @@ class CurlTransport final : public Transport {
     const std::string where = request.method + " " + std::string(host_of(request.url));
     if (curl_global_once() != CURLE_OK) {
       return make_error(ErrorKind::Config, where + ": libcurl initialisation failed");
+    }
+    // The method goes on the request line verbatim: only an RFC 9110 token is acceptable.
+    const bool token_method =
+        !request.method.empty() &&
+        std::all_of(request.method.begin(), request.method.end(), [](char c) {
+          return std::isalnum(static_cast<unsigned char>(c)) ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+        });
+    if (!token_method) {
+      return make_error(ErrorKind::Usage, "invalid HTTP method for " +
+                                              std::string(host_of(request.url)));
     }
     HeaderList headers;
     bool has_expect = false, has_accept = false, has_content_type = false;
