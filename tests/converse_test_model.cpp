@@ -984,3 +984,44 @@ TEST_CASE("model: values JSON cannot hold are written as null", "[model][request
   CHECK(cv::to_json(request) ==
         R"({"inferenceConfig":{"temperature":null},"additionalModelRequestFields":null})");
 }
+
+TEST_CASE("model: truncated and corrupted recorded bodies fail cleanly", "[model][recorded]") {
+  // Not a fuzzer, but the same idea on every build: damaged input gives an Error or a value,
+  // never a crash (the ASan/UBSan preset runs this).
+  const auto cases = select("converse", true);
+  REQUIRE(cases.size() >= 240);
+  std::uint32_t seed = 12345;
+  INFO("seed " << seed);
+  auto next = [&seed] {
+    seed = seed * 1664525u + 1013904223u;  // LCG: deterministic, printed above
+    return seed >> 8;
+  };
+  int failures = 0, successes = 0;
+  for (std::size_t c = 0; c < cases.size(); c += 7) {
+    const std::string body = read_file(cases[c].folder / "response.body");
+    for (int trial = 0; trial < 20; ++trial) {
+      std::string damaged = body;
+      if (trial % 2 == 0) {
+        damaged.resize(next() % damaged.size());
+      } else {
+        for (int flips = 0; flips < 3; ++flips)
+          damaged[next() % damaged.size()] = static_cast<char>(next() & 0xFF);
+      }
+      auto parsed = cv::parse_converse_response(damaged);
+      if (parsed.ok()) {
+        ++successes;
+        CHECK(json_difference(damaged, cv::to_json(*parsed)) == "");
+      } else {
+        ++failures;
+        CHECK(parsed.error().kind == bl::ErrorKind::Protocol);
+        CHECK(parsed.error().message.find('\n') == std::string::npos);
+      }
+      auto event = cv::parse_stream_event("contentBlockDelta", damaged, 1);
+      CHECK((event.ok() || event.error().kind == bl::ErrorKind::Protocol));
+      cv::StreamAccumulator accumulator;
+      if (event.ok()) (void)accumulator.add(*event);
+    }
+  }
+  CHECK(failures > 0);
+  (void)successes;
+}
