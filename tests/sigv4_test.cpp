@@ -615,10 +615,26 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
           "[sigv4][cache][concurrency]") {
   const std::vector<std::string> dates = {"20250101", "20250102", "20250103"};
   const std::vector<std::string> secrets = {kSecret, "secondSecretKeyExample0123456789abcdefgh"};
+  // Everything the workers compare against is computed up front: Catch2 assertions are not
+  // thread-safe, so the workers only count mismatches.
   std::map<std::pair<std::string, std::string>, sigv4::SigningKey> expected;
-  for (const auto& date : dates)
-    for (const auto& secret : secrets)
+  std::map<std::pair<std::string, std::string>, std::string> expected_authorization;
+  std::map<std::string, std::chrono::system_clock::time_point> times;
+  for (const auto& date : dates) {
+    times[date] = time_of(date + "T120000Z");
+    for (const auto& secret : secrets) {
       expected[{date, secret}] = sigv4::derive_signing_key(secret, date, "us-east-1", "bedrock");
+      sigv4::SignableRequest request;
+      request.method = "POST";
+      request.path = "/model/m%3A0/converse";
+      request.headers = &kBedrockHeaders;
+      request.body = kBedrockBody;
+      auto one_off = sigv4::sign(request, {kAccessKeyId, secret, ""},
+                                 {"us-east-1", "bedrock", times[date]});
+      REQUIRE(one_off.ok());
+      expected_authorization[{date, secret}] = one_off->authorization();
+    }
+  }
 
   sigv4::Signer signer(4);  // fewer slots than combinations: lookups race with evictions
   constexpr int kThreads = 8;
@@ -638,12 +654,13 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
       for (int i = 0; i < kIterations; ++i) {
         const auto& date = dates[static_cast<std::size_t>((i + t) % 3)];
         const auto& secret = secrets[static_cast<std::size_t>((i / 3 + t) % 2)];
-        if (signer.signing_key(secret, date, "us-east-1", "bedrock") != expected[{date, secret}])
+        if (signer.signing_key(secret, date, "us-east-1", "bedrock") != expected.at({date, secret}))
           ++wrong;
         auto added = signer.sign_headers("POST", "/model/m%3A0/converse", kBedrockHeaders,
                                          kBedrockBody, {kAccessKeyId, secret, ""}, "us-east-1",
-                                         "bedrock", time_of(date + "T120000Z"));
-        if (!added.ok()) ++failed;
+                                         "bedrock", times.at(date));
+        if (!added.ok() || added->back().value != expected_authorization.at({date, secret}))
+          ++failed;
       }
     });
   }
