@@ -649,7 +649,7 @@ TEST_CASE("curl transport: a connection closed mid-body is a Network error, not 
   CHECK(sink.body() == "0123456789");
 }
 
-TEST_CASE("curl transport: header values with line breaks and malformed methods are refused") {
+TEST_CASE("curl transport: header values with line breaks, malformed methods and non-HTTP URLs are refused") {
   auto transport = http::make_curl_transport();
   auto request = get("http://127.0.0.1:1/x");
   request.headers = {{"X-Test", "a\r\nInjected: yes"}};
@@ -664,6 +664,11 @@ TEST_CASE("curl transport: header values with line breaks and malformed methods 
   REQUIRE_FALSE(bad_method.ok());
   CHECK(bad_method.error().kind == ErrorKind::Usage);
   CHECK(bad_method.error().message == "invalid HTTP method for 127.0.0.1:1");
+  // Only http and https: a configured endpoint cannot read local files.
+  auto file = transport->send(get("file:///etc/hostname"), sink);
+  REQUIRE_FALSE(file.ok());
+  CHECK(file.error().kind == ErrorKind::Usage);
+  CHECK(sink.chunks.empty());
 }
 
 TEST_CASE("find_header is case-insensitive and returns the first match") {

@@ -319,7 +319,11 @@ class CurlTransport final : public Transport {
     set(curl_easy_setopt(easy, CURLOPT_URL, request.url.c_str()));
     // The path is sent as given: model ids carry %3A / %2F that are part of the signature.
     set(curl_easy_setopt(easy, CURLOPT_PATH_AS_IS, 1L));
+#if LIBCURL_VERSION_NUM >= 0x075500  // 7.85 replaced the bitmask option (now deprecated)
     set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
+#else
+    set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
+#endif
     // HTTP/1.1: what every recorded exchange used, and one connection per concurrent call keeps
     // a slow stream from delaying another.
     set(curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)));
