@@ -163,7 +163,7 @@ TEST_CASE("replay: chunk size is configurable and the path matches in either per
   for (const auto& chunk : sink.chunks) CHECK(chunk.size() <= 7);
 }
 
-TEST_CASE("replay: JSON bodies match regardless of key order and whitespace; string bodies as bytes") {
+TEST_CASE("replay: JSON bodies match regardless of key order and whitespace and string bodies as bytes") {
   TempDir dir;
   write_interaction(dir, "a",
                     R"({"method": "POST", "uri": "https://h/model/m/converse",
