@@ -860,7 +860,7 @@ TEST_CASE("model: request members, unknown members and documents round-trip",
   CHECK(r.messages->at(1).content.at(3).tool_use->type == "server_tool_use");
   CHECK(r.inference_config->temperature == 0.7);
   CHECK(r.inference_config->max_tokens == 100);
-  CHECK(r.tool_config->tool_choice->auto_.has_value());
+  CHECK(r.tool_config->tool_choice->automatic.has_value());
   CHECK(json_difference(*r.tool_config->tools.at(0).tool_spec->input_schema.json,
                         R"({"type":"object"})") == "");
   CHECK(r.guardrail_config->stream_processing_mode == "async");

@@ -435,7 +435,7 @@ template <class V> void describe(V& v, ToolChoice::Specific& x) {
   v.extra(x.extra);
 }
 template <class V> void describe(V& v, ToolChoice& x) {
-  v.opt("auto", x.auto_);
+  v.opt("auto", x.automatic);
   v.opt("any", x.any);
   v.opt("tool", x.tool);
   v.extra(x.extra);

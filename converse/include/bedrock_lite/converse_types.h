@@ -311,9 +311,9 @@ struct ToolChoice {
     std::string name;
     ExtraMembers extra;
   };
-  std::optional<Auto> auto_;  // JSON "auto"
-  std::optional<Any> any;
-  std::optional<Specific> tool;
+  std::optional<Auto> automatic;  // JSON "auto" (a C++ keyword): the model chooses
+  std::optional<Any> any;         // the model must call some tool
+  std::optional<Specific> tool;   // the model must call this tool
   ExtraMembers extra;
 };
 
