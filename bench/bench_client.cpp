@@ -6,6 +6,8 @@
 //                         pre-signed once, body discarded unparsed.
 //   BM_StreamEvents1000   client CPU time per streamed event for a 1,000-event ConverseStream
 //                         (decode, parse, handler, accumulate), process CPU time.
+//   BM_CliStreamPeakRss   peak RSS of `bedrock-lite converse-stream` printing that stream, next
+//                         to the `curl` tool fetching the same response (the issue's RSS target).
 // Targets (issue 5): Converse >= 0.8x the floor's calls/s; < 2 us CPU per event.
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/eventstream.h>
@@ -15,10 +17,14 @@
 #include <curl/curl.h>
 #include <httplib.h>
 
+#include <climits>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
+#include <fcntl.h>
 #include <string>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -216,6 +222,63 @@ void BM_StreamEvents1000(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
 }
 BENCHMARK(BM_StreamEvents1000)->MeasureProcessCPUTime()->UseRealTime();
+
+// Runs `argv` with `envp`, stdout and stderr to /dev/null; returns its peak RSS in KiB, or -1.
+long run_for_peak_rss(const std::vector<std::string>& args, const std::vector<std::string>& env) {
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : env) envp.push_back(const_cast<char*>(e.c_str()));
+  envp.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) return -1;
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_WRONLY);
+    dup2(null_fd, 1);
+    dup2(null_fd, 2);
+    execve(argv[0], argv.data(), envp.data());
+    _exit(127);
+  }
+  int status = 0;
+  rusage usage{};
+  if (wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  return usage.ru_maxrss;
+}
+
+void BM_CliStreamPeakRss(benchmark::State& state) {
+  char self[PATH_MAX] = {};
+  const ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
+  std::string cli = length > 0 ? std::string(self, static_cast<std::size_t>(length)) : std::string();
+  cli = cli.substr(0, cli.rfind('/')) + "/../cli/bedrock-lite";
+  if (access(cli.c_str(), X_OK) != 0) {
+    state.SkipWithError("bedrock-lite not built next to bench/ (build the bedrock-lite target)");
+    return;
+  }
+  const std::vector<std::string> cli_args = {cli, "converse-stream", "--endpoint-url", base_url(),
+                                             "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "Hello"};
+  const std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent",
+                                        "AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench-secret",
+                                        "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"};
+  const std::vector<std::string> curl_args = {
+      "/usr/bin/curl", "-s", "-f", "-o", "/dev/null", "-X", "POST", "-H", "Content-Type: application/json",
+      "--data", kRequestBody, base_url() + "/model/us.amazon.nova-micro-v1%3A0/converse-stream"};
+  long cli_peak = 0;
+  long curl_peak = 0;
+  for (auto _ : state) {
+    const long a = run_for_peak_rss(cli_args, env);
+    const long b = run_for_peak_rss(curl_args, env);
+    if (a < 0 || b < 0) {
+      state.SkipWithError(a < 0 ? "bedrock-lite converse-stream failed" : "curl failed");
+      return;
+    }
+    cli_peak = std::max(cli_peak, a);
+    curl_peak = std::max(curl_peak, b);
+  }
+  state.counters["cli_peak_rss_kib"] = static_cast<double>(cli_peak);
+  state.counters["curl_peak_rss_kib"] = static_cast<double>(curl_peak);
+}
+BENCHMARK(BM_CliStreamPeakRss)->Iterations(5)->UseRealTime();
 
 }  // namespace
 
