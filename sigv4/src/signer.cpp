@@ -14,6 +14,10 @@
 #include <cstring>
 #include <mutex>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace bedrock_lite::sigv4 {
 namespace {
 
@@ -101,8 +105,29 @@ inline bool any_byte_equal(std::uint64_t word, std::uint64_t byte) {
   return ((v - kOnes) & ~v & kHighs) != 0;
 }
 
+#if defined(__SSE2__)
+// Sixteen bytes at a time where SSE2 exists (every x86-64): a byte is <= limit (unsigned) when
+// min(byte, limit) == byte.
+inline bool any_byte_at_most(__m128i block, char limit) {
+  const __m128i bound = _mm_set1_epi8(limit);
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(block, bound), block)) != 0;
+}
+inline bool any_byte_is(__m128i block, char byte) {
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(block, _mm_set1_epi8(byte))) != 0;
+}
+inline __m128i load_block(const char* p) {
+  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+}
+#endif
+
 bool has_control(std::string_view s) {
   std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= s.size(); i += 16) {
+    const __m128i block = load_block(s.data() + i);
+    if (any_byte_at_most(block, 0x1f) || any_byte_is(block, 0x7f)) return true;
+  }
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     const std::uint64_t word = load_word(s.data() + i);
     if (any_byte_below(word, 0x20) || any_byte_equal(word, 0x7f)) return true;
@@ -117,6 +142,11 @@ bool has_control(std::string_view s) {
 // False only when no byte is <= ' ', so no byte is_space() accepts (9-13 and 32).
 bool may_have_space(std::string_view s) {
   std::size_t i = 0;
+#if defined(__SSE2__)
+  for (; i + 16 <= s.size(); i += 16) {
+    if (any_byte_at_most(load_block(s.data() + i), 0x20)) return true;
+  }
+#endif
   for (; i + 8 <= s.size(); i += 8) {
     if (any_byte_below(load_word(s.data() + i), 0x21)) return true;
   }
@@ -306,9 +336,9 @@ void append_lower(std::string& out, std::string_view s) {
 
 // Stable sort by lowercase name: duplicates keep their order, as get-header-value-order needs.
 // Insertion sort for the usual handful (no allocation), stable_sort beyond.
-void sort_headers(std::vector<HeaderRef>& refs) {
-  if (refs.size() <= 24) {
-    for (std::size_t i = 1; i < refs.size(); ++i) {
+void sort_headers(HeaderRef* refs, std::size_t count) {
+  if (count <= 24) {
+    for (std::size_t i = 1; i < count; ++i) {
       const HeaderRef moving = refs[i];
       std::size_t j = i;
       while (j > 0 && iless(moving.name, refs[j - 1].name)) {
@@ -318,8 +348,17 @@ void sort_headers(std::vector<HeaderRef>& refs) {
       refs[j] = moving;
     }
   } else {
-    std::stable_sort(refs.begin(), refs.end(),
+    std::stable_sort(refs, refs + count,
                      [](const HeaderRef& a, const HeaderRef& b) { return iless(a.name, b.name); });
+  }
+}
+
+// SignedHeaders: the sorted lowercase names, each once, joined by ';'.
+void append_signed_headers(std::string& out, const HeaderRef* refs, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i > 0 && iequals(refs[i].name, refs[i - 1].name)) continue;
+    if (i > 0) out.push_back(';');
+    append_lower(out, refs[i].name);
   }
 }
 
@@ -535,51 +574,56 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
     return signing_error("the request's x-amz-content-sha256 differs from the payload hash " +
                          std::string(payload_hash));
 
-  // The headers that are signed, ours included, sorted by lowercase name.
-  std::vector<HeaderRef> refs;
-  refs.reserve(headers.size() + 3);
+  // The headers that are signed, ours included, sorted by lowercase name. On the stack for the
+  // usual handful; the heap only for requests with many headers.
+  std::array<HeaderRef, 16> inline_refs;
+  std::vector<HeaderRef> heap_refs;
+  const std::size_t capacity = headers.size() + 3;
+  if (capacity > inline_refs.size()) heap_refs.resize(capacity);
+  HeaderRef* const refs = capacity > inline_refs.size() ? heap_refs.data() : inline_refs.data();
+  std::size_t ref_count = 0;
   for (const auto& header : headers) {
     if (is_unsignable(header.name)) continue;
     // A token added after signing is not signed, even when the request already carries it.
     if (has_token && !sign_token && &header == given_token) continue;
-    refs.push_back({header.name, header.value});
+    refs[ref_count++] = {header.name, header.value};
   }
-  if (!query_signing && given_date == nullptr) refs.push_back({"x-amz-date", amz_date_view});
+  if (!query_signing && given_date == nullptr) refs[ref_count++] = {"x-amz-date", amz_date_view};
   if (!query_signing && sign_token && given_token == nullptr)
-    refs.push_back({"x-amz-security-token", credentials.session_token});
+    refs[ref_count++] = {"x-amz-security-token", credentials.session_token};
   if (want_content_header && given_content == nullptr)
-    refs.push_back({"x-amz-content-sha256", payload_hash});
-  sort_headers(refs);
-
-  std::string signed_headers;
-  signed_headers.reserve(refs.size() * 16);
-  for (std::size_t i = 0; i < refs.size(); ++i) {
-    if (i > 0 && iequals(refs[i].name, refs[i - 1].name)) continue;
-    if (!signed_headers.empty()) signed_headers.push_back(';');
-    append_lower(signed_headers, refs[i].name);
-  }
-
-  // Credential scope: date/region/service/aws4_request.
-  std::string credential_scope;
-  credential_scope.reserve(kDateChars + scope.region.size() + scope.service.size() + 16);
-  credential_scope.append(date).append(1, '/').append(scope.region).append(1, '/');
-  credential_scope.append(scope.service).append(1, '/').append(kTerminator);
+    refs[ref_count++] = {"x-amz-content-sha256", payload_hash};
+  sort_headers(refs, ref_count);
 
   SigningResult result;
+
+  // The string to sign starts with the credential scope (date/region/service/aws4_request); the
+  // Authorization value and X-Amz-Credential reuse it from there instead of a string of their own.
+  std::string& sts = result.string_to_sign;
+  sts.reserve(kAlgorithm.size() + kAmzDateChars + kDateChars + scope.region.size() +
+              scope.service.size() + kTerminator.size() + kSha256HexChars + 6);
+  sts.append(kAlgorithm).append(1, '\n').append(amz_date_view).append(1, '\n');
+  const std::size_t scope_at = sts.size();
+  sts.append(date).append(1, '/').append(scope.region).append(1, '/');
+  sts.append(scope.service).append(1, '/').append(kTerminator);
+  const std::size_t scope_length = sts.size() - scope_at;
+  sts.push_back('\n');
 
   // Query signing: our parameters, encoded, in the order aws-c-auth appends them to the URL.
   if (query_signing) {
     std::string credential;
-    credential.reserve(credentials.access_key_id.size() + credential_scope.size() + 8);
+    credential.reserve(credentials.access_key_id.size() + scope_length * 2 + 8);
     append_encoded(credential, credentials.access_key_id);
     credential.append("%2F");
-    append_encoded(credential, credential_scope);
+    append_encoded(credential, std::string_view(sts).substr(scope_at, scope_length));
     std::string signed_list;
-    append_encoded(signed_list, signed_headers);
+    append_signed_headers(signed_list, refs, ref_count);
+    std::string encoded_list;
+    append_encoded(encoded_list, signed_list);
     result.query.push_back({"X-Amz-Algorithm", std::string(kAlgorithm)});
     result.query.push_back({"X-Amz-Credential", std::move(credential)});
     result.query.push_back({"X-Amz-Date", std::string(amz_date_view)});
-    result.query.push_back({"X-Amz-SignedHeaders", std::move(signed_list)});
+    result.query.push_back({"X-Amz-SignedHeaders", std::move(encoded_list)});
     result.query.push_back({"X-Amz-Expires", std::to_string(settings.expires.count())});
     if (has_token) {
       std::string token;
@@ -591,8 +635,9 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
   // Canonical request.
   std::string& creq = result.canonical_request;
   std::size_t estimate = request.method.size() + request.path.size() * 3 + request.query.size() * 3 +
-                         signed_headers.size() * 2 + kSha256HexChars + 16;
-  for (const auto& ref : refs) estimate += ref.name.size() + ref.value.size() + 2;
+                         kSha256HexChars + 16;
+  for (std::size_t i = 0; i < ref_count; ++i)
+    estimate += 2 * refs[i].name.size() + refs[i].value.size() + 3;
   for (const auto& param : result.query) estimate += param.name.size() + param.value.size() + 2;
   creq.reserve(estimate);
   creq.append(request.method).push_back('\n');
@@ -615,7 +660,7 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
     }
   }
   creq.push_back('\n');
-  for (std::size_t i = 0; i < refs.size(); ++i) {
+  for (std::size_t i = 0; i < ref_count; ++i) {
     const bool continues = i > 0 && iequals(refs[i].name, refs[i - 1].name);
     if (continues) {
       creq.push_back(',');  // duplicate names: values joined in order (get-header-key-duplicate)
@@ -626,18 +671,17 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
     }
     append_trimmed(creq, refs[i].value);
   }
-  if (!refs.empty()) creq.push_back('\n');
+  if (ref_count > 0) creq.push_back('\n');
   creq.push_back('\n');
-  creq.append(signed_headers).push_back('\n');
+  const std::size_t signed_headers_at = creq.size();
+  append_signed_headers(creq, refs, ref_count);
+  const std::size_t signed_headers_length = creq.size() - signed_headers_at;
+  creq.push_back('\n');
   creq.append(payload_hash);
 
-  // String to sign.
+  // String to sign: the hash of the canonical request completes it.
   unsigned char creq_digest[kSha256Bytes];
   hasher.sha256(creq, creq_digest);
-  std::string& sts = result.string_to_sign;
-  sts.reserve(kAlgorithm.size() + kAmzDateChars + credential_scope.size() + kSha256HexChars + 3);
-  sts.append(kAlgorithm).append(1, '\n').append(amz_date_view).append(1, '\n');
-  sts.append(credential_scope).append(1, '\n');
   const std::size_t hex_at = sts.size();
   sts.append(kSha256HexChars, '0');
   detail::hex_encode(creq_digest, kSha256Bytes, &sts[hex_at]);
@@ -662,6 +706,9 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
   }
 
   // Header signing: what to append, in aws-c-auth's order.
+  const std::string_view credential_scope = std::string_view(sts).substr(scope_at, scope_length);
+  const std::string_view signed_headers =
+      std::string_view(creq).substr(signed_headers_at, signed_headers_length);
   result.headers.reserve(4);
   if (has_token && given_token == nullptr)
     result.headers.push_back({"X-Amz-Security-Token", std::string(credentials.session_token)});
