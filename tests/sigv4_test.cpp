@@ -748,3 +748,42 @@ TEST_CASE("sigv4: X-Amz-Date round trip and range", "[sigv4]") {
   CHECK_FALSE(sigv4::parse_amz_date("2015083OT123600Z").has_value());
   CHECK_FALSE(sigv4::parse_amz_date("20150830T246000Z").has_value());
 }
+
+TEST_CASE("sigv4: byte scans find a control character or whitespace at any position",
+          "[sigv4]") {
+  // The token and header-value checks scan 16 and 8 bytes at a time, then byte by byte: every
+  // position of a 40-byte value exercises each path.
+  const sigv4::Scope scope{"us-east-1", "bedrock", time_of("20250101T000000Z")};
+  for (std::size_t at = 0; at < 40; ++at) {
+    for (char bad : {'\x01', '\n', '\x1f', '\x7f'}) {
+      std::string token(40, 'a');
+      token[at] = bad;
+      sigv4::SignableRequest request;
+      request.method = "POST";
+      request.path = "/";
+      request.headers = &kBedrockHeaders;
+      auto result = sigv4::sign(request, {kAccessKeyId, kSecret, token}, scope);
+      INFO("byte " << static_cast<int>(bad) << " at " << at);
+      CHECK_FALSE(result.ok());
+    }
+    for (char space : {' ', '\t', '\v'}) {
+      std::string value(40, 'v');
+      value[at] = space;
+      const std::vector<sigv4::Header> headers = {{"host", "h"}, {"x-test", value}};
+      sigv4::SignableRequest request;
+      request.method = "GET";
+      request.path = "/";
+      request.headers = &headers;
+      auto result = sigv4::sign(request, {kAccessKeyId, kSecret, ""}, scope);
+      REQUIRE(result.ok());
+      std::string expected = value;
+      if (at == 0 || at == 39) {
+        expected.erase(at, 1);  // trimmed
+      } else {
+        expected[at] = ' ';  // one inner run, one space
+      }
+      INFO("byte " << static_cast<int>(space) << " at " << at);
+      CHECK(line_of(result->canonical_request, 5) == "x-test:" + expected);
+    }
+  }
+}

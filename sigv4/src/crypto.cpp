@@ -1,5 +1,6 @@
 #include "crypto.h"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 
 #include <cstring>
@@ -111,7 +112,12 @@ void Hasher::hmac(const unsigned char* key, std::size_t key_length, std::string_
        EVP_DigestUpdate(ctx_, inner, kSha256Bytes) == 1 &&
        EVP_DigestFinal_ex(ctx_, out, &length) == 1;
   if (!ok) failed_ = true;
+  // The pads are the key in thin disguise (and the key may be the secret itself, "AWS4"+secret).
+  wipe(pad, sizeof pad);
+  if (key == hashed_key) wipe(hashed_key, sizeof hashed_key);
 }
+
+void wipe(void* bytes, std::size_t n) noexcept { OPENSSL_cleanse(bytes, n); }
 
 void hex_encode(const unsigned char* bytes, std::size_t n, char* out) noexcept {
   for (std::size_t i = 0; i < n; ++i) {

@@ -74,6 +74,10 @@ class Hasher {
   bool failed_ = false;
 };
 
+// Overwrites secret-derived bytes in a way the compiler may not drop as a dead store
+// (OPENSSL_cleanse); std::fill before a buffer dies can be optimised away.
+void wipe(void* bytes, std::size_t n) noexcept;
+
 // Writes 2*n lowercase hex characters to out.
 void hex_encode(const unsigned char* bytes, std::size_t n, char* out) noexcept;
 

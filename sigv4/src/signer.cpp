@@ -252,9 +252,9 @@ int hex_value(char c) {
   return -1;
 }
 
-// Decodes as botocore's parse_qsl does ('+' is a space, %XX a byte, a stray '%' stays), then
-// encodes with the unreserved set, so "%E1%88%B4" and a raw "ሴ" both canonicalise to
-// "%E1%88%B4" (vectors get-vanilla-query-order-encoded, get-vanilla-utf8-query).
+// Decodes as form decoding does ('+' is a space, %XX a byte, a stray '%' stays; none of the
+// suites has a '+'), then encodes with the unreserved set, so "%E1%88%B4" and a raw "ሴ" both
+// canonicalise to "%E1%88%B4" (vectors get-vanilla-query-order-encoded, get-vanilla-utf8-query).
 std::string canonical_query_component(std::string_view raw) {
   std::string decoded;
   decoded.reserve(raw.size());
@@ -395,8 +395,12 @@ void derive_key(Hasher& hasher, std::string_view secret, std::string_view date,
   hasher.hmac(k_date, kSha256Bytes, region, k_region);
   hasher.hmac(k_region, kSha256Bytes, service, k_service);
   hasher.hmac(k_service, kSha256Bytes, kTerminator, out.data());
-  // The seed holds the secret: wipe it before the allocation goes back to the heap.
-  std::fill(seed.begin(), seed.end(), '\0');
+  // The seed holds the secret, the intermediate keys lead to the signing key: wipe them before
+  // the memory is reused.
+  detail::wipe(&seed[0], seed.size());
+  detail::wipe(k_date, sizeof k_date);
+  detail::wipe(k_region, sizeof k_region);
+  detail::wipe(k_service, sizeof k_service);
 }
 
 struct CacheEntry {
@@ -695,7 +699,7 @@ Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
   }
   unsigned char signature[kSha256Bytes];
   hasher.hmac(key.data(), key.size(), sts, signature);
-  std::fill(key.begin(), key.end(), static_cast<unsigned char>(0));
+  detail::wipe(key.data(), key.size());
   if (hasher.failed()) return signing_error("SHA-256 failed in OpenSSL");
   result.signature.assign(kSha256HexChars, '0');
   detail::hex_encode(signature, kSha256Bytes, &result.signature[0]);
