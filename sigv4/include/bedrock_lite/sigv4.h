@@ -187,10 +187,11 @@ BEDROCK_LITE_API SigningKey derive_signing_key(std::string_view secret_access_ke
 // HMACs once per (date, region, service, secret) instead of once per request.
 //
 // Thread-safe: sign() and signing_key() may be called from any number of threads at once; the
-// cache is guarded by a mutex held only for the lookup or insert, never while hashing a body.
-// Cache entries are keyed by date, region, service and a SHA-256 fingerprint of the secret, never
-// by the secret itself. The cache holds at most `max_cached_keys` entries, evicting the oldest
-// inserted. Move-only.
+// cache (and a pool of idle OpenSSL digest contexts) is guarded by a mutex held only for the
+// lookup or insert, never while hashing a body. Cache entries are keyed by date, region, service
+// and a SHA-256 fingerprint of the secret, never by the secret itself. The cache holds at most
+// `max_cached_keys` entries, evicting the oldest inserted. Move-only; a moved-from Signer may
+// only be destroyed or assigned to.
 class BEDROCK_LITE_API Signer {
  public:
   explicit Signer(std::size_t max_cached_keys = 8);
@@ -201,8 +202,9 @@ class BEDROCK_LITE_API Signer {
   Signer& operator=(const Signer&) = delete;
 
   // Signs `request`. Errors (one line, never a secret): a path not starting with '/', no Host
-  // header, empty access key id / secret / region / service, control characters in the access
-  // key id, token, region or service, a time outside years 0000-9999, a malformed precomputed
+  // header, an empty method, access key id, secret, region or service, control characters in
+  // the method, access key id, token, region or service, a '/' in the access key id, region or
+  // service, a time outside years 0000-9999, a malformed precomputed
   // payload hash, or an X-Amz-Date / X-Amz-Security-Token / x-amz-content-sha256 header already in
   // the request whose value differs from the one being signed.
   Expected<SigningResult> sign(const SignableRequest& request, const Credentials& credentials,
