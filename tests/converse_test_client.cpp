@@ -531,12 +531,14 @@ TEST_CASE("client concurrency: one client, many threads", "[converse][client][co
   h.transport->set_default(ok_reply());
   auto client = Client::create(h.config());
   REQUIRE(client.ok());
+  // Catch assertions are not thread-safe: build the request on this thread.
+  const ConverseRequest request = hello_request();
   std::atomic<int> ok{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
       for (int i = 0; i < 25; ++i) {
-        if (client->converse(hello_request()).ok()) ++ok;
+        if (client->converse(request).ok()) ++ok;
       }
     });
   }
