@@ -129,13 +129,16 @@ std::size_t Decoder::on_prelude(const char* data, std::size_t size) {
 // over the bytes as they arrive (while they are hot), and delivers it when its last byte lands.
 std::size_t Decoder::on_body(const char* data, std::size_t size) {
   const std::size_t n = std::min<std::size_t>(total_length_ - buffer_have_, size);
-  std::memcpy(buffer_.data() + buffer_have_, data, n);
   // The message CRC covers [0, total_length - 4); the prelude's first 8 bytes are already in
-  // running_crc_ (it equals the validated prelude_crc).
+  // running_crc_ (it equals the validated prelude_crc). CRC first, then copy: the copy then reads
+  // bytes the CRC just brought into L1 (measured faster than copy-then-CRC on the 1 MiB corpus).
   const std::size_t crc_end = total_length_ - kMessageCrcBytes;
   const std::size_t from = std::max<std::size_t>(buffer_have_, 8);
   const std::size_t to = std::min(buffer_have_ + n, crc_end);
-  if (to > from) running_crc_ = wire::crc32_update(running_crc_, data + (from - buffer_have_), to - from);
+  if (to > from) {
+    running_crc_ = wire::crc32_update(running_crc_, data + (from - buffer_have_), to - from);
+  }
+  std::memcpy(buffer_.data() + buffer_have_, data, n);
   buffer_have_ += n;
   if (buffer_have_ == total_length_) {
     state_ = State::Prelude;

@@ -113,6 +113,24 @@ bool valid_utf8(const unsigned char* p, std::size_t size) noexcept {
   return true;
 }
 
+namespace {
+
+// ASCII fast path, eight bytes at a time: every name Bedrock sends is ASCII, and this walk is the
+// largest cost after the CRC on small messages (bench_eventstream BM_DecodeChat).
+bool ascii(const char* p, std::size_t size) noexcept {
+  std::uint64_t high = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= size; i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, p + i, 8);
+    high |= word;
+  }
+  for (; i < size; ++i) high |= u8(p + i);
+  return (high & 0x8080808080808080u) == 0;
+}
+
+}  // namespace
+
 bool check_header_block(const char* block, std::size_t size, HeaderFault& fault) noexcept {
   std::size_t pos = 0;
   std::size_t index = 0;
@@ -126,10 +144,7 @@ bool check_header_block(const char* block, std::size_t size, HeaderFault& fault)
       return false;
     }
     const auto* name = reinterpret_cast<const unsigned char*>(block + pos + 1);
-    // ASCII fast path: every name Bedrock sends is ASCII.
-    unsigned high = 0;
-    for (std::size_t i = 0; i < name_length; ++i) high |= name[i];
-    if (high >= 0x80 && !valid_utf8(name, name_length)) {
+    if (!ascii(block + pos + 1, name_length) && !valid_utf8(name, name_length)) {
       fault.check = Check::HeaderNameUtf8;
       fault.position = pos + 1;
       return false;
