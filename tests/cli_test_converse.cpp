@@ -1,0 +1,232 @@
+// The built `bedrock-lite converse`, `converse-stream` and `count-tokens` against the loopback
+// fake Bedrock (which verifies every signature) and against replayed fixtures.
+#include "support/environment.h"
+#include "support/fake_bedrock.h"
+#include "support/fixtures.h"
+#include "support/json.h"
+
+#include <catch2/catch.hpp>
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <cstdlib>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+using bedrock_lite::test::Fault;
+using bedrock_lite::test::FakeBedrock;
+
+namespace {
+
+struct Run {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+// Runs the CLI with a clean environment (a temporary HOME, the fake server's credentials).
+Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
+            const std::vector<std::string>& extra_env = {}) {
+  bedrock_lite::test::TempDir dir;
+  const auto in = dir.write("stdin", stdin_text);
+  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(dir.path().string()) +
+                        " AWS_EC2_METADATA_DISABLED=true";
+  for (const auto& e : extra_env) command += " " + quote(e);
+  command += " " + quote(BEDROCK_LITE_CLI_PATH);
+  for (const auto& a : args) command += " " + quote(a);
+  command += " < " + quote(in.string()) + " > " + quote((dir.path() / "out").string()) + " 2> " +
+             quote((dir.path() / "err").string());
+  Run run;
+  const int raw = std::system(command.c_str());
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = bedrock_lite::test::read_file(dir.path() / "out");
+  run.err = bedrock_lite::test::read_file(dir.path() / "err");
+  return run;
+}
+
+const std::vector<std::string> kFakeCredentials = {
+    "AWS_ACCESS_KEY_ID=AKIDFAKEBEDROCK", "AWS_SECRET_ACCESS_KEY=fake/secret+key/for-the-loopback-server",
+    "AWS_REGION=us-east-1"};
+
+std::filesystem::path recorded(const std::string& folder) {
+  return bedrock_lite::test::fixture_path("recorded/bedrock-recorded/" + folder);
+}
+
+std::string request_body(const std::string& folder) {
+  rapidjson::Document document;
+  const std::string text = bedrock_lite::test::read_file(recorded(folder) / "request.json");
+  document.Parse(text.c_str());
+  REQUIRE(!document.HasParseError());
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  document["body"].Accept(writer);
+  return buffer.GetString();
+}
+
+std::vector<std::string> lines(const std::string& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) out.push_back(line);
+  return out;
+}
+
+std::vector<std::string> stream_args(const FakeBedrock& server, const std::string& command) {
+  return {command, "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
+          "--request-file", "-"};
+}
+
+}  // namespace
+
+TEST_CASE("cli converse-stream: text streams the deltas, then a usage line on stderr", "[cli][converse]") {
+  FakeBedrock server;
+  auto run = run_cli(stream_args(server, "converse-stream"), request_body("test_bedrock_model_stream/00"),
+                     kFakeCredentials);
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Catch::StartsWith("The capital of France is Paris."));
+  CHECK(run.out.back() == '\n');
+  CHECK(run.err == "usage: inputTokens=13 outputTokens=82 totalTokens=95\n");
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].signature_valid);
+  CHECK(seen[0].signed_headers == "content-type;host;x-amz-date");
+}
+
+TEST_CASE("cli converse-stream: jsonl prints each event's payload as sent", "[cli][converse]") {
+  FakeBedrock server;
+  auto args = stream_args(server, "converse-stream");
+  args.insert(args.end(), {"--output", "jsonl"});
+  auto run = run_cli(args, request_body("test_bedrock_model_stream/00"), kFakeCredentials);
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  const auto got = lines(run.out);
+  const auto expected = lines(bedrock_lite::test::read_file(recorded("test_bedrock_model_stream/00") /
+                                                            "response.events.jsonl"));
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    INFO("line " << i);
+    CHECK(bedrock_lite::test::json_difference(got[i], expected[i]).empty());
+  }
+}
+
+TEST_CASE("cli converse-stream: a stream exception prints the earlier events, then the error", "[cli][converse]") {
+  FakeBedrock server;
+  server.push_fault(Fault::StreamException);
+  auto args = stream_args(server, "converse-stream");
+  args.insert(args.end(), {"--output", "jsonl"});
+  auto run = run_cli(args, request_body("test_bedrock_model_stream/00"), kFakeCredentials);
+  CHECK(run.status == 1);
+  CHECK(lines(run.out).size() == 3);
+  CHECK(run.err == "error: modelStreamErrorException: The model stream failed (injected) (original status 500)\n");
+}
+
+TEST_CASE("cli converse: text and json output", "[cli][converse]") {
+  FakeBedrock server;
+  auto text = run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
+                       "--prompt", "Hello!", "--system", "Be brief.", "--max-tokens", "100",
+                       "--temperature", "0.5", "--top-p", "0.9", "--stop", "END"},
+                      "", kFakeCredentials);
+  INFO(text.err);
+  REQUIRE(text.status == 0);
+  CHECK_THAT(text.out, Catch::StartsWith("Hello! How can I assist you today?"));
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(bedrock_lite::test::json_difference(
+            seen[0].body,
+            R"({"messages":[{"role":"user","content":[{"text":"Hello!"}]}],"system":[{"text":"Be brief."}],)"
+            R"("inferenceConfig":{"maxTokens":100,"temperature":0.5,"topP":0.9,"stopSequences":["END"]}})")
+            .empty());
+
+  auto json = run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
+                       "--messages", R"([{"role":"user","content":[{"text":"Hello!"}]}])", "--output", "json"},
+                      "", kFakeCredentials);
+  REQUIRE(json.status == 0);
+  CHECK(bedrock_lite::test::json_difference(
+            json.out, bedrock_lite::test::read_file(recorded("test_bedrock_model/00") / "response.body"))
+            .empty());
+}
+
+TEST_CASE("cli count-tokens: text and json", "[cli][converse]") {
+  FakeBedrock server;
+  auto text = run_cli({"count-tokens", "--endpoint-url", server.url(), "--model-id",
+                       "anthropic.claude-sonnet-4-20250514-v1:0", "--request-file", "-"},
+                      request_body("test_bedrock_model_stream/00"), kFakeCredentials);
+  INFO(text.err);
+  REQUIRE(text.status == 0);
+  CHECK(text.out == "11\n");
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  // Only the members CountTokens accepts (inferenceConfig is left out).
+  CHECK(bedrock_lite::test::json_difference(
+            seen[0].body,
+            R"({"input":{"converse":{"messages":[{"role":"user","content":[{"text":"What is the capital of France?"}]}],)"
+            R"("system":[{"text":"You are a helpful chatbot."}]}}})")
+            .empty());
+  auto json = run_cli({"count-tokens", "--endpoint-url", server.url(), "--model-id",
+                       "anthropic.claude-sonnet-4-20250514-v1:0", "--prompt", "hi", "--output", "json"},
+                      "", kFakeCredentials);
+  REQUIRE(json.status == 0);
+  CHECK(bedrock_lite::test::json_difference(json.out, R"({"inputTokens":11})").empty());
+}
+
+TEST_CASE("cli converse: errors are one line with the AWS type or the local kind", "[cli][converse]") {
+  FakeBedrock server;
+  server.push_fault(Fault::Status400);
+  auto service = run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "m", "--prompt", "hi"}, "",
+                         kFakeCredentials);
+  CHECK(service.status == 1);
+  CHECK(service.err == "error: ValidationException: The provided model identifier is invalid.\n");
+
+  auto usage = run_cli({"converse", "--prompt", "hi"}, "", kFakeCredentials);
+  CHECK(usage.status == 2);
+  CHECK(usage.err == "error: Usage: --model-id is required\n");
+
+  auto both = run_cli({"converse", "--model-id", "m", "--prompt", "hi", "--messages", "[]"}, "", kFakeCredentials);
+  CHECK(both.status == 2);
+
+  auto bad_json = run_cli({"converse", "--model-id", "m", "--request-file", "-"}, "{not json", kFakeCredentials);
+  CHECK(bad_json.status == 2);
+  CHECK_THAT(bad_json.err, Catch::StartsWith("error: Usage: -: "));
+
+  auto bad_output = run_cli({"converse", "--model-id", "m", "--prompt", "x", "--output", "jsonl"}, "", kFakeCredentials);
+  CHECK(bad_output.status == 2);
+
+  auto no_region = run_cli({"converse", "--model-id", "m", "--prompt", "x"}, "",
+                           {"AWS_ACCESS_KEY_ID=a", "AWS_SECRET_ACCESS_KEY=b"});
+  CHECK(no_region.status == 1);
+  CHECK_THAT(no_region.err, Catch::StartsWith("error: NoRegion: "));
+}
+
+TEST_CASE("cli converse-stream --replay needs no credentials or network", "[cli][converse]") {
+  const auto folder = recorded("test_bedrock_model_stream/00");
+  auto run = run_cli({"converse-stream", "--replay", folder.string(), "--model-id", "us.amazon.nova-micro-v1:0",
+                      "--request-file", "-"},
+                     request_body("test_bedrock_model_stream/00"));
+  INFO(run.err);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.out, Catch::StartsWith("The capital of France is Paris."));
+  CHECK(run.err == "usage: inputTokens=13 outputTokens=82 totalTokens=95\n");
+}
+
+TEST_CASE("cli converse --debug never prints a secret", "[cli][converse]") {
+  FakeBedrock server;
+  auto run = run_cli({"converse", "--debug", "--endpoint-url", server.url(), "--model-id", "m", "--prompt", "hi"},
+                     "", kFakeCredentials);
+  REQUIRE(run.status == 0);
+  CHECK_THAT(run.err, Catch::Contains("debug: endpoint = " + server.url()));
+  CHECK_THAT(run.err, Catch::Contains("Authorization: <redacted>"));
+  CHECK(run.err.find("fake/secret+key/for-the-loopback-server") == std::string::npos);
+}
