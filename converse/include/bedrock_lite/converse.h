@@ -3,6 +3,25 @@
 //
 // A user reads this header: build a Config (usually with resolve_config()), create a Client,
 // call it from any thread.
+//
+//   using namespace bedrock_lite;
+//   auto config = converse::resolve_config(credentials::Environment::from_process());
+//   if (!config) return fail(config.error());            // NoRegion, Config, ...
+//   auto client = converse::Client::create(std::move(config).value());
+//   if (!client) return fail(client.error());
+//   converse::ConverseRequest request;
+//   request.model_id = "us.amazon.nova-micro-v1:0";
+//   converse::ContentBlock text;
+//   text.text = "Hello";
+//   request.messages = {{"user", {text}, {}}};
+//   auto response = client->converse_stream(request, [](const converse::StreamEvent& event) {
+//     if (auto* delta = std::get_if<converse::ContentBlockDeltaEvent>(&event.body)) {
+//       if (delta->delta.text) std::fputs(delta->delta.text->c_str(), stdout);
+//     }
+//     return converse::StreamControl::Continue;
+//   });
+//   // response: the same ConverseResponse converse() returns, or an Error (kind, AWS type,
+//   // message, HTTP status, request id) after every event that came before it.
 #pragma once
 
 #include <bedrock_lite/clock.h>
@@ -175,7 +194,7 @@ using StreamHandler = std::function<StreamControl(const StreamEvent& event)>;
 // the bearer token, and retries in standard mode. On ExpiredTokenException-type errors it forces
 // a credentials refresh and retries once; on clock-skew errors it corrects its offset from the
 // response's Date header and retries once, immediately. Every Error from a response carries its
-// request id.
+// request id. A moved-from Client may only be destroyed or assigned to.
 class BEDROCK_LITE_API Client {
  public:
   // Checks the config (region, endpoint URL, credentials or bearer token) and builds the client;
