@@ -230,3 +230,33 @@ TEST_CASE("cli converse --debug never prints a secret", "[cli][converse]") {
   CHECK_THAT(run.err, Catch::Contains("Authorization: <redacted>"));
   CHECK(run.err.find("fake/secret+key/for-the-loopback-server") == std::string::npos);
 }
+
+TEST_CASE("cli converse-stream --record writes fixtures that --replay answers from", "[cli][converse]") {
+  bedrock_lite::test::TempDir record;
+  const std::string dir = (record.path() / "recorded").string();
+  std::string first_out;
+  {
+    FakeBedrock server;
+    auto args = stream_args(server, "converse-stream");
+    args.insert(args.end(), {"--record", dir});
+    auto run = run_cli(args, request_body("test_bedrock_model_stream/00"), kFakeCredentials);
+    INFO(run.err);
+    REQUIRE(run.status == 0);
+    first_out = run.out;
+    CHECK(server.request_count() == 1);
+  }
+  const auto folders = bedrock_lite::test::folders_with(dir, "response.body");
+  REQUIRE(folders.size() == 1);
+  const std::string request_json = bedrock_lite::test::read_file(folders[0] / "request.json");
+  CHECK(request_json.find("fake/secret+key/for-the-loopback-server") == std::string::npos);
+  CHECK(request_json.find("Signature=") == std::string::npos);
+  CHECK(bedrock_lite::test::read_file(folders[0] / "response.body") ==
+        bedrock_lite::test::read_file(recorded("test_bedrock_model_stream/00") / "response.body"));
+
+  auto replayed = run_cli({"converse-stream", "--replay", dir, "--model-id", "us.amazon.nova-micro-v1:0",
+                           "--request-file", "-"},
+                          request_body("test_bedrock_model_stream/00"));
+  INFO(replayed.err);
+  REQUIRE(replayed.status == 0);
+  CHECK(replayed.out == first_out);
+}
