@@ -273,6 +273,9 @@ struct Client::Impl {
     bool refreshed = false;
     bool skew_retried = false;
     for (int number = 1;;) {
+      // The offset this attempt is signed with: if another call corrected it meanwhile, a skew
+      // error here is still worth the one immediate retry.
+      const auto signed_with_offset = skew.offset();
       auto request = build(path, body, refresh);
       if (!request) return std::move(request).error();
       refresh = false;
@@ -290,7 +293,8 @@ struct Client::Impl {
                                 "; refreshing credentials and retrying once");
         continue;
       }
-      if (!skew_retried && result.skew_corrected && detail::is_clock_skew_error(error)) {
+      const bool corrected = result.skew_corrected || skew.offset() != signed_with_offset;
+      if (!skew_retried && corrected && detail::is_clock_skew_error(error)) {
         skew_retried = true;
         log(LogLevel::Info, std::string(operation_name(operation)) + ": " + error.display_name() +
                                 " after a clock-skew correction; retrying once");
