@@ -664,3 +664,22 @@ TEST_CASE("e2e: unknown events pass through; an error message ends the stream", 
     CHECK(collected.events.size() == 1);
   }
 }
+
+TEST_CASE("e2e: the read timeout is a stall timeout, never a cap on a stream that keeps sending", "[e2e]") {
+  // 33 messages 50 ms apart: the whole stream takes several times the 600 ms stall limit, while
+  // no gap comes near it.
+  const auto expected = recorded_events("test_bedrock_model_stream/00");
+  FakeBedrock server;
+  server.push_fault(Fault::SlowStream);
+  Sleeps sleeps;
+  Config config = make_config(server, sleeps);
+  config.timeouts.stall = milliseconds(600);
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  Collected collected;
+  auto response = client->converse_stream(stream_request(), collected.handler());
+  INFO((response.ok() ? "" : response.error().to_string()));
+  REQUIRE(response.ok());
+  check_events_equal(collected.events, expected, expected.size());
+  CHECK(server.request_count() == 1);
+}

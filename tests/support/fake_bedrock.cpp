@@ -416,6 +416,12 @@ struct FakeBedrock::State {
             case Fault::ResetMidStream:
               for (std::size_t i = 0; i < head; ++i) write(messages[i]);
               return false;  // drops the connection without the terminating chunk
+            case Fault::SlowStream:
+              for (const auto& message : messages) {
+                if (loopback->wait_until_stopping_for(std::chrono::milliseconds(50))) return false;
+                if (!write(message)) return false;
+              }
+              break;
             case Fault::HangMidStream:
               for (std::size_t i = 0; i < head; ++i) write(messages[i]);
               loopback->wait_until_stopping();

@@ -33,6 +33,7 @@ enum class Fault {
   OneByteChunks,        // the normal answer, written one byte per chunk
   HangBeforeResponse,   // nothing is sent until the server stops
   HangMidStream,        // stream: 3 messages, then nothing until the server stops
+  SlowStream,           // stream: every message, 50 ms apart (a slow generation that keeps sending)
 };
 
 // One request as the server saw it.
