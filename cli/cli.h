@@ -45,5 +45,6 @@ int run_eventstream(const GlobalOptions& global, const std::vector<std::string>&
 int run_converse(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_converse_stream(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_credentials(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace bedrock_lite::cli

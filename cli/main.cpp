@@ -18,6 +18,7 @@ constexpr Command kCommands[] = {
     {"converse", "send a Converse request and print the reply", run_converse},
     {"converse-stream", "send a ConverseStream request and print events as they arrive", run_converse_stream},
     {"count-tokens", "count the input tokens of a Converse-shaped request", run_count_tokens},
+    {"credentials", "show which credentials and region the standard chain resolves", run_credentials},
 };
 
 void print_help() {

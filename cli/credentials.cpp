@@ -1,0 +1,110 @@
+// bedrock-lite credentials: what the standard chain resolves on this machine, and from where
+// (CLI.md "credentials"). Never prints a secret: only the source, the access key id, whether a
+// session token is present, the expiration and the region.
+#include "cli.h"
+
+#include <bedrock_lite/credentials.h>
+#include <bedrock_lite/http.h>
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+
+namespace bedrock_lite::cli {
+namespace {
+
+std::string json_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+void debug_line(const std::string& text) { std::fprintf(stderr, "debug: %s\n", text.c_str()); }
+
+}  // namespace
+
+int run_credentials(const GlobalOptions& global, const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    return usage_error("credentials takes no arguments, not '" + args[0] + "'");
+  }
+  const auto environment = credentials::Environment::from_process();
+  auto shared = credentials::SharedConfig::load(environment);
+  if (!shared) return report_error(shared.error().display_name(), shared.error().message);
+  auto shared_config = std::make_shared<const credentials::SharedConfig>(std::move(shared).value());
+  if (global.debug) {
+    debug_line("shared files: " + shared_config->describe_files());
+    for (const auto& warning : shared_config->warnings()) debug_line(warning);
+    debug_line("profile: " + credentials::selected_profile(environment, global.profile));
+  }
+
+  std::optional<credentials::ResolvedRegion> region;
+  auto resolved_region =
+      credentials::resolve_region(global.region, environment, *shared_config, global.profile);
+  if (resolved_region) {
+    region = resolved_region.value();
+    if (global.debug) debug_line("region " + region->name + " from " + region->source);
+  } else if (global.debug) {
+    debug_line(resolved_region.error().message);
+  }
+
+  std::string source, access_key_id, expiration = "null";
+  bool has_session_token = false;
+  if (credentials::bearer_token(environment)) {
+    // Bearer auth is what the client would use (API.md §5.9): there is no key id to show.
+    source = "bearer-token";
+    if (global.debug) {
+      debug_line("credentials: AWS_BEARER_TOKEN_BEDROCK is set: bearer auth instead of SigV4");
+    }
+  } else {
+    credentials::ProviderContext context;
+    context.environment = environment;
+    context.shared_config = shared_config;
+    context.profile = global.profile;
+    http::CurlOptions curl;
+    const std::string profile = credentials::selected_profile(environment, global.profile);
+    if (auto bundle = environment.get_non_empty("AWS_CA_BUNDLE")) {
+      curl.ca_bundle = environment.expand_home(*bundle);
+    } else if (const auto* property = shared_config->get(profile, "ca_bundle")) {
+      curl.ca_bundle = environment.expand_home(property->value);
+    }
+    context.transport = http::make_curl_transport(curl);
+    if (global.debug) {
+      context.log = [](LogLevel, std::string_view message) {
+        std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
+      };
+    }
+    auto resolved = credentials::make_default_chain(std::move(context))->resolve();
+    if (!resolved) return report_error(resolved.error().display_name(), resolved.error().message);
+    source = resolved->source;
+    access_key_id = resolved->access_key_id;
+    has_session_token = !resolved->session_token.empty();
+    if (resolved->expiration) {
+      expiration = json_string(credentials::format_iso8601(*resolved->expiration));
+    }
+  }
+
+  std::printf("{\"source\":%s,\"access_key_id\":%s,\"has_session_token\":%s,\"expiration\":%s,"
+              "\"region\":%s}\n",
+              json_string(source).c_str(), json_string(access_key_id).c_str(),
+              has_session_token ? "true" : "false", expiration.c_str(),
+              region ? json_string(region->name).c_str() : "null");
+  return kExitOk;
+}
+
+}  // namespace bedrock_lite::cli
