@@ -128,6 +128,10 @@ Result<Config> resolve_config(const credentials::Environment& environment,
   if (overrides.connect_timeout) config.timeouts.connect = *overrides.connect_timeout;
   if (overrides.read_timeout) config.timeouts.stall = *overrides.read_timeout;
   if (overrides.total_timeout) config.timeouts.total = *overrides.total_timeout;
+  origin("connect_timeout", std::to_string(config.timeouts.connect.count()) + " ms",
+         overrides.connect_timeout ? "--connect-timeout" : "default");
+  origin("read_timeout", std::to_string(config.timeouts.stall.count()) + " ms (stall, per attempt)",
+         overrides.read_timeout ? "--read-timeout" : "default");
 
   // User agent.
   if (auto app = environment.get_non_empty("AWS_SDK_UA_APP_ID")) {
