@@ -654,3 +654,116 @@ TEST_CASE("Default chain: lazy, env first, then profile, container, IMDS; reason
     CHECK(imds.state().token_puts == 0);
   }
 }
+
+namespace {
+
+// Records every request and fails it as a refused connection would: shows what the providers
+// would send where no server can be reached (the IPv6 IMDS address).
+class RecordingTransport : public bedrock_lite::http::Transport {
+ public:
+  bedrock_lite::Result<bedrock_lite::http::ResponseHead> send(const bedrock_lite::http::Request& request,
+                                                              bedrock_lite::http::BodySink&) override {
+    std::lock_guard<std::mutex> lock(mutex);
+    requests.push_back(request);
+    return bedrock_lite::make_error(ErrorKind::Network, request.url + ": connection refused", true);
+  }
+  std::mutex mutex;
+  std::vector<bedrock_lite::http::Request> requests;
+};
+
+}  // namespace
+
+TEST_CASE("IMDS and container requests: IPv6 mode, no proxy, 1 s timeouts, bounded attempts",
+          "[credentials][imds]") {
+  World world;
+  auto recorder = std::make_shared<RecordingTransport>();
+  SECTION("IMDS in IPv6 mode") {
+    world.vars = {{"AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "IPv6"},
+                  {"AWS_METADATA_SERVICE_NUM_ATTEMPTS", "2"}};
+    auto context = world.context();
+    context.transport = recorder;
+    auto result = creds::make_imds_provider(context)->resolve();
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == ErrorKind::NoCredentials);
+    REQUIRE(recorder->requests.size() == 2);  // two attempts at the token, then no IMDS
+    for (const auto& request : recorder->requests) {
+      CHECK(request.method == "PUT");
+      CHECK(request.url == "http://[fd00:ec2::254]/latest/api/token");
+      CHECK_FALSE(request.use_proxy);
+      CHECK(request.timeouts.connect <= 1000ms);
+      CHECK(request.timeouts.stall <= 1000ms);
+      REQUIRE(request.timeouts.total.has_value());
+      CHECK(*request.timeouts.total <= 1000ms);
+      const std::string* ttl =
+          bedrock_lite::http::find_header(request.headers, "x-aws-ec2-metadata-token-ttl-seconds");
+      REQUIRE(ttl != nullptr);
+      CHECK(*ttl == "21600");
+    }
+  }
+  SECTION("AWS_METADATA_SERVICE_TIMEOUT shortens the per-request limit") {
+    world.vars = {{"AWS_METADATA_SERVICE_TIMEOUT", "0.25"}};
+    auto context = world.context();
+    context.transport = recorder;
+    (void)creds::make_imds_provider(context)->resolve();
+    REQUIRE(recorder->requests.size() == 1);
+    CHECK(recorder->requests[0].url == "http://169.254.169.254/latest/api/token");
+    CHECK(recorder->requests[0].timeouts.connect == 250ms);
+  }
+  SECTION("container: relative URI on 169.254.170.2, no proxy, 3 attempts") {
+    world.vars = {{"AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "/v2/creds"}};
+    auto context = world.context();
+    context.transport = recorder;
+    auto result = creds::make_container_provider(context)->resolve();
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == ErrorKind::Network);
+    REQUIRE(recorder->requests.size() == 3);
+    CHECK(recorder->requests[0].url == "http://169.254.170.2/v2/creds");
+    CHECK_FALSE(recorder->requests[0].use_proxy);
+    CHECK(recorder->requests[0].timeouts.connect == 2000ms);
+  }
+}
+
+TEST_CASE("Secret sweep: no secret in any error, log line or debug output", "[credentials][secrets]") {
+  // Known secret values planted everywhere a secret can come from.
+  const std::vector<std::string> secrets = {"SWEEP-ENV-SECRET", "SWEEP-ENV-TOKEN", "SWEEP-FILE-SECRET",
+                                            "SWEEP-PROC-SECRET", "SWEEP-CONTAINER-TOKEN",
+                                            "SWEEP-CONTAINER-AUTH", "SWEEP-BEARER"};
+  std::vector<std::string> outputs;
+  World world;
+  auto script = world.home.write("proc.sh",
+                                 "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"A\","
+                                 "\"SecretAccessKey\":\"SWEEP-PROC-SECRET\"' \nexit 0\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  world.home.write(".aws/credentials", "[half]\naws_secret_access_key = SWEEP-FILE-SECRET\n");
+  world.home.write(".aws/config", "[profile proc]\ncredential_process = " + script.string() + "\n");
+  LoopbackServer server([](httplib::Server& s) {
+    s.Get("/c", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content(R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":"SWEEP-CONTAINER-TOKEN"})",
+                      "application/json");
+    });
+  });
+  const std::vector<std::map<std::string, std::string>> scenarios = {
+      {{"AWS_SECRET_ACCESS_KEY", "SWEEP-ENV-SECRET"}, {"AWS_SESSION_TOKEN", "SWEEP-ENV-TOKEN"}},
+      {{"AWS_PROFILE", "half"}},
+      {{"AWS_PROFILE", "proc"}},
+      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", server.url() + "/c"},
+       {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "SWEEP-CONTAINER-AUTH"},
+       {"AWS_BEARER_TOKEN_BEDROCK", "SWEEP-BEARER"}},
+      {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://evil.example/c"},
+       {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "SWEEP-CONTAINER-AUTH"}},
+  };
+  for (const auto& vars : scenarios) {
+    world.vars = vars;
+    world.vars["AWS_EC2_METADATA_DISABLED"] = "true";
+    auto result = creds::make_default_chain(world.context())->resolve();
+    REQUIRE_FALSE(result.ok());
+    outputs.push_back(result.error().to_string());
+  }
+  outputs.push_back(world.log.all());
+  for (const auto& output : outputs) {
+    for (const auto& secret : secrets) {
+      INFO(output);
+      CHECK(output.find(secret) == std::string::npos);
+    }
+  }
+}

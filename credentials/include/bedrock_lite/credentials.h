@@ -250,8 +250,10 @@ struct ProviderContext {
   ProcessSettings process;
 };
 
-// The selected profile's static keys or credential_process (API.md §5.1: static keys first when
-// both are present, as botocore's shared-credentials provider precedes its process provider).
+// The selected profile's static keys or credential_process, in botocore's order: keys set in the
+// credentials file, then credential_process, then keys set only in the config file. A profile
+// that relies on role_arn, sso_* or web_identity_token_file is a Config error (not supported yet)
+// rather than a silent fall-through to another identity.
 // An explicitly selected profile (--profile or AWS_PROFILE) that is in neither file is a Config
 // error naming it and the files read. Source "profile:<name>" or "process:<name>".
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(ProviderContext context);
