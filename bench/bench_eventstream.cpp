@@ -10,7 +10,6 @@
 // Run with --benchmark_enable_random_interleaving=true --benchmark_repetitions=N on a shared
 // machine, so decoder and ceilings see the same background load.
 #include <bedrock_lite/eventstream.h>
-
 #include <benchmark/benchmark.h>
 #include <zlib.h>
 

@@ -2,7 +2,6 @@
 // decode prints one JSON object per message in the shape of the official decoded vectors, as the
 // messages arrive; encode reads such lines and writes the binary stream.
 #include <bedrock_lite/eventstream.h>
-
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -28,7 +27,9 @@ std::string base64_encode(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto at = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
+  auto at = [&](std::size_t k) {
+    return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 2 < bytes.size(); i += 3) {
     const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
     out += kBase64[v >> 18];
@@ -141,12 +142,16 @@ std::string message_json(const es::MessageView& m) {
     w.Key("value");
     switch (h.value.type) {
       case es::HeaderType::BoolTrue:
-      case es::HeaderType::BoolFalse: w.Bool(h.value.type == es::HeaderType::BoolTrue); break;
+      case es::HeaderType::BoolFalse:
+        w.Bool(h.value.type == es::HeaderType::BoolTrue);
+        break;
       case es::HeaderType::Byte:
       case es::HeaderType::Int16:
       case es::HeaderType::Int32:
       case es::HeaderType::Int64:
-      case es::HeaderType::Timestamp: w.Int64(h.value.integer); break;
+      case es::HeaderType::Timestamp:
+        w.Int64(h.value.integer);
+        break;
       case es::HeaderType::ByteArray:
       case es::HeaderType::Uuid: {
         const std::string b64 = base64_encode(h.value.bytes);
@@ -207,8 +212,8 @@ int run_decode(const std::vector<std::string>& args) {
 }
 
 // Reads one header of an encode line; `where` names it in errors.
-bool read_header(const rapidjson::Value& v, const std::string& where, std::vector<std::string>& store,
-                 es::Header& out, std::string& problem) {
+bool read_header(const rapidjson::Value& v, const std::string& where,
+                 std::vector<std::string>& store, es::Header& out, std::string& problem) {
   if (!v.IsObject() || !v.HasMember("name") || !v["name"].IsString() || !v.HasMember("type") ||
       !v["type"].IsUint() || v["type"].GetUint() > 9) {
     problem = where + " needs \"name\" (string) and \"type\" (0-9)";
@@ -245,7 +250,8 @@ bool read_header(const rapidjson::Value& v, const std::string& where, std::vecto
         problem = where + ".value must be a string";
         return false;
       }
-      out.value = es::HeaderValue::string(std::string_view(value->GetString(), value->GetStringLength()));
+      out.value =
+          es::HeaderValue::string(std::string_view(value->GetString(), value->GetStringLength()));
       return true;
     case es::HeaderType::ByteArray:
     case es::HeaderType::Uuid: {
@@ -268,7 +274,8 @@ bool read_header(const rapidjson::Value& v, const std::string& where, std::vecto
 bool check_given(const rapidjson::Document& d, const std::string& message, std::string& problem) {
   auto be32 = [&](std::size_t at) {
     const auto* p = reinterpret_cast<const unsigned char*>(message.data() + at);
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+           p[3];
   };
   const std::pair<const char*, std::uint32_t> fields[] = {
       {"total_length", be32(0)},
@@ -309,7 +316,8 @@ int run_encode(const std::vector<std::string>& args) {
       line += buffer;
       if (!line.empty() && line.back() == '\n') break;
     }
-    if (std::ferror(stdin)) return report_error("Usage", "eventstream encode: cannot read stdin", kExitUsage);
+    if (std::ferror(stdin))
+      return report_error("Usage", "eventstream encode: cannot read stdin", kExitUsage);
     if (line.empty()) break;
     ++line_number;
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
@@ -337,7 +345,8 @@ int run_encode(const std::vector<std::string>& args) {
     std::string payload;
     if (d.HasMember("payload")) {
       const auto& p = d["payload"];
-      if (!p.IsString() || !base64_decode(std::string_view(p.GetString(), p.GetStringLength()), payload))
+      if (!p.IsString() ||
+          !base64_decode(std::string_view(p.GetString(), p.GetStringLength()), payload))
         return usage_error(where + ": \"payload\" must be base64");
     }
     std::string message;
@@ -353,7 +362,8 @@ int run_encode(const std::vector<std::string>& args) {
     }
   }
   std::fwrite(out.data(), 1, out.size(), stdout);
-  if (std::fflush(stdout) != 0) return report_error("Usage", "eventstream encode: cannot write stdout", kExitUsage);
+  if (std::fflush(stdout) != 0)
+    return report_error("Usage", "eventstream encode: cannot write stdout", kExitUsage);
   return kExitOk;
 }
 

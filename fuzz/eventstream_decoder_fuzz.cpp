@@ -3,7 +3,8 @@
 //
 // The first byte picks how the input is read:
 // - 0x00 (every real stream starts so: total_length < 16 MiB): the whole input is the stream, fed
-//   whole, one byte at a time and in a fixed schedule of mixed sizes, so every seed decodes as it is.
+//   whole, one byte at a time and in a fixed schedule of mixed sizes, so every seed decodes as it
+//   is.
 // - otherwise its low 3 bits give k (1..8) control bytes after it; the stream is the rest, fed in
 //   chunks whose sizes cycle through those bytes (0 = an empty chunk), so the fuzzer explores
 //   arbitrary chunkings.
@@ -64,7 +65,8 @@ void check_message(const es::MessageView& m) {
   (void)m.error_message();
   (void)m.content_type();
   std::string encoded;
-  if (es::encode_message(headers, m.payload(), encoded)) die("a decoded message does not re-encode");
+  if (es::encode_message(headers, m.payload(), encoded))
+    die("a decoded message does not re-encode");
   if (encoded != m.bytes()) die("re-encoding differs from the decoded bytes");
 }
 
@@ -101,9 +103,9 @@ void expect_same(const Outcome& a, const Outcome& b) {
   if (a.offsets != b.offsets) die("chunked decoding reported different offsets");
   if (a.status != b.status) die("chunked decoding ended differently");
   if (a.error.has_value() != b.error.has_value()) die("chunked decoding: error differs");
-  if (a.error && (a.error->check != b.error->check || a.error->offset != b.error->offset ||
-                  a.error->message_index != b.error->message_index ||
-                  a.error->message != b.error->message))
+  if (a.error &&
+      (a.error->check != b.error->check || a.error->offset != b.error->offset ||
+       a.error->message_index != b.error->message_index || a.error->message != b.error->message))
     die("chunked decoding reported a different error");
 }
 

@@ -1,16 +1,16 @@
 // The built `bedrock-lite eventstream decode|encode` (CLI.md): every recorded body decodes to its
 // derived response.eventstream.jsonl byte for byte and encodes back to the same bytes; faults
 // print the messages before them, then one `error: Protocol:` line.
+#include <sys/wait.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
 #include "support/environment.h"
 #include "support/fixtures.h"
 #include "support/json.h"
-
-#include <catch2/catch.hpp>
-
-#include <cstdlib>
-#include <string>
-#include <sys/wait.h>
-#include <vector>
 
 namespace {
 
@@ -27,14 +27,17 @@ struct EventstreamRun {
 std::string shell_quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
 
 // Runs the CLI with an empty environment; stdin, stdout and stderr are files (binary-safe).
-EventstreamRun run_eventstream(const std::vector<std::string>& args, const std::string& stdin_bytes = "") {
+EventstreamRun run_eventstream(const std::vector<std::string>& args,
+                               const std::string& stdin_bytes = "") {
   bedrock_lite::test::TempDir dir;
   const auto in = dir.write("stdin", stdin_bytes);
   std::string command = "env -i PATH=/usr/bin:/bin HOME=" + shell_quote(dir.path().string()) + " " +
@@ -101,8 +104,8 @@ TEST_CASE("cli eventstream: decode reads stdin and matches the official decoded 
 }
 
 TEST_CASE("cli eventstream: a fault prints the messages before it, then one Protocol error") {
-  const std::string body =
-      read_file(fixture_path("recorded/bedrock-recorded/test_bedrock_model_iter_stream/00/response.body"));
+  const std::string body = read_file(
+      fixture_path("recorded/bedrock-recorded/test_bedrock_model_iter_stream/00/response.body"));
   SECTION("corrupt byte in message 2") {
     std::string bad = body;
     bad[400] = static_cast<char>(bad[400] ^ 1);
@@ -117,8 +120,10 @@ TEST_CASE("cli eventstream: a fault prints the messages before it, then one Prot
     const EventstreamRun run = run_eventstream({"decode"}, body.substr(0, body.size() - 3));
     CHECK(run.status == 1);
     CHECK(run.err.rfind("error: Protocol: stdin: stream ended inside message", 0) == 0);
-    CHECK(count_lines(run.out) + 1 == count_lines(read_file(
-        fixture_path("recorded/bedrock-recorded/test_bedrock_model_iter_stream/00/response.eventstream.jsonl"))));
+    CHECK(count_lines(run.out) + 1 ==
+          count_lines(
+              read_file(fixture_path("recorded/bedrock-recorded/test_bedrock_model_iter_stream/00/"
+                                     "response.eventstream.jsonl"))));
   }
 }
 
@@ -142,7 +147,8 @@ TEST_CASE("cli eventstream: encode computes omitted fields and checks given ones
     const char* error;
   };
   const std::vector<Case> cases = {
-      {"wrong message_crc", R"({"payload":"aGk=","message_crc":5})", "error: Usage: stdin:1: message_crc is 5"},
+      {"wrong message_crc", R"({"payload":"aGk=","message_crc":5})",
+       "error: Usage: stdin:1: message_crc is 5"},
       {"byte out of range", R"({"headers":[{"name":"x","type":2,"value":300}]})",
        "error: Usage: stdin:1: header 0: value does not fit a byte"},
       {"not JSON", "not json", "error: Usage: stdin:1: not a JSON object"},

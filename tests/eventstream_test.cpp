@@ -2,11 +2,10 @@
 // §3 byte-level example and every recorded event-stream body, plus the properties: chunking
 // invariance, encode/decode round trips, truncation vs clean end, limits, stop and fault latching.
 #include <bedrock_lite/eventstream.h>
-
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <zlib.h>
 
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <cstdlib>
 #include <map>
@@ -44,8 +43,8 @@ bool crc_equals(const rapidjson::Value& v, std::uint32_t crc) {
 std::string compare_message(const es::MessageView& m, const rapidjson::Value& e,
                             JsonDialect dialect) {
   if (!e.IsObject()) return "expected JSON is not an object";
-  for (const char* key : {"total_length", "headers_length", "prelude_crc", "headers", "payload",
-                          "message_crc"}) {
+  for (const char* key :
+       {"total_length", "headers_length", "prelude_crc", "headers", "payload", "message_crc"}) {
     if (!e.HasMember(key)) return std::string("expected JSON lacks ") + key;
   }
   if (!e["total_length"].IsUint() || e["total_length"].GetUint() != m.total_length())
@@ -67,7 +66,8 @@ std::string compare_message(const es::MessageView& m, const rapidjson::Value& e,
     const auto& eh = headers[i++];
     if (!eh.IsObject() || !eh.HasMember("name") || !eh.HasMember("type") || !eh.HasMember("value"))
       return where + " is malformed in the expected JSON";
-    if (std::string(eh["name"].GetString()) != h.name) return where + ".name differs: got " + std::string(h.name);
+    if (std::string(eh["name"].GetString()) != h.name)
+      return where + ".name differs: got " + std::string(h.name);
     if (!eh["type"].IsUint() || eh["type"].GetUint() != static_cast<unsigned>(h.value.type))
       return where + ".type differs: got " + std::to_string(static_cast<unsigned>(h.value.type));
     const auto& ev = eh["value"];
@@ -92,14 +92,16 @@ std::string compare_message(const es::MessageView& m, const rapidjson::Value& e,
         same = ev.IsString() && base64_decode(ev.GetString()) == v.bytes;
         break;
       case es::HeaderType::String:
-        same = ev.IsString() && (dialect == JsonDialect::Official
-                                     ? base64_decode(ev.GetString()) == v.bytes
-                                     : std::string_view(ev.GetString(), ev.GetStringLength()) == v.bytes);
+        same = ev.IsString() &&
+               (dialect == JsonDialect::Official
+                    ? base64_decode(ev.GetString()) == v.bytes
+                    : std::string_view(ev.GetString(), ev.GetStringLength()) == v.bytes);
         break;
     }
     if (!same) return where + ".value differs for " + std::string(h.name);
   }
-  if (i != headers.Size()) return "headers: expected " + std::to_string(headers.Size()) + ", got " + std::to_string(i);
+  if (i != headers.Size())
+    return "headers: expected " + std::to_string(headers.Size()) + ", got " + std::to_string(i);
   return {};
 }
 
@@ -140,9 +142,10 @@ std::vector<fs::path> recorded_stream_folders() {
   std::vector<fs::path> found;
   for (const auto& dir : folders_with(fixture_path("recorded"), "response.body")) {
     const bool derived = fs::exists(dir / "response.eventstream.jsonl");
-    const bool typed = fs::exists(dir / "response.json") &&
-                       read_file(dir / "response.json").find("application/vnd.amazon.eventstream") !=
-                           std::string::npos;
+    const bool typed =
+        fs::exists(dir / "response.json") &&
+        read_file(dir / "response.json").find("application/vnd.amazon.eventstream") !=
+            std::string::npos;
     if (derived || typed) found.push_back(dir);
   }
   return found;
@@ -287,8 +290,9 @@ TEST_CASE("eventstream: vercel-ai base64 exception message") {
     CHECK(m.exception_type() == std::string_view("modelStreamErrorException"));
     CHECK(m.content_type() == std::string_view("application/json"));
     CHECK(m.event_type() == std::nullopt);
-    CHECK(m.payload() ==
-          R"({"message":"Model Stream Error","originalStatusCode":500,"originalMessage":"The model stream failed."})");
+    CHECK(
+        m.payload() ==
+        R"({"message":"Model Stream Error","originalStatusCode":500,"originalMessage":"The model stream failed."})");
   });
   CHECK(seen);
   CHECK(d.finish == es::Status::Ok);
@@ -351,8 +355,8 @@ TEST_CASE("eventstream: every recorded event-stream body decodes, tiles and matc
         if (!events.empty()) {
           REQUIRE(index < events.size());
           REQUIRE(m.event_type().has_value());
-          const std::string event = "{\"" + std::string(*m.event_type()) +
-                                    "\":" + std::string(m.payload()) + "}";
+          const std::string event =
+              "{\"" + std::string(*m.event_type()) + "\":" + std::string(m.payload()) + "}";
           CHECK(bedrock_lite::test::json_difference(event, events[index]) == "");
         }
         ++index;
@@ -385,7 +389,8 @@ TEST_CASE("eventstream: chunking invariance, every 2- and 3-way split of small s
   // Multi-message streams: the first messages of two recorded bodies, and all positive
   // aws-sdk-go vectors back to back.
   std::string all_positive;
-  for (const auto& entry : fs::directory_iterator(go / "positive")) all_positive += read_file(entry.path());
+  for (const auto& entry : fs::directory_iterator(go / "positive"))
+    all_positive += read_file(entry.path());
   streams.emplace_back("aws-sdk-go positives concatenated", all_positive);
   const auto folders = recorded_stream_folders();
   REQUIRE(folders.size() >= 2);
@@ -475,7 +480,8 @@ TEST_CASE("eventstream: encode/decode round trip on random messages with every h
   std::size_t index = 0;
   for (int round = 0; round < 4; ++round) {
     index = 0;
-    const auto sizes = random_chunks(stream.size(), round == 0 ? stream.size() : 8192u >> (3 * round), rng);
+    const auto sizes =
+        random_chunks(stream.size(), round == 0 ? stream.size() : 8192u >> (3 * round), rng);
     const Decoded d = decode_all(stream, sizes, [&](const es::MessageView& m) {
       REQUIRE(index < sent.size());
       const OwnedMessage& expected = sent[index++];
@@ -575,8 +581,8 @@ TEST_CASE("eventstream: error messages name the check, the offset and the messag
   CHECK(d.error->message_index == 1);
   CHECK(d.error->offset == corrupt.size() - 4);
   CHECK(d.error->message.rfind("message_crc mismatch (computed 0x", 0) == 0);
-  CHECK(d.error->message.find("at offset " + std::to_string(corrupt.size() - 4) + " in message 1") !=
-        std::string::npos);
+  CHECK(d.error->message.find("at offset " + std::to_string(corrupt.size() - 4) +
+                              " in message 1") != std::string::npos);
 
   std::string bad_prelude = stream;
   bad_prelude[second + 9] ^= 0x40;
@@ -605,9 +611,10 @@ TEST_CASE("eventstream: length and header checks, each with a valid CRC") {
     return fix_crcs(b);
   };
   const std::vector<Case> cases = {
-      {"total_length 15", fix_crcs(be32(15) + be32(0) + std::string(8, '\0')), es::Check::TotalLength, 0},
-      {"headers_length past the message", edited(4, be32(static_cast<std::uint32_t>(base.size() - 15))),
-       es::Check::HeadersLength, 4},
+      {"total_length 15", fix_crcs(be32(15) + be32(0) + std::string(8, '\0')),
+       es::Check::TotalLength, 0},
+      {"headers_length past the message",
+       edited(4, be32(static_cast<std::uint32_t>(base.size() - 15))), es::Check::HeadersLength, 4},
       {"header name length 0", edited(12, std::string(1, '\0')), es::Check::HeaderNameLength, 12},
       {"header name past the block", edited(12, "\x0d"), es::Check::HeaderNameLength, 12},
       {"header name not UTF-8", edited(13, "\xc3\x28"), es::Check::HeaderNameUtf8, 13},
@@ -644,8 +651,8 @@ TEST_CASE("eventstream: limits are configurable and checked before allocation") 
   };
   for (const auto& c : cases) {
     for (std::size_t chunk : {msg.size(), std::size_t{1}, std::size_t{5}}) {
-      INFO("limits " << c.limits.max_message_bytes << "/" << c.limits.max_headers_bytes
-                     << " chunk " << chunk);
+      INFO("limits " << c.limits.max_message_bytes << "/" << c.limits.max_headers_bytes << " chunk "
+                     << chunk);
       const Decoded d = decode_all(msg, random_chunks_fixed(msg.size(), chunk), {}, c.limits);
       if (!c.check) {
         CHECK(d.messages.size() == 1);
@@ -716,7 +723,8 @@ TEST_CASE("eventstream: messages inside a chunk are views into it; straddlers ar
   const std::string* current = nullptr;
   es::Decoder decoder([&](const es::MessageView& m) {
     const char* p = m.bytes().data();
-    const bool inside = p >= current->data() && p + m.bytes().size() <= current->data() + current->size();
+    const bool inside =
+        p >= current->data() && p + m.bytes().size() <= current->data() + current->size();
     where.push_back(inside ? (current == &chunk1 ? 1 : 2) : 0);
     return es::Flow::Continue;
   });

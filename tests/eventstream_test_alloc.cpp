@@ -5,9 +5,8 @@
 // before any allocation".
 #include <bedrock_lite/eventstream.h>
 
-#include <catch2/catch.hpp>
-
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <new>
 #include <string>
@@ -61,7 +60,8 @@ using namespace bedrock_lite::eventstream_test;
 
 TEST_CASE("eventstream: a 4 GiB length prefix is rejected before any allocation") {
   // total_length 0xFFFFFFFF, headers_length 0, valid prelude_crc: only the limit can stop it.
-  const std::string prelude = fix_crcs(be32(0xFFFFFFFFu) + be32(0) + std::string(8, '\0')).substr(0, 12);
+  const std::string prelude =
+      fix_crcs(be32(0xFFFFFFFFu) + be32(0) + std::string(8, '\0')).substr(0, 12);
   for (std::size_t chunk : {std::size_t{12}, std::size_t{1}, std::size_t{5}}) {
     INFO("fed in chunks of " << chunk);
     std::size_t delivered = 0;
@@ -84,7 +84,8 @@ TEST_CASE("eventstream: a 4 GiB length prefix is rejected before any allocation"
     REQUIRE(decoder.error().has_value());
     CHECK(decoder.error()->check == es::Check::MessageLimit);
     CHECK(decoder.error()->offset == 0);
-    CHECK(decoder.error()->message.find("total_length 4294967295 exceeds the limit of 25165824") == 0);
+    CHECK(decoder.error()->message.find("total_length 4294967295 exceeds the limit of 25165824") ==
+          0);
     CHECK(largest < 1024);
     CHECK(allocations <= 4);
     CHECK(delivered == 0);
@@ -100,11 +101,11 @@ TEST_CASE("eventstream: no allocation in the steady state") {
     std::string digits = std::to_string(10000 + i);
     const std::string payload = R"({"contentBlockIndex":0,"delta":{"text":"token )" + digits +
                                 R"("},"p":"abcdefghijklmnop"})";
-    REQUIRE_FALSE(es::encode_message(
-        {{":event-type", es::HeaderValue::string("contentBlockDelta")},
-         {":content-type", es::HeaderValue::string("application/json")},
-         {":message-type", es::HeaderValue::string("event")}},
-        payload, stream));
+    REQUIRE_FALSE(
+        es::encode_message({{":event-type", es::HeaderValue::string("contentBlockDelta")},
+                            {":content-type", es::HeaderValue::string("application/json")},
+                            {":message-type", es::HeaderValue::string("event")}},
+                           payload, stream));
   }
   std::size_t delivered = 0;
   std::size_t payload_bytes = 0;

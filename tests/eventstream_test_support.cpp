@@ -1,8 +1,8 @@
 #include "eventstream_test_support.h"
 
-#include <catch2/catch.hpp>
 #include <zlib.h>
 
+#include <catch2/catch.hpp>
 #include <cstdlib>
 
 namespace bedrock_lite::eventstream_test {
@@ -188,7 +188,8 @@ OwnedMessage random_message(std::mt19937& rng) {
   const auto count = uniform(0, 12);
   for (std::int64_t i = 0; i < count; ++i) {
     OwnedHeader h;
-    const auto name_length = static_cast<std::size_t>(uniform(0, 3) == 0 ? uniform(1, 255) : uniform(1, 20));
+    const auto name_length =
+        static_cast<std::size_t>(uniform(0, 3) == 0 ? uniform(1, 255) : uniform(1, 20));
     while (h.name.size() < name_length) {
       // Mostly ASCII, some two-byte (é) and four-byte (U+1F600) UTF-8 when there is room.
       const auto pick = uniform(0, 9);
@@ -202,18 +203,33 @@ OwnedMessage random_message(std::mt19937& rng) {
     }
     h.type = static_cast<es::HeaderType>(uniform(0, 9));
     switch (h.type) {
-      case es::HeaderType::BoolTrue: h.integer = 1; break;
-      case es::HeaderType::BoolFalse: h.integer = 0; break;
-      case es::HeaderType::Byte: h.integer = uniform(INT8_MIN, INT8_MAX); break;
-      case es::HeaderType::Int16: h.integer = uniform(INT16_MIN, INT16_MAX); break;
-      case es::HeaderType::Int32: h.integer = uniform(INT32_MIN, INT32_MAX); break;
+      case es::HeaderType::BoolTrue:
+        h.integer = 1;
+        break;
+      case es::HeaderType::BoolFalse:
+        h.integer = 0;
+        break;
+      case es::HeaderType::Byte:
+        h.integer = uniform(INT8_MIN, INT8_MAX);
+        break;
+      case es::HeaderType::Int16:
+        h.integer = uniform(INT16_MIN, INT16_MAX);
+        break;
+      case es::HeaderType::Int32:
+        h.integer = uniform(INT32_MIN, INT32_MAX);
+        break;
       case es::HeaderType::Int64:
-      case es::HeaderType::Timestamp: h.integer = uniform(INT64_MIN, INT64_MAX); break;
+      case es::HeaderType::Timestamp:
+        h.integer = uniform(INT64_MIN, INT64_MAX);
+        break;
       case es::HeaderType::ByteArray:
       case es::HeaderType::String:
-        h.bytes = random_bytes(static_cast<std::size_t>(uniform(0, 3) == 0 ? uniform(0, 2000) : uniform(0, 40)));
+        h.bytes = random_bytes(
+            static_cast<std::size_t>(uniform(0, 3) == 0 ? uniform(0, 2000) : uniform(0, 40)));
         break;
-      case es::HeaderType::Uuid: h.bytes = random_bytes(16); break;
+      case es::HeaderType::Uuid:
+        h.bytes = random_bytes(16);
+        break;
     }
     m.headers.push_back(std::move(h));
   }

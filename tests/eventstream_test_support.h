@@ -44,7 +44,8 @@ Decoded decode_all(std::string_view bytes, const std::vector<std::size_t>& sizes
                    const std::function<void(const es::MessageView&)>& each = {},
                    es::Limits limits = {});
 
-// Same messages (bytes, offsets, indexes), same end status, same error (check, offset, index, text).
+// Same messages (bytes, offsets, indexes), same end status, same error (check, offset, index,
+// text).
 bool same_outcome(const Decoded& a, const Decoded& b);
 
 // BEDROCK_LITE_TEST_SEED if set, else a fixed seed: tests stay deterministic and replayable.

@@ -28,17 +28,28 @@ std::string printf_string(const char* format, ...) {
 
 const char* to_string(Check check) noexcept {
   switch (check) {
-    case Check::PreludeCrc: return "prelude_crc";
-    case Check::TotalLength: return "total_length";
-    case Check::HeadersLength: return "headers_length";
-    case Check::MessageLimit: return "max_message_bytes";
-    case Check::HeadersLimit: return "max_headers_bytes";
-    case Check::HeaderNameLength: return "header_name_length";
-    case Check::HeaderNameUtf8: return "header_name_utf8";
-    case Check::HeaderType: return "header_type";
-    case Check::HeaderValue: return "header_value";
-    case Check::MessageCrc: return "message_crc";
-    case Check::Truncated: return "truncated";
+    case Check::PreludeCrc:
+      return "prelude_crc";
+    case Check::TotalLength:
+      return "total_length";
+    case Check::HeadersLength:
+      return "headers_length";
+    case Check::MessageLimit:
+      return "max_message_bytes";
+    case Check::HeadersLimit:
+      return "max_headers_bytes";
+    case Check::HeaderNameLength:
+      return "header_name_length";
+    case Check::HeaderNameUtf8:
+      return "header_name_utf8";
+    case Check::HeaderType:
+      return "header_type";
+    case Check::HeaderValue:
+      return "header_value";
+    case Check::MessageCrc:
+      return "message_crc";
+    case Check::Truncated:
+      return "truncated";
   }
   return "unknown";
 }
@@ -51,9 +62,12 @@ Decoder::~Decoder() = default;
 
 Status Decoder::status() const noexcept {
   switch (state_) {
-    case State::Stopped: return Status::Stopped;
-    case State::Failed: return Status::Failed;
-    default: return Status::Ok;
+    case State::Stopped:
+      return Status::Stopped;
+    case State::Failed:
+      return Status::Failed;
+    default:
+      return Status::Ok;
   }
 }
 
@@ -63,10 +77,15 @@ Status Decoder::feed(std::string_view chunk) {
   while (left > 0) {
     std::size_t used = 0;
     switch (state_) {
-      case State::Prelude: used = on_prelude(data, left); break;
-      case State::Body: used = on_body(data, left); break;
+      case State::Prelude:
+        used = on_prelude(data, left);
+        break;
+      case State::Body:
+        used = on_body(data, left);
+        break;
       case State::Stopped:
-      case State::Failed: return status();
+      case State::Failed:
+        return status();
     }
     data += used;
     left -= used;
@@ -99,8 +118,8 @@ std::size_t Decoder::on_prelude(const char* data, std::size_t size) {
     if (size >= kPreludeBytes) {
       if (!accept_prelude(data)) return 0;
       if (size >= total_length_) {
-        const std::uint32_t crc = wire::crc32_update(running_crc_, data + 8,
-                                                     total_length_ - 8 - kMessageCrcBytes);
+        const std::uint32_t crc =
+            wire::crc32_update(running_crc_, data + 8, total_length_ - 8 - kMessageCrcBytes);
         deliver(data, crc);
         return total_length_;
       }
@@ -168,8 +187,8 @@ bool Decoder::accept_prelude(const char* prelude) {
   }
   if (headers > total - kMinMessageBytes) {
     fail(Check::HeadersLength, message_offset_ + 4,
-         printf_string("headers_length %" PRIu32 " exceeds total_length %" PRIu32 " - 16",
-                       headers, total));
+         printf_string("headers_length %" PRIu32 " exceeds total_length %" PRIu32 " - 16", headers,
+                       total));
     return false;
   }
   if (total > limits_.max_message_bytes) {
@@ -180,8 +199,8 @@ bool Decoder::accept_prelude(const char* prelude) {
   }
   if (headers > limits_.max_headers_bytes) {
     fail(Check::HeadersLimit, message_offset_ + 4,
-         printf_string("headers_length %" PRIu32 " exceeds the limit of %" PRIu32 " bytes",
-                       headers, limits_.max_headers_bytes));
+         printf_string("headers_length %" PRIu32 " exceeds the limit of %" PRIu32 " bytes", headers,
+                       limits_.max_headers_bytes));
     return false;
   }
   total_length_ = total;
@@ -211,8 +230,8 @@ bool Decoder::deliver(const char* message, std::uint32_t computed_crc) {
                    : printf_string("header %zu: unknown type %u", fault.header, fault.detail);
         break;
       default:
-        what = printf_string("header %zu: value runs past the end of the header block",
-                             fault.header);
+        what =
+            printf_string("header %zu: value runs past the end of the header block", fault.header);
         break;
     }
     fail(fault.check, message_offset_ + kPreludeBytes + fault.position, std::move(what));
@@ -238,7 +257,8 @@ void Decoder::fail(Check check, std::uint64_t offset, std::string what) {
   error.check = check;
   error.offset = offset;
   error.message_index = index_;
-  error.message = what + printf_string(" at offset %" PRIu64 " in message %" PRIu64, offset, index_);
+  error.message =
+      what + printf_string(" at offset %" PRIu64 " in message %" PRIu64, offset, index_);
   error_ = std::move(error);
 }
 

@@ -28,8 +28,7 @@ std::optional<EncodeError> encode_message(const std::vector<Header>& headers,
     const Header& h = headers[i];
     const HeaderValue& v = h.value;
     if (h.name.empty() || h.name.size() > 255) {
-      return encode_error(i, "name must be 1 to 255 bytes",
-                          static_cast<long long>(h.name.size()));
+      return encode_error(i, "name must be 1 to 255 bytes", static_cast<long long>(h.name.size()));
     }
     // The decoder rejects such names (Check::HeaderNameUtf8), so never write one.
     if (!wire::valid_utf8(reinterpret_cast<const unsigned char*>(h.name.data()), h.name.size())) {
@@ -40,22 +39,28 @@ std::optional<EncodeError> encode_message(const std::vector<Header>& headers,
     headers_length += 1 + h.name.size() + 1;
     switch (v.type) {
       case HeaderType::BoolTrue:
-      case HeaderType::BoolFalse: break;
+      case HeaderType::BoolFalse:
+        break;
       case HeaderType::Byte:
-        if (!fits(v.integer, INT8_MIN, INT8_MAX)) return encode_error(i, "value does not fit a byte", v.integer);
+        if (!fits(v.integer, INT8_MIN, INT8_MAX))
+          return encode_error(i, "value does not fit a byte", v.integer);
         break;
       case HeaderType::Int16:
-        if (!fits(v.integer, INT16_MIN, INT16_MAX)) return encode_error(i, "value does not fit a short", v.integer);
+        if (!fits(v.integer, INT16_MIN, INT16_MAX))
+          return encode_error(i, "value does not fit a short", v.integer);
         break;
       case HeaderType::Int32:
-        if (!fits(v.integer, INT32_MIN, INT32_MAX)) return encode_error(i, "value does not fit an integer", v.integer);
+        if (!fits(v.integer, INT32_MIN, INT32_MAX))
+          return encode_error(i, "value does not fit an integer", v.integer);
         break;
       case HeaderType::Int64:
-      case HeaderType::Timestamp: break;
+      case HeaderType::Timestamp:
+        break;
       case HeaderType::ByteArray:
       case HeaderType::String:
         if (v.bytes.size() > 0xFFFF) {
-          return encode_error(i, "value is over 65535 bytes", static_cast<long long>(v.bytes.size()));
+          return encode_error(i, "value is over 65535 bytes",
+                              static_cast<long long>(v.bytes.size()));
         }
         headers_length += 2 + v.bytes.size();
         continue;

@@ -7,16 +7,26 @@ namespace bedrock_lite::eventstream {
 
 const char* to_string(HeaderType type) noexcept {
   switch (type) {
-    case HeaderType::BoolTrue: return "bool_true";
-    case HeaderType::BoolFalse: return "bool_false";
-    case HeaderType::Byte: return "byte";
-    case HeaderType::Int16: return "short";
-    case HeaderType::Int32: return "integer";
-    case HeaderType::Int64: return "long";
-    case HeaderType::ByteArray: return "byte_array";
-    case HeaderType::String: return "string";
-    case HeaderType::Timestamp: return "timestamp";
-    case HeaderType::Uuid: return "uuid";
+    case HeaderType::BoolTrue:
+      return "bool_true";
+    case HeaderType::BoolFalse:
+      return "bool_false";
+    case HeaderType::Byte:
+      return "byte";
+    case HeaderType::Int16:
+      return "short";
+    case HeaderType::Int32:
+      return "integer";
+    case HeaderType::Int64:
+      return "long";
+    case HeaderType::ByteArray:
+      return "byte_array";
+    case HeaderType::String:
+      return "string";
+    case HeaderType::Timestamp:
+      return "timestamp";
+    case HeaderType::Uuid:
+      return "uuid";
   }
   return "unknown";
 }
@@ -57,8 +67,10 @@ std::optional<std::int64_t> HeaderValue::as_integer() const noexcept {
     case HeaderType::Byte:
     case HeaderType::Int16:
     case HeaderType::Int32:
-    case HeaderType::Int64: return integer;
-    default: return std::nullopt;
+    case HeaderType::Int64:
+      return integer;
+    default:
+      return std::nullopt;
   }
 }
 std::optional<std::int64_t> HeaderValue::as_timestamp() const noexcept {

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <bedrock_lite/eventstream.h>
-
 #include <zlib.h>
 
 #include <climits>
@@ -54,10 +53,14 @@ constexpr int kFixedWidth[10] = {0, 0, 1, 2, 4, 8, -1, -1, 8, 16};
 // Sign-extended value of a fixed-width integer of `width` bytes.
 inline std::int64_t load_signed(const char* p, int width) noexcept {
   switch (width) {
-    case 1: return static_cast<std::int8_t>(u8(p));
-    case 2: return static_cast<std::int16_t>(load_be16(p));
-    case 4: return static_cast<std::int32_t>(load_be32(p));
-    default: return static_cast<std::int64_t>(load_be64(p));
+    case 1:
+      return static_cast<std::int8_t>(u8(p));
+    case 2:
+      return static_cast<std::int16_t>(load_be16(p));
+    case 4:
+      return static_cast<std::int32_t>(load_be32(p));
+    default:
+      return static_cast<std::int64_t>(load_be64(p));
   }
 }
 

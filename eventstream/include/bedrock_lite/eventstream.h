@@ -65,9 +65,9 @@ struct BEDROCK_LITE_API HeaderValue {
   static HeaderValue uuid(std::string_view sixteen_bytes) noexcept;
 
   // Typed reads: empty when the value is of another type.
-  std::optional<bool> as_bool() const noexcept;               // BoolTrue, BoolFalse
-  std::optional<std::int64_t> as_integer() const noexcept;    // Byte, Int16, Int32, Int64
-  std::optional<std::int64_t> as_timestamp() const noexcept;  // Timestamp (milliseconds)
+  std::optional<bool> as_bool() const noexcept;                // BoolTrue, BoolFalse
+  std::optional<std::int64_t> as_integer() const noexcept;     // Byte, Int16, Int32, Int64
+  std::optional<std::int64_t> as_timestamp() const noexcept;   // Timestamp (milliseconds)
   std::optional<std::string_view> as_string() const noexcept;  // String
   std::optional<std::string_view> as_bytes() const noexcept;   // ByteArray
   std::optional<std::string_view> as_uuid() const noexcept;    // Uuid (16 bytes)
@@ -100,8 +100,12 @@ class BEDROCK_LITE_API HeaderIterator {
     ++*this;
     return before;
   }
-  bool operator==(const HeaderIterator& other) const noexcept { return position_ == other.position_; }
-  bool operator!=(const HeaderIterator& other) const noexcept { return position_ != other.position_; }
+  bool operator==(const HeaderIterator& other) const noexcept {
+    return position_ == other.position_;
+  }
+  bool operator!=(const HeaderIterator& other) const noexcept {
+    return position_ != other.position_;
+  }
 
  private:
   void read() noexcept;
@@ -260,8 +264,8 @@ class BEDROCK_LITE_API Decoder {
   MessageHandler on_message_;
   Limits limits_;
   State state_ = State::Prelude;
-  std::uint64_t offset_ = 0;  // stream offset of the next byte fed
-  std::uint64_t index_ = 0;   // index of the message being decoded
+  std::uint64_t offset_ = 0;          // stream offset of the next byte fed
+  std::uint64_t index_ = 0;           // index of the message being decoded
   std::uint64_t message_offset_ = 0;  // stream offset of the current message's first byte
   char prelude_[kPreludeBytes] = {};
   std::size_t prelude_have_ = 0;
