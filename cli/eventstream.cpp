@@ -373,6 +373,14 @@ int run_eventstream(const GlobalOptions& /*global*/, const std::vector<std::stri
   const std::vector<std::string> rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
   if (!args.empty() && args[0] == "decode") return run_decode(rest);
   if (!args.empty() && args[0] == "encode") return run_encode(rest);
+  if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
+    std::printf(
+        "usage: bedrock-lite eventstream decode [FILE|-]\n"
+        "         one JSON object per message on stdout (CLI.md shape)\n"
+        "       bedrock-lite eventstream encode\n"
+        "         reads such lines on stdin, writes the binary stream on stdout\n");
+    return kExitOk;
+  }
   return usage_error("eventstream needs a subcommand: decode [FILE|-] or encode");
 }
 
