@@ -2,6 +2,7 @@
 // skew, config resolution from a fake environment, and the attempt loop over a scripted
 // transport.
 #include <bedrock_lite/converse.h>
+#include <bedrock_lite/eventstream.h>
 
 #include "../converse/src/clock_skew.h"
 #include "../converse/src/retry.h"
@@ -663,4 +664,71 @@ TEST_CASE("client: transport errors before any byte are retried, with the reques
   CHECK(h.provider->resolves == 2);
   REQUIRE(h.sleeps.size() == 1);
   CHECK(h.sleeps[0] == milliseconds(50));
+}
+
+namespace {
+std::string stream_message(const char* message_type, const char* name_header, const char* name,
+                           const std::string& payload) {
+  std::string out;
+  const std::vector<eventstream::Header> headers = {
+      {name_header, eventstream::HeaderValue::string(name)},
+      {":content-type", eventstream::HeaderValue::string("application/json")},
+      {":message-type", eventstream::HeaderValue::string(message_type)}};
+  REQUIRE_FALSE(eventstream::encode_message(headers, payload, out));
+  return out;
+}
+}  // namespace
+
+TEST_CASE("client: a retryable stream exception is retried only before the first event", "[converse][client]") {
+  const std::string start = stream_message("event", ":event-type", "messageStart", R"({"role":"assistant"})");
+  const std::string throttled =
+      stream_message("exception", ":exception-type", "throttlingException", R"({"message":"slow down"})");
+  const std::string delta = stream_message("event", ":event-type", "contentBlockDelta",
+                                           R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
+  const std::string rest =
+      stream_message("event", ":event-type", "contentBlockStop", R"({"contentBlockIndex":0})") +
+      stream_message("event", ":event-type", "messageStop", R"({"stopReason":"end_turn"})") +
+      stream_message("event", ":event-type", "metadata",
+                     R"({"usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":1}})");
+  const http::Headers head = {{"x-amzn-RequestId", "stream-id"},
+                              {"Content-Type", "application/vnd.amazon.eventstream"}};
+  Harness h;
+  auto client = Client::create(h.config());
+  REQUIRE(client.ok());
+
+  SECTION("after an event: the exception ends the call, not retried") {
+    h.transport->push(Scripted{200, head, {start, throttled}, std::nullopt});
+    h.transport->push(Scripted{200, head, {start + delta + rest}, std::nullopt});
+    int events = 0;
+    auto response = client->converse_stream(hello_request(), [&](const StreamEvent&) {
+      ++events;
+      return StreamControl::Continue;
+    });
+    REQUIRE_FALSE(response.ok());
+    CHECK(response.error().aws_type == "throttlingException");
+    CHECK(response.error().message == "slow down");
+    CHECK(response.error().request_id == "stream-id");
+    CHECK_FALSE(response.error().retryable);
+    CHECK(events == 1);
+    CHECK(h.transport->requests().size() == 1);
+    CHECK(h.sleeps.empty());
+  }
+  SECTION("before any event: retried like an HTTP 429, and the retry's events are delivered") {
+    h.transport->push(Scripted{200, head, {throttled}, std::nullopt});
+    h.transport->push(Scripted{200, head, {start, delta, rest}, std::nullopt});
+    std::vector<std::string> types;
+    auto response = client->converse_stream(hello_request(), [&](const StreamEvent& event) {
+      types.push_back(event.event_type);
+      return StreamControl::Continue;
+    });
+    REQUIRE(response.ok());
+    CHECK(types == std::vector<std::string>{"messageStart", "contentBlockDelta", "contentBlockStop",
+                                            "messageStop", "metadata"});
+    CHECK(h.transport->requests().size() == 2);
+    REQUIRE(h.sleeps.size() == 1);
+    CHECK(h.sleeps[0] == milliseconds(250));  // throttling base 500 ms * 0.5
+    REQUIRE(response->output.message);
+    REQUIRE(response->output.message->content.size() == 1);
+    CHECK(response->output.message->content[0].text == std::optional<std::string>("Hi"));
+  }
 }
