@@ -729,19 +729,19 @@ TEST_CASE("Secret sweep: no secret in any error, log line or debug output", "[cr
                                             "SWEEP-PROC-SECRET", "SWEEP-CONTAINER-TOKEN",
                                             "SWEEP-CONTAINER-AUTH", "SWEEP-BEARER"};
   std::vector<std::string> outputs;
-  World world;
-  auto script = world.home.write("proc.sh",
-                                 "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"A\","
-                                 "\"SecretAccessKey\":\"SWEEP-PROC-SECRET\"' \nexit 0\n");
-  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
-  world.home.write(".aws/credentials", "[half]\naws_secret_access_key = SWEEP-FILE-SECRET\n");
-  world.home.write(".aws/config", "[profile proc]\ncredential_process = " + script.string() + "\n");
   LoopbackServer server([](httplib::Server& s) {
     s.Get("/c", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":"SWEEP-CONTAINER-TOKEN"})",
                       "application/json");
     });
   });
+  World world;  // after the server: its transport closes its connections first
+  auto script = world.home.write("proc.sh",
+                                 "#!/bin/sh\necho '{\"Version\":1,\"AccessKeyId\":\"A\","
+                                 "\"SecretAccessKey\":\"SWEEP-PROC-SECRET\"' \nexit 0\n");
+  std::filesystem::permissions(script, std::filesystem::perms::owner_all);
+  world.home.write(".aws/credentials", "[half]\naws_secret_access_key = SWEEP-FILE-SECRET\n");
+  world.home.write(".aws/config", "[profile proc]\ncredential_process = " + script.string() + "\n");
   const std::vector<std::map<std::string, std::string>> scenarios = {
       {{"AWS_SECRET_ACCESS_KEY", "SWEEP-ENV-SECRET"}, {"AWS_SESSION_TOKEN", "SWEEP-ENV-TOKEN"}},
       {{"AWS_PROFILE", "half"}},
