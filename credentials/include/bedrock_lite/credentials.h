@@ -78,7 +78,7 @@ struct ProfileProperty {
 };
 
 // A profile, or a `[services name]` / `[sso-session name]` section. Keys are lower-cased.
-struct ProfileSection {
+struct BEDROCK_LITE_API ProfileSection {
   std::string name;
   std::map<std::string, ProfileProperty> properties;
 
