@@ -7,7 +7,6 @@
 #include "file_reading.h"
 
 #include <cctype>
-#include <cerrno>
 #include <cstring>
 
 namespace bedrock_lite::credentials {
@@ -239,7 +238,9 @@ class SharedConfigBuilder {
   static void set_files(SharedConfig& out, std::vector<SharedFileStatus> files,
                         std::vector<std::string> warnings) {
     out.files_ = std::move(files);
-    for (auto& w : warnings) out.warnings_.insert(out.warnings_.begin(), std::move(w));
+    // Parse findings first, in file order, then what merging found.
+    warnings.insert(warnings.end(), out.warnings_.begin(), out.warnings_.end());
+    out.warnings_ = std::move(warnings);
   }
 };
 

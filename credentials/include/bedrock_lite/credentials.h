@@ -66,7 +66,7 @@ class BEDROCK_LITE_API Environment {
 
 // One `key = value` of a profile or section, with where it was read. A key whose own value was
 // empty and that is followed by indented `k = v` lines (`s3 =`, `bedrock_runtime =`) holds those
-// in sub_properties.
+// in sub_properties. Immutable once parsed.
 struct ProfileProperty {
   std::string value;
   std::string file;  // the path as read
@@ -78,6 +78,7 @@ struct ProfileProperty {
 };
 
 // A profile, or a `[services name]` / `[sso-session name]` section. Keys are lower-cased.
+// Immutable once parsed.
 struct BEDROCK_LITE_API ProfileSection {
   std::string name;
   std::map<std::string, ProfileProperty> properties;
@@ -85,7 +86,7 @@ struct BEDROCK_LITE_API ProfileSection {
   const ProfileProperty* find(std::string_view key) const;
 };
 
-// Where the shared files are and whether each was read.
+// Where the shared files are and whether each was read. Immutable.
 struct SharedFileStatus {
   std::string path;
   bool read = false;  // false when it does not exist
@@ -185,7 +186,7 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_static_provider(Crede
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_environment_provider(
     Environment environment);
 
-// Settings for running credential_process. Defaults: botocore has no timeout; we stop a hung
+// Settings for running credential_process; an immutable value. Defaults: botocore has no timeout; we stop a hung
 // helper after a minute rather than hanging the caller forever.
 struct ProcessSettings {
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
@@ -208,7 +209,7 @@ BEDROCK_LITE_API std::optional<TimePoint> parse_iso8601(std::string_view text);
 BEDROCK_LITE_API std::string format_iso8601(TimePoint time);
 
 // Where the metadata endpoints are and how long to wait for them. Every default follows the SDKs
-// (API.md §5.4, §5.5); tests point the endpoints at loopback servers.
+// (API.md §5.4, §5.5); tests point the endpoints at loopback servers. Immutable value.
 struct MetadataSettings {
   // IMDS base URL; when unset: AWS_EC2_METADATA_SERVICE_ENDPOINT, config
   // ec2_metadata_service_endpoint, else http://169.254.169.254 or, in IPv6 mode,
@@ -234,7 +235,8 @@ struct MetadataSettings {
 };
 
 // Everything a provider that may do I/O needs. `transport` may be null: the container and IMDS
-// providers then report themselves as not available.
+// providers then report themselves as not available. Immutable once handed to a factory (each
+// provider keeps its own copy); the hooks in it must be thread-safe.
 struct ProviderContext {
   Environment environment;
   // The shared files, if the caller already loaded them (the client's config resolver does);
@@ -270,7 +272,7 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_container_provider(
 // fallback only when allowed, static stability. Source "imds".
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_imds_provider(ProviderContext context);
 
-// Refresh policy of the caching provider (API.md §5.8, our recommendation).
+// Refresh policy of the caching provider (API.md §5.8, our recommendation). Immutable value.
 struct CachingSettings {
   // From this long before expiry one caller refreshes while others keep the current ones.
   std::chrono::seconds advisory_refresh{std::chrono::minutes(5)};
@@ -304,7 +306,7 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_default_chain(Provide
 // Region
 
 // A region and where it was found ("--region", "AWS_REGION", "AWS_DEFAULT_REGION",
-// "profile default (~/.aws/config:3)").
+// "profile default (~/.aws/config:3)"). Immutable value.
 struct ResolvedRegion {
   std::string name;
   std::string source;
