@@ -186,8 +186,8 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_static_provider(Crede
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_environment_provider(
     Environment environment);
 
-// Settings for running credential_process; an immutable value. Defaults: botocore has no timeout; we stop a hung
-// helper after a minute rather than hanging the caller forever.
+// Settings for running credential_process; an immutable value. Defaults: botocore has no
+// timeout; we stop a hung helper after a minute rather than hanging the caller forever.
 struct ProcessSettings {
   std::chrono::milliseconds timeout{std::chrono::seconds(60)};
   std::size_t max_stdout_bytes = std::size_t{64} << 10;  // a Version 1 document is < 4 KiB
