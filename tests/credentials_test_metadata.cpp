@@ -421,7 +421,7 @@ TEST_CASE("IMDS: a token PUT that times out (hop limit) falls back to v1 within 
     imds.state().allow_v1 = true;
   }
   auto context = imds_context(world, imds);
-  context.metadata.imds_timeout = 300ms;
+  context.metadata.imds_timeout = 500ms;
   auto result = creds::make_imds_provider(context)->resolve();
   INFO((result ? std::string() : result.error().to_string()));
   REQUIRE(result.ok());
