@@ -322,3 +322,62 @@ TEST_CASE("Chain: a configured provider that fails stops the chain; none is NoCr
   REQUIRE_FALSE(none.ok());
   CHECK(none.error().to_string() == "NoCredentials: no credentials found (a: A unset; b: B unset)");
 }
+
+// Blocks inside resolve() until released, so a test can hold a refresh in flight.
+class GatedProvider : public creds::CredentialsProvider {
+ public:
+  Result<creds::Credentials> resolve() override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    const int generation = ++calls_;
+    entered_.notify_all();
+    if (generation > 1) released_cv_.wait(lock, [&] { return released_; });
+    return make_credentials(generation, kStart + 1h * generation);
+  }
+  void wait_until_entered(int calls) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    entered_.wait(lock, [&] { return calls_ >= calls; });
+  }
+  void release() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      released_ = true;
+    }
+    released_cv_.notify_all();
+  }
+  int calls() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable entered_;
+  std::condition_variable released_cv_;
+  int calls_ = 0;
+  bool released_ = false;
+};
+
+TEST_CASE("Caching provider concurrency: during a refresh others keep the valid credentials",
+          "[credentials][cache][concurrency]") {
+  ManualClock clock;
+  auto gated = std::make_shared<GatedProvider>();
+  auto cache = creds::make_caching_provider(gated, clock.clock());
+  REQUIRE(cache->resolve()->access_key_id == "AKID1");  // valid until kStart + 1h
+  clock.advance(57min);                                  // advisory window
+
+  std::thread refresher([&] {
+    auto refreshed = cache->resolve();
+    CHECK(refreshed.ok());
+    if (refreshed.ok()) CHECK(refreshed->access_key_id == "AKID2");
+  });
+  gated->wait_until_entered(2);  // the refresh is in flight, blocked in the inner provider
+  // Another caller is not blocked and does not start a second refresh.
+  auto meanwhile = cache->resolve();
+  REQUIRE(meanwhile.ok());
+  CHECK(meanwhile->access_key_id == "AKID1");
+  CHECK(gated->calls() == 2);
+  gated->release();
+  refresher.join();
+  CHECK(cache->resolve()->access_key_id == "AKID2");
+  CHECK(gated->calls() == 2);
+}
