@@ -767,3 +767,29 @@ TEST_CASE("Secret sweep: no secret in any error, log line or debug output", "[cr
     }
   }
 }
+
+TEST_CASE("IMDS behind the cache: rotating credentials are picked up before expiry", "[credentials][imds]") {
+  FakeImds imds;
+  World world;
+  {
+    auto lock = imds.lock();
+    imds.state().expiration = kNow + 1h;
+  }
+  auto context = imds_context(world, imds);
+  auto cache = creds::make_caching_provider(creds::make_imds_provider(context), context.clock);
+  REQUIRE(cache->resolve()->access_key_id == FakeImds::access_key_for(1));
+  {
+    auto lock = imds.lock();
+    imds.state().generation = 2;  // IMDS rotates well before the old ones expire
+    imds.state().expiration = kNow + 2h;
+  }
+  world.advance(30min);
+  CHECK(cache->resolve()->access_key_id == FakeImds::access_key_for(1));  // still fresh: cached
+  world.advance(26min);                                                   // 4 min left
+  auto rotated = cache->resolve();
+  REQUIRE(rotated.ok());
+  CHECK(rotated->access_key_id == FakeImds::access_key_for(2));
+  CHECK(rotated->secret_access_key.reveal() == FakeImds::secret_for(2));
+  auto lock = imds.lock();
+  CHECK(imds.state().token_puts == 1);  // one session token served both fetches
+}
