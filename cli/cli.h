@@ -46,5 +46,6 @@ int run_converse(const GlobalOptions& global, const std::vector<std::string>& ar
 int run_converse_stream(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_credentials(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace bedrock_lite::cli
