@@ -621,7 +621,10 @@ void FixtureServer::State::accept_loop() {
     const int n = ::poll(fds, 2, -1);
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 || fds[1].revents != 0) return;
-    const int fd = ::accept4(listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    sockaddr_in peer{};
+    socklen_t peer_length = sizeof peer;
+    const int fd =
+        ::accept4(listen_fd, reinterpret_cast<sockaddr*>(&peer), &peer_length, SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         // Out of descriptors: back off instead of spinning on the pending connection.
@@ -630,6 +633,8 @@ void FixtureServer::State::accept_loop() {
       }
       continue;
     }
+    shared.log(LogLevel::Debug, "serve-fixtures: connection from port " +
+                                    std::to_string(ntohs(peer.sin_port)));
     // Chunks of a stream go out as they are written, not held back by Nagle's algorithm.
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
