@@ -1,0 +1,166 @@
+/* bedrock_lite.h: the C API of bedrock-lite, for C programs and any language's FFI.
+ *
+ * JSON in, JSON out: requests and responses are the Bedrock Runtime HTTP API's own JSON bodies
+ * (the same text boto3's `converse(**request)` would send), so an FFI binding needs no struct
+ * layouts beyond the small config and error types below.
+ *
+ *   bedrock_lite_config config;
+ *   bedrock_lite_config_init(&config);
+ *   config.region = "us-east-1";
+ *   bedrock_lite_client* client = NULL;
+ *   bedrock_lite_error* error = NULL;
+ *   if (bedrock_lite_client_create(&config, &client, &error) != BEDROCK_LITE_OK) { ... }
+ *   char* response = NULL;
+ *   bedrock_lite_status status = bedrock_lite_converse(
+ *       client, "us.amazon.nova-micro-v1:0",
+ *       "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hello\"}]}]}",
+ *       &response, &error);
+ *   if (status == BEDROCK_LITE_OK) { puts(response); bedrock_lite_string_free(response); }
+ *   else { fprintf(stderr, "error: %s\n", bedrock_lite_error_message(error));
+ *          bedrock_lite_error_free(error); }
+ *   bedrock_lite_client_destroy(client);
+ *
+ * Rules every function follows:
+ *  - No C++ exception and no abort crosses this boundary; every failure is a status code plus,
+ *    when the caller passed a non-NULL `error` out-pointer, an error object the caller frees
+ *    with bedrock_lite_error_free(). Output pointers are set to NULL on failure.
+ *  - Strings going in are NUL-terminated UTF-8 and are copied; strings coming out are
+ *    NUL-terminated, owned by the caller and freed with bedrock_lite_string_free().
+ *  - Thread safety: a bedrock_lite_client is thread-safe (any number of threads may call it at
+ *    once); an error object is an immutable value; a config is read only during
+ *    bedrock_lite_client_create().
+ */
+#ifndef BEDROCK_LITE_H
+#define BEDROCK_LITE_H
+
+#include <bedrock_lite/export.h>
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Status codes. BEDROCK_LITE_OK, then one code per bedrock_lite::ErrorKind in the same order
+ * (value = ErrorKind + 1), then BEDROCK_LITE_INVALID_ARGUMENT for a NULL or malformed argument
+ * to this API itself (not a bad request body, which is BEDROCK_LITE_USAGE). */
+typedef enum bedrock_lite_status {
+  BEDROCK_LITE_OK = 0,
+  BEDROCK_LITE_SERVICE = 1,        /* the service answered with an error (HTTP or stream) */
+  BEDROCK_LITE_NO_CREDENTIALS = 2, /* the credentials chain found nothing usable */
+  BEDROCK_LITE_NO_REGION = 3,      /* no region configured anywhere */
+  BEDROCK_LITE_TIMEOUT = 4,        /* connect, stall (read) or total deadline passed */
+  BEDROCK_LITE_NETWORK = 5,        /* connection refused/reset, DNS, TLS */
+  BEDROCK_LITE_PROTOCOL = 6,       /* malformed response */
+  BEDROCK_LITE_USAGE = 7,          /* the request is invalid (e.g. request JSON) */
+  BEDROCK_LITE_CONFIG = 8,         /* configuration files or environment are invalid */
+  BEDROCK_LITE_CANCELLED = 9,      /* the stream callback returned non-zero */
+  BEDROCK_LITE_INVALID_ARGUMENT = 100 /* NULL where a value is required, bad config value */
+} bedrock_lite_status;
+
+/* The client configuration. Initialise with bedrock_lite_config_init(), then set what you need;
+ * NULL strings and zero numbers mean "not set": the value then comes from the environment and
+ * the shared AWS files exactly as for the C++ resolve_config() (docs/configuration.md). */
+typedef struct bedrock_lite_config {
+  size_t struct_size;       /* sizeof(bedrock_lite_config); set by bedrock_lite_config_init() */
+  const char* region;       /* e.g. "us-east-1"; wins over AWS_REGION and the profile */
+  const char* endpoint_url; /* e.g. "http://127.0.0.1:8080"; wins over AWS_ENDPOINT_URL* */
+  const char* profile;      /* shared-config profile; wins over AWS_PROFILE */
+  int max_attempts;         /* attempts in all, first included; 0 = AWS_MAX_ATTEMPTS, else 3 */
+  long connect_timeout_ms;  /* per attempt; 0 = default (10 s) */
+  long read_timeout_ms;     /* stall limit per attempt; 0 = default (5 min) */
+  long total_timeout_ms;    /* whole-attempt cap; 0 = none */
+  /* A fixture set folder (format: bedrock_lite/fixture.h): answer every call from these recorded
+   * interactions instead of the network. No credentials are needed (a fixed placeholder
+   * identity signs) and the region defaults to us-east-1 when none is configured. */
+  const char* replay_dir;
+} bedrock_lite_config;
+
+/* Opaque types. */
+typedef struct bedrock_lite_client bedrock_lite_client;
+typedef struct bedrock_lite_error bedrock_lite_error;
+
+/* Sets every member to "not set" and struct_size to sizeof(*config). */
+BEDROCK_LITE_API void bedrock_lite_config_init(bedrock_lite_config* config);
+
+/* Resolves the configuration (environment, shared files, then `config`) and builds the client.
+ * No network I/O. `*out` receives the client, to be freed with bedrock_lite_client_destroy(). */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config,
+                                                                bedrock_lite_client** out,
+                                                                bedrock_lite_error** error);
+
+/* Frees the client. NULL is allowed. No call on it may be in flight. */
+BEDROCK_LITE_API void bedrock_lite_client_destroy(bedrock_lite_client* client);
+
+/* Converse: `request_json` is the Converse request body (messages, system, inferenceConfig, ...;
+ * members the library does not model are sent unchanged). `*response_json` receives the response
+ * body as JSON. */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_converse(const bedrock_lite_client* client,
+                                                           const char* model_id,
+                                                           const char* request_json,
+                                                           char** response_json,
+                                                           bedrock_lite_error** error);
+
+/* Called once per ConverseStream event, in stream order, on the calling thread: `event_type` is
+ * the event name ("messageStart", "contentBlockDelta", ..., or one this version does not know),
+ * `payload_json` its JSON payload exactly as received. Both are valid only during the call.
+ * Return 0 to continue, non-zero to stop: the transfer is cancelled and the call returns
+ * BEDROCK_LITE_CANCELLED. */
+typedef int (*bedrock_lite_stream_callback)(const char* event_type, const char* payload_json,
+                                            void* user_data);
+
+/* ConverseStream: same request body as bedrock_lite_converse(). Each event goes to `callback`
+ * (may be NULL) as it arrives; `*response_json` receives the response rebuilt from the events,
+ * in the shape Converse returns. A stream exception returns BEDROCK_LITE_SERVICE after every
+ * earlier event reached the callback. `response_json` may be NULL when the caller needs only
+ * the events. */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_converse_stream(
+    const bedrock_lite_client* client, const char* model_id, const char* request_json,
+    bedrock_lite_stream_callback callback, void* user_data, char** response_json,
+    bedrock_lite_error** error);
+
+/* CountTokens: `request_json` is either a Converse request body (its messages, system,
+ * toolConfig and additionalModelRequestFields are counted; other members are left out) or a
+ * complete CountTokens body ({"input":{"converse":{...}}} or {"input":{"invokeModel":{...}}}).
+ * `*response_json` receives {"inputTokens":N}; `*input_tokens` (may be NULL) receives N. */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_count_tokens(const bedrock_lite_client* client,
+                                                               const char* model_id,
+                                                               const char* request_json,
+                                                               char** response_json,
+                                                               long long* input_tokens,
+                                                               bedrock_lite_error** error);
+
+/* Frees a string this API returned. NULL is allowed. */
+BEDROCK_LITE_API void bedrock_lite_string_free(char* text);
+
+/* Error accessors. Each takes a non-NULL error and returns a string owned by the error (valid
+ * until bedrock_lite_error_free()); never NULL ("" when absent). */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_error_status(const bedrock_lite_error* error);
+/* "Service", "NoCredentials", ... ("InvalidArgument" for BEDROCK_LITE_INVALID_ARGUMENT). */
+BEDROCK_LITE_API const char* bedrock_lite_error_kind_name(const bedrock_lite_error* error);
+/* The AWS error type exactly as the service spelled it ("ThrottlingException",
+ * "modelStreamErrorException"), or "". */
+BEDROCK_LITE_API const char* bedrock_lite_error_aws_type(const bedrock_lite_error* error);
+/* One line saying what was wrong and where; never a secret. */
+BEDROCK_LITE_API const char* bedrock_lite_error_message(const bedrock_lite_error* error);
+/* "<aws type or kind name>: <message>": what the CLI prints after "error: ". */
+BEDROCK_LITE_API const char* bedrock_lite_error_display(const bedrock_lite_error* error);
+BEDROCK_LITE_API const char* bedrock_lite_error_request_id(const bedrock_lite_error* error);
+/* The HTTP status, 0 when no HTTP response was involved. */
+BEDROCK_LITE_API int bedrock_lite_error_http_status(const bedrock_lite_error* error);
+/* 1 when retrying the same call may succeed (the client already retried it), else 0. */
+BEDROCK_LITE_API int bedrock_lite_error_retryable(const bedrock_lite_error* error);
+/* Frees an error. NULL is allowed. */
+BEDROCK_LITE_API void bedrock_lite_error_free(bedrock_lite_error* error);
+
+/* The name of a status code ("OK", "Service", ..., "InvalidArgument"); never NULL. */
+BEDROCK_LITE_API const char* bedrock_lite_status_name(bedrock_lite_status status);
+
+/* The library version, "0.1.0". */
+BEDROCK_LITE_API const char* bedrock_lite_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BEDROCK_LITE_H */
