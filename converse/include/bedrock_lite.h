@@ -34,11 +34,14 @@
 #define BEDROCK_LITE_H
 
 #include <bedrock_lite/export.h>
-
 #include <stddef.h>
 
+/* Every function is noexcept for C++ callers: nothing unwinds out of this API. */
 #ifdef __cplusplus
+#define BEDROCK_LITE_NOEXCEPT noexcept
 extern "C" {
+#else
+#define BEDROCK_LITE_NOEXCEPT
 #endif
 
 /* Status codes. BEDROCK_LITE_OK, then one code per bedrock_lite::ErrorKind in the same order
@@ -46,15 +49,15 @@ extern "C" {
  * to this API itself (not a bad request body, which is BEDROCK_LITE_USAGE). */
 typedef enum bedrock_lite_status {
   BEDROCK_LITE_OK = 0,
-  BEDROCK_LITE_SERVICE = 1,        /* the service answered with an error (HTTP or stream) */
-  BEDROCK_LITE_NO_CREDENTIALS = 2, /* the credentials chain found nothing usable */
-  BEDROCK_LITE_NO_REGION = 3,      /* no region configured anywhere */
-  BEDROCK_LITE_TIMEOUT = 4,        /* connect, stall (read) or total deadline passed */
-  BEDROCK_LITE_NETWORK = 5,        /* connection refused/reset, DNS, TLS */
-  BEDROCK_LITE_PROTOCOL = 6,       /* malformed response */
-  BEDROCK_LITE_USAGE = 7,          /* the request is invalid (e.g. request JSON) */
-  BEDROCK_LITE_CONFIG = 8,         /* configuration files or environment are invalid */
-  BEDROCK_LITE_CANCELLED = 9,      /* the stream callback returned non-zero */
+  BEDROCK_LITE_SERVICE = 1,           /* the service answered with an error (HTTP or stream) */
+  BEDROCK_LITE_NO_CREDENTIALS = 2,    /* the credentials chain found nothing usable */
+  BEDROCK_LITE_NO_REGION = 3,         /* no region configured anywhere */
+  BEDROCK_LITE_TIMEOUT = 4,           /* connect, stall (read) or total deadline passed */
+  BEDROCK_LITE_NETWORK = 5,           /* connection refused/reset, DNS, TLS */
+  BEDROCK_LITE_PROTOCOL = 6,          /* malformed response */
+  BEDROCK_LITE_USAGE = 7,             /* the request is invalid (e.g. request JSON) */
+  BEDROCK_LITE_CONFIG = 8,            /* configuration files or environment are invalid */
+  BEDROCK_LITE_CANCELLED = 9,         /* the stream callback returned non-zero */
   BEDROCK_LITE_INVALID_ARGUMENT = 100 /* NULL where a value is required, bad config value */
 } bedrock_lite_status;
 
@@ -81,25 +84,24 @@ typedef struct bedrock_lite_client bedrock_lite_client;
 typedef struct bedrock_lite_error bedrock_lite_error;
 
 /* Sets every member to "not set" and struct_size to sizeof(*config). */
-BEDROCK_LITE_API void bedrock_lite_config_init(bedrock_lite_config* config);
+BEDROCK_LITE_API void bedrock_lite_config_init(bedrock_lite_config* config) BEDROCK_LITE_NOEXCEPT;
 
 /* Resolves the configuration (environment, shared files, then `config`) and builds the client.
  * No network I/O. `*out` receives the client, to be freed with bedrock_lite_client_destroy(). */
-BEDROCK_LITE_API bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config,
-                                                                bedrock_lite_client** out,
-                                                                bedrock_lite_error** error);
+BEDROCK_LITE_API bedrock_lite_status
+bedrock_lite_client_create(const bedrock_lite_config* config, bedrock_lite_client** out,
+                           bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
 
 /* Frees the client. NULL is allowed. No call on it may be in flight. */
-BEDROCK_LITE_API void bedrock_lite_client_destroy(bedrock_lite_client* client);
+BEDROCK_LITE_API void bedrock_lite_client_destroy(bedrock_lite_client* client)
+    BEDROCK_LITE_NOEXCEPT;
 
 /* Converse: `request_json` is the Converse request body (messages, system, inferenceConfig, ...;
  * members the library does not model are sent unchanged). `*response_json` receives the response
  * body as JSON. */
-BEDROCK_LITE_API bedrock_lite_status bedrock_lite_converse(const bedrock_lite_client* client,
-                                                           const char* model_id,
-                                                           const char* request_json,
-                                                           char** response_json,
-                                                           bedrock_lite_error** error);
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_converse(
+    const bedrock_lite_client* client, const char* model_id, const char* request_json,
+    char** response_json, bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
 
 /* Called once per ConverseStream event, in stream order, on the calling thread: `event_type` is
  * the event name ("messageStart", "contentBlockDelta", ..., or one this version does not know),
@@ -117,47 +119,54 @@ typedef int (*bedrock_lite_stream_callback)(const char* event_type, const char* 
 BEDROCK_LITE_API bedrock_lite_status bedrock_lite_converse_stream(
     const bedrock_lite_client* client, const char* model_id, const char* request_json,
     bedrock_lite_stream_callback callback, void* user_data, char** response_json,
-    bedrock_lite_error** error);
+    bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
 
 /* CountTokens: `request_json` is either a Converse request body (its messages, system,
  * toolConfig and additionalModelRequestFields are counted; other members are left out) or a
  * complete CountTokens body ({"input":{"converse":{...}}} or {"input":{"invokeModel":{...}}}).
  * `*response_json` receives {"inputTokens":N}; `*input_tokens` (may be NULL) receives N. */
-BEDROCK_LITE_API bedrock_lite_status bedrock_lite_count_tokens(const bedrock_lite_client* client,
-                                                               const char* model_id,
-                                                               const char* request_json,
-                                                               char** response_json,
-                                                               long long* input_tokens,
-                                                               bedrock_lite_error** error);
+BEDROCK_LITE_API bedrock_lite_status
+bedrock_lite_count_tokens(const bedrock_lite_client* client, const char* model_id,
+                          const char* request_json, char** response_json, long long* input_tokens,
+                          bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
 
 /* Frees a string this API returned. NULL is allowed. */
-BEDROCK_LITE_API void bedrock_lite_string_free(char* text);
+BEDROCK_LITE_API void bedrock_lite_string_free(char* text) BEDROCK_LITE_NOEXCEPT;
 
 /* Error accessors. Each takes a non-NULL error and returns a string owned by the error (valid
  * until bedrock_lite_error_free()); never NULL ("" when absent). */
-BEDROCK_LITE_API bedrock_lite_status bedrock_lite_error_status(const bedrock_lite_error* error);
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_error_status(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* "Service", "NoCredentials", ... ("InvalidArgument" for BEDROCK_LITE_INVALID_ARGUMENT). */
-BEDROCK_LITE_API const char* bedrock_lite_error_kind_name(const bedrock_lite_error* error);
+BEDROCK_LITE_API const char* bedrock_lite_error_kind_name(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* The AWS error type exactly as the service spelled it ("ThrottlingException",
  * "modelStreamErrorException"), or "". */
-BEDROCK_LITE_API const char* bedrock_lite_error_aws_type(const bedrock_lite_error* error);
+BEDROCK_LITE_API const char* bedrock_lite_error_aws_type(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* One line saying what was wrong and where; never a secret. */
-BEDROCK_LITE_API const char* bedrock_lite_error_message(const bedrock_lite_error* error);
+BEDROCK_LITE_API const char* bedrock_lite_error_message(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* "<aws type or kind name>: <message>": what the CLI prints after "error: ". */
-BEDROCK_LITE_API const char* bedrock_lite_error_display(const bedrock_lite_error* error);
-BEDROCK_LITE_API const char* bedrock_lite_error_request_id(const bedrock_lite_error* error);
+BEDROCK_LITE_API const char* bedrock_lite_error_display(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
+BEDROCK_LITE_API const char* bedrock_lite_error_request_id(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* The HTTP status, 0 when no HTTP response was involved. */
-BEDROCK_LITE_API int bedrock_lite_error_http_status(const bedrock_lite_error* error);
+BEDROCK_LITE_API int bedrock_lite_error_http_status(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* 1 when retrying the same call may succeed (the client already retried it), else 0. */
-BEDROCK_LITE_API int bedrock_lite_error_retryable(const bedrock_lite_error* error);
+BEDROCK_LITE_API int bedrock_lite_error_retryable(const bedrock_lite_error* error)
+    BEDROCK_LITE_NOEXCEPT;
 /* Frees an error. NULL is allowed. */
-BEDROCK_LITE_API void bedrock_lite_error_free(bedrock_lite_error* error);
+BEDROCK_LITE_API void bedrock_lite_error_free(bedrock_lite_error* error) BEDROCK_LITE_NOEXCEPT;
 
 /* The name of a status code ("OK", "Service", ..., "InvalidArgument"); never NULL. */
-BEDROCK_LITE_API const char* bedrock_lite_status_name(bedrock_lite_status status);
+BEDROCK_LITE_API const char* bedrock_lite_status_name(bedrock_lite_status status)
+    BEDROCK_LITE_NOEXCEPT;
 
 /* The library version, "0.1.0". */
-BEDROCK_LITE_API const char* bedrock_lite_version(void);
+BEDROCK_LITE_API const char* bedrock_lite_version(void) BEDROCK_LITE_NOEXCEPT;
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,365 @@
+// The C API (bedrock_lite.h): a thin shell over converse::Client that speaks JSON text, so C
+// programs and FFI bindings never see a C++ type. Every entry point is noexcept: the library
+// reports failures as values, and the one thing that could still unwind (allocation failure in
+// the standard library) terminates here instead of unwinding through C frames, which is
+// undefined behaviour.
+#include <bedrock_lite.h>
+#include <bedrock_lite/converse.h>
+#include <bedrock_lite/fixture.h>
+#include <rapidjson/document.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <new>
+#include <string>
+#include <utility>
+
+struct bedrock_lite_client {
+  explicit bedrock_lite_client(bedrock_lite::converse::Client c) : client(std::move(c)) {}
+  bedrock_lite::converse::Client client;
+};
+
+struct bedrock_lite_error {
+  bedrock_lite_status status = BEDROCK_LITE_OK;
+  std::string kind_name;
+  std::string aws_type;
+  std::string message;
+  std::string display;
+  std::string request_id;
+  int http_status = 0;
+  bool retryable = false;
+};
+
+namespace {
+
+using bedrock_lite::Error;
+using bedrock_lite::ErrorKind;
+using bedrock_lite::Result;
+namespace converse = bedrock_lite::converse;
+
+constexpr const char* kInvalidArgumentName = "InvalidArgument";
+
+bedrock_lite_status status_of(ErrorKind kind) {
+  // bedrock_lite.h promises value = ErrorKind + 1, in ErrorKind's order.
+  return static_cast<bedrock_lite_status>(static_cast<int>(kind) + 1);
+}
+
+// Hands `error` to the caller when they asked for it; returns its status either way.
+bedrock_lite_status report(const Error& error, bedrock_lite_error** out) {
+  const bedrock_lite_status status = status_of(error.kind);
+  if (out == nullptr) return status;
+  auto* object = new bedrock_lite_error;
+  object->status = status;
+  object->kind_name = bedrock_lite::to_string(error.kind);
+  object->aws_type = error.aws_type;
+  object->message = error.message;
+  object->display = error.to_string();
+  object->request_id = error.request_id;
+  object->http_status = error.http_status;
+  object->retryable = error.retryable;
+  *out = object;
+  return status;
+}
+
+// A misuse of the C API itself (NULL pointers, negative timeouts): not an ErrorKind, since no
+// C++ caller can make it.
+bedrock_lite_status invalid_argument(std::string message, bedrock_lite_error** out) {
+  if (out == nullptr) return BEDROCK_LITE_INVALID_ARGUMENT;
+  auto* object = new bedrock_lite_error;
+  object->status = BEDROCK_LITE_INVALID_ARGUMENT;
+  object->kind_name = kInvalidArgumentName;
+  object->message = std::move(message);
+  object->display = object->kind_name + ": " + object->message;
+  *out = object;
+  return BEDROCK_LITE_INVALID_ARGUMENT;
+}
+
+// A malloc'd NUL-terminated copy, freed by bedrock_lite_string_free().
+char* copy_out(const std::string& text) {
+  auto* out = static_cast<char*>(std::malloc(text.size() + 1));
+  if (out == nullptr) return nullptr;
+  std::memcpy(out, text.data(), text.size());
+  out[text.size()] = '\0';
+  return out;
+}
+
+// The members of a config the caller's struct_size covers, so a program compiled against an
+// older, shorter bedrock_lite_config keeps working when members are appended.
+template <class Member>
+bool covers(const bedrock_lite_config& config, const Member bedrock_lite_config::*member) {
+  const auto* base = reinterpret_cast<const char*>(&config);
+  const auto* field = reinterpret_cast<const char*>(&(config.*member));
+  return static_cast<std::size_t>(field - base) + sizeof(Member) <= config.struct_size;
+}
+
+template <class Member>
+Member get(const bedrock_lite_config& config, const Member bedrock_lite_config::*member) {
+  return covers(config, member) ? config.*member : Member{};
+}
+
+// Common argument checks of the three operations.
+bedrock_lite_status check_call(const bedrock_lite_client* client, const char* model_id,
+                               const char* request_json, bedrock_lite_error** error) {
+  if (client == nullptr) return invalid_argument("client is NULL", error);
+  if (model_id == nullptr || *model_id == '\0') {
+    return invalid_argument("model_id is NULL or empty", error);
+  }
+  if (request_json == nullptr) return invalid_argument("request_json is NULL", error);
+  return BEDROCK_LITE_OK;
+}
+
+Result<converse::ConverseRequest> read_request(const char* model_id, const char* request_json) {
+  auto request = converse::parse_converse_request(request_json);
+  if (!request) {
+    Error error = std::move(request).error();
+    error.message = "request_json: " + error.message;
+    return error;
+  }
+  request->model_id = model_id;
+  return request;
+}
+
+// A CountTokens body ({"input": {...}}) or a Converse body, told apart by the "input" member,
+// which a Converse request never has.
+Result<converse::CountTokensRequest> read_count_tokens_request(const char* model_id,
+                                                               const char* request_json) {
+  rapidjson::Document document;
+  document.Parse(request_json);
+  const bool is_count_tokens_body =
+      !document.HasParseError() && document.IsObject() && document.HasMember("input");
+  if (is_count_tokens_body) {
+    auto request = converse::parse_count_tokens_request(request_json);
+    if (!request) {
+      Error error = std::move(request).error();
+      error.message = "request_json: " + error.message;
+      return error;
+    }
+    request->model_id = model_id;
+    return request;
+  }
+  auto converse_request = read_request(model_id, request_json);
+  if (!converse_request) return std::move(converse_request).error();
+  return converse::count_tokens_request(*converse_request);
+}
+
+bedrock_lite_status deliver(const std::string& json, char** response_json,
+                            bedrock_lite_error** error) {
+  if (response_json == nullptr) return BEDROCK_LITE_OK;
+  *response_json = copy_out(json);
+  if (*response_json == nullptr) {
+    return invalid_argument(
+        "out of memory copying a " + std::to_string(json.size()) + "-byte response", error);
+  }
+  return BEDROCK_LITE_OK;
+}
+
+void clear_outputs(char** response_json, bedrock_lite_error** error) {
+  if (response_json != nullptr) *response_json = nullptr;
+  if (error != nullptr) *error = nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+void bedrock_lite_config_init(bedrock_lite_config* config) noexcept {
+  if (config == nullptr) return;
+  *config = bedrock_lite_config{};
+  config->struct_size = sizeof(bedrock_lite_config);
+}
+
+bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config,
+                                               bedrock_lite_client** out,
+                                               bedrock_lite_error** error) noexcept {
+  if (error != nullptr) *error = nullptr;
+  if (out == nullptr) return invalid_argument("bedrock_lite_client_create: out is NULL", error);
+  *out = nullptr;
+  if (config == nullptr) {
+    return invalid_argument(
+        "bedrock_lite_client_create: config is NULL (use bedrock_lite_config_init)", error);
+  }
+  if (config->struct_size < sizeof(std::size_t)) {
+    return invalid_argument("bedrock_lite_config.struct_size is " +
+                                std::to_string(config->struct_size) +
+                                " (call bedrock_lite_config_init first)",
+                            error);
+  }
+  const bedrock_lite_config& c = *config;
+  converse::ConfigOverrides overrides;
+  if (const char* region = get(c, &bedrock_lite_config::region)) overrides.region = region;
+  if (const char* url = get(c, &bedrock_lite_config::endpoint_url)) overrides.endpoint_url = url;
+  if (const char* profile = get(c, &bedrock_lite_config::profile)) overrides.profile = profile;
+  const int attempts = get(c, &bedrock_lite_config::max_attempts);
+  if (attempts < 0) {
+    return invalid_argument("bedrock_lite_config.max_attempts is " + std::to_string(attempts) +
+                                " (0 for the default, else at least 1)",
+                            error);
+  }
+  if (attempts > 0) overrides.max_attempts = attempts;
+  struct Timeout {
+    const char* name;
+    long value;
+    std::optional<std::chrono::milliseconds>* target;
+  };
+  const Timeout timeouts[] = {
+      {"connect_timeout_ms", get(c, &bedrock_lite_config::connect_timeout_ms),
+       &overrides.connect_timeout},
+      {"read_timeout_ms", get(c, &bedrock_lite_config::read_timeout_ms), &overrides.read_timeout},
+      {"total_timeout_ms", get(c, &bedrock_lite_config::total_timeout_ms),
+       &overrides.total_timeout},
+  };
+  for (const auto& timeout : timeouts) {
+    if (timeout.value < 0) {
+      return invalid_argument(std::string("bedrock_lite_config.") + timeout.name + " is " +
+                                  std::to_string(timeout.value) + " (0 for the default)",
+                              error);
+    }
+    if (timeout.value > 0) *timeout.target = std::chrono::milliseconds(timeout.value);
+  }
+
+  // Replay: the transport answers from recorded interactions, so signatures are never checked
+  // and a fixed placeholder identity stands in for credentials (as the CLI's --replay does).
+  const char* replay_dir = get(c, &bedrock_lite_config::replay_dir);
+  if (replay_dir != nullptr) {
+    auto opened = bedrock_lite::http::ReplayTransport::open(replay_dir);
+    if (!opened) return report(opened.error(), error);
+    overrides.transport = std::shared_ptr<bedrock_lite::http::Transport>(std::move(opened).value());
+    bedrock_lite::credentials::Credentials placeholder;
+    placeholder.access_key_id = "AKIDREPLAY";
+    placeholder.secret_access_key = bedrock_lite::Secret("replay");
+    placeholder.source = "replay";
+    overrides.credentials = bedrock_lite::credentials::make_static_provider(placeholder);
+  }
+
+  const auto environment = bedrock_lite::credentials::Environment::from_process();
+  auto resolved = converse::resolve_config(environment, overrides);
+  if (!resolved && replay_dir != nullptr && resolved.error().kind == ErrorKind::NoRegion) {
+    overrides.region = "us-east-1";  // any region does for a replay
+    resolved = converse::resolve_config(environment, overrides);
+  }
+  if (!resolved) return report(resolved.error(), error);
+  if (replay_dir != nullptr) resolved->bearer_token.reset();
+  auto client = converse::Client::create(std::move(resolved).value());
+  if (!client) return report(client.error(), error);
+  *out = new bedrock_lite_client(std::move(client).value());
+  return BEDROCK_LITE_OK;
+}
+
+void bedrock_lite_client_destroy(bedrock_lite_client* client) noexcept { delete client; }
+
+bedrock_lite_status bedrock_lite_converse(const bedrock_lite_client* client, const char* model_id,
+                                          const char* request_json, char** response_json,
+                                          bedrock_lite_error** error) noexcept {
+  clear_outputs(response_json, error);
+  if (auto status = check_call(client, model_id, request_json, error); status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  if (response_json == nullptr) return invalid_argument("response_json is NULL", error);
+  auto request = read_request(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  auto response = client->client.converse(*request);
+  if (!response) return report(response.error(), error);
+  return deliver(converse::to_json(*response), response_json, error);
+}
+
+bedrock_lite_status bedrock_lite_converse_stream(const bedrock_lite_client* client,
+                                                 const char* model_id, const char* request_json,
+                                                 bedrock_lite_stream_callback callback,
+                                                 void* user_data, char** response_json,
+                                                 bedrock_lite_error** error) noexcept {
+  clear_outputs(response_json, error);
+  if (auto status = check_call(client, model_id, request_json, error); status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  auto request = read_request(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  converse::StreamHandler handler;
+  if (callback != nullptr) {
+    handler = [callback, user_data](const converse::StreamEvent& event) {
+      return callback(event.event_type.c_str(), event.payload.c_str(), user_data) == 0
+                 ? converse::StreamControl::Continue
+                 : converse::StreamControl::Stop;
+    };
+  }
+  auto response = client->client.converse_stream(*request, handler);
+  if (!response) return report(response.error(), error);
+  return deliver(converse::to_json(*response), response_json, error);
+}
+
+bedrock_lite_status bedrock_lite_count_tokens(const bedrock_lite_client* client,
+                                              const char* model_id, const char* request_json,
+                                              char** response_json, long long* input_tokens,
+                                              bedrock_lite_error** error) noexcept {
+  clear_outputs(response_json, error);
+  if (input_tokens != nullptr) *input_tokens = 0;
+  if (auto status = check_call(client, model_id, request_json, error); status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  auto request = read_count_tokens_request(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  auto response = client->client.count_tokens(*request);
+  if (!response) return report(response.error(), error);
+  if (input_tokens != nullptr) *input_tokens = response->input_tokens;
+  return deliver(converse::to_json(*response), response_json, error);
+}
+
+void bedrock_lite_string_free(char* text) noexcept { std::free(text); }
+
+bedrock_lite_status bedrock_lite_error_status(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->status : BEDROCK_LITE_OK;
+}
+
+const char* bedrock_lite_error_kind_name(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->kind_name.c_str() : "";
+}
+
+const char* bedrock_lite_error_aws_type(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->aws_type.c_str() : "";
+}
+
+const char* bedrock_lite_error_message(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->message.c_str() : "";
+}
+
+const char* bedrock_lite_error_display(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->display.c_str() : "";
+}
+
+const char* bedrock_lite_error_request_id(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->request_id.c_str() : "";
+}
+
+int bedrock_lite_error_http_status(const bedrock_lite_error* error) noexcept {
+  return error != nullptr ? error->http_status : 0;
+}
+
+int bedrock_lite_error_retryable(const bedrock_lite_error* error) noexcept {
+  return error != nullptr && error->retryable ? 1 : 0;
+}
+
+void bedrock_lite_error_free(bedrock_lite_error* error) noexcept { delete error; }
+
+const char* bedrock_lite_status_name(bedrock_lite_status status) noexcept {
+  switch (status) {
+    case BEDROCK_LITE_OK:
+      return "OK";
+    case BEDROCK_LITE_INVALID_ARGUMENT:
+      return kInvalidArgumentName;
+    case BEDROCK_LITE_SERVICE:
+    case BEDROCK_LITE_NO_CREDENTIALS:
+    case BEDROCK_LITE_NO_REGION:
+    case BEDROCK_LITE_TIMEOUT:
+    case BEDROCK_LITE_NETWORK:
+    case BEDROCK_LITE_PROTOCOL:
+    case BEDROCK_LITE_USAGE:
+    case BEDROCK_LITE_CONFIG:
+    case BEDROCK_LITE_CANCELLED:
+      return bedrock_lite::to_string(static_cast<ErrorKind>(static_cast<int>(status) - 1));
+  }
+  return "Unknown";
+}
+
+const char* bedrock_lite_version(void) noexcept { return "0.1.0"; }
+
+}  // extern "C"
