@@ -207,6 +207,13 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
     // fragment at all means the tool takes no arguments: {}.
     if (b.tool_input.empty()) {
       b.content.tool_use->input = "{}";
+    } else if (const std::size_t at = detail::find_excess_nesting(b.tool_input);
+               at != std::string::npos) {
+      return make_error(ErrorKind::Protocol,
+                        "toolUse input of block " + std::to_string(index) + " (toolUseId " +
+                            b.content.tool_use->tool_use_id + ") is nested deeper than " +
+                            std::to_string(detail::kMaxJsonDepth) + " levels at offset " +
+                            std::to_string(at));
     } else {
       rapidjson::Document doc;
       doc.Parse<detail::kParseFlags>(b.tool_input.data(), b.tool_input.size());

@@ -94,6 +94,15 @@ class JsonDocument {
   Document doc_;
 };
 
+// Nesting limit of every JSON text the module parses. RapidJSON's parser and render() recurse
+// once per level, so a peer sending "[[[[..." a few hundred thousand deep would overflow the
+// stack (fixtures/regressions/converse_response/deeply_nested_trace); 128 is serde_json's
+// default limit, far above anything the API nests (tool schemas included).
+constexpr std::size_t kMaxJsonDepth = 128;
+// The offset of the first '[' or '{' opening a level deeper than `max_depth`, or npos. Strings
+// are skipped as the parser skips them, so up to the parser's first error the two agree.
+std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = kMaxJsonDepth);
+
 // The compact JSON text of a value.
 std::string render(const rapidjson::Value& value);
 // Writes raw JSON text as one value (text the model keeps for documents and extra members).

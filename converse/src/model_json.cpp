@@ -70,7 +70,30 @@ void write_raw(JsonWriter& writer, std::string_view json) {
   writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
 }
 
+std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth) {
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // the escaped character cannot end the string
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 bool parse_document(std::string_view json, JsonDocument::Document& doc, ReadContext& ctx) {
+  if (const std::size_t at = find_excess_nesting(json); at != std::string_view::npos) {
+    return ctx.fail("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
+                    " levels at offset " + std::to_string(at));
+  }
   doc.Parse<kParseFlags>(json.data(), json.size());
   if (!doc.HasParseError()) return true;
   std::string what = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +

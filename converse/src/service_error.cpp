@@ -3,6 +3,8 @@
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
 
+#include "json_model.h"
+
 #include <rapidjson/document.h>
 
 #include <array>
@@ -71,7 +73,10 @@ std::string sanitize_code(std::string_view code) {
   code = trim(code);
   if (auto colon = code.find(':'); colon != std::string_view::npos) code = code.substr(0, colon);
   if (auto hash = code.rfind('#'); hash != std::string_view::npos) code = code.substr(hash + 1);
-  return std::string(trim(code));
+  // The type is what the CLI prints after "error:": a body's "code" member holding line breaks
+  // or a megabyte of text must not make that line several, or unbounded
+  // (fixtures/regressions/http_error/control_characters_in_code_and_message).
+  return one_line(code, kMaxSnippetBytes);
 }
 
 const rapidjson::Value* string_member(const rapidjson::Value& object, const char* name) {
@@ -151,7 +156,8 @@ Error http_error(int status, const http::Headers& headers, std::string_view body
   if (const std::string* type = http::find_header(headers, "x-amzn-ErrorType")) code = *type;
 
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  // Nested too deep for the recursive parser: shown as a non-JSON body.
+  if (detail::find_excess_nesting(body) == std::string_view::npos) doc.Parse(body.data(), body.size());
   const bool json_object = !doc.HasParseError() && doc.IsObject();
   if (json_object) {
     if (code.empty()) {
@@ -196,7 +202,8 @@ Error stream_exception_error(std::string_view exception_type, std::string_view p
   error.kind = ErrorKind::Service;
   error.aws_type = std::string(exception_type);
   rapidjson::Document doc;
-  doc.Parse(payload.data(), payload.size());
+  if (detail::find_excess_nesting(payload) == std::string_view::npos)
+    doc.Parse(payload.data(), payload.size());
   if (!doc.HasParseError() && doc.IsObject()) {
     for (const char* name : {"message", "Message"}) {
       if (const rapidjson::Value* v = string_member(doc, name)) {

@@ -22,6 +22,10 @@ Error config_error(const std::string& file, const std::string& what) {
 Result<rapidjson::Document> parse_json_file(const std::string& file) {
   auto text = detail::read_whole_file(file);
   if (!text.ok()) return std::move(text).error();
+  if (const std::size_t at = detail::find_excess_nesting(*text); at != std::string::npos) {
+    return config_error(file, "JSON nested deeper than " + std::to_string(detail::kMaxJsonDepth) +
+                                  " levels at offset " + std::to_string(at));
+  }
   rapidjson::Document document;
   document.Parse<detail::kJsonParseFlags>(text->data(), text->size());
   if (document.HasParseError()) {
@@ -200,8 +204,10 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
   const std::string decoded =
       detail::percent_decode(detail::target_of(detail::scrub_uri(target)));
   rapidjson::Document actual;
-  actual.Parse<detail::kJsonParseFlags>(body.data(), body.size());
-  const bool actual_is_json = !actual.HasParseError();
+  // A body nested too deep to parse safely is compared as bytes.
+  const bool actual_is_json =
+      detail::find_excess_nesting(body) == std::string_view::npos &&
+      !actual.Parse<detail::kJsonParseFlags>(body.data(), body.size()).HasParseError();
 
   // The closest miss, for the error: same method and path beat same path beat same method;
   // then the body with the fewest differing members and values, then the earliest folder.

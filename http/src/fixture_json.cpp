@@ -289,4 +289,24 @@ std::optional<JsonDifference> json_difference(const rapidjson::Value& recorded,
   return compare(recorded, actual, pointer);
 }
 
+std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth) {
+  // Strings are skipped as the parser skips them, so up to its first error the two agree.
+  std::size_t depth = 0;
+  bool in_string = false;
+  for (std::size_t i = 0; i < json.size(); ++i) {
+    const char c = json[i];
+    if (in_string) {
+      if (c == '\\') ++i;  // the escaped character cannot end the string
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return i;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace bedrock_lite::http::detail

@@ -28,6 +28,13 @@ std::string percent_decode(std::string_view text);
 
 std::string compact_json(const rapidjson::Value& value);
 
+// Nesting limit of the JSON texts parsed here (fixture files, request bodies). RapidJSON's
+// parser, writer and json_difference() recurse once per level, so "[[[[..." a few hundred
+// thousand deep would overflow the stack; 128 is serde_json's default limit.
+constexpr std::size_t kMaxJsonDepth = 128;
+// The offset of the first '[' or '{' opening a level deeper than `max_depth`, or npos.
+std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = kMaxJsonDepth);
+
 // The first difference between a recorded JSON value and an actual one, or nothing when they
 // match: key order and number spelling do not matter, and a recorded elision
 // "<elided: N chars, sha256 H>" matches a string of N characters with that SHA-256.

@@ -123,7 +123,8 @@ std::string request_json(const Request& request) {
   write_headers(writer, request.headers);
   writer.Key("body");
   rapidjson::Document body;
-  body.Parse<detail::kJsonParseFlags>(request.body.data(), request.body.size());
+  if (detail::find_excess_nesting(request.body) == std::string::npos)
+    body.Parse<detail::kJsonParseFlags>(request.body.data(), request.body.size());
   if (!body.HasParseError() && (body.IsObject() || body.IsArray())) {
     body.Accept(writer);
   } else {
