@@ -3,7 +3,7 @@
 # *_fuzz target for a short bounded time over its seed corpus. Exits non-zero on any crash, leak,
 # timeout or sanitizer report.
 #
-#   scripts/fuzz-smoke.sh            # FUZZ_SECONDS (default 15) per target
+#   scripts/fuzz-smoke.sh            # FUZZ_SECONDS (default 10) per target: 9 targets, ~2 min
 #
 # libFuzzer writes the inputs it finds into the FIRST corpus directory, so that is a fresh
 # temporary directory: the seed folders under fixtures/ are only read, never written. A crashing
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${FUZZ_SECONDS:-15}
+seconds=${FUZZ_SECONDS:-10}
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 
 # Seed folders per target, as fuzz/CMakeLists.txt gives them (CORPUS), plus regressions/<target>.
@@ -20,6 +20,7 @@ seeds_for() {
   case "$1" in
     eventstream_decoder) echo "fixtures/vectors/eventstream fixtures/recorded" ;;
     raw_request) echo "fixtures/vectors/sigv4" ;;
+    converse_response | converse_request | stream_event | http_error) echo "fixtures/recorded" ;;
     *) echo "" ;;
   esac
 }
