@@ -27,5 +27,31 @@ install(FILES ${PROJECT_BINARY_DIR}/bedrock_lite-config.cmake
               ${PROJECT_BINARY_DIR}/bedrock_lite-config-version.cmake
         DESTINATION ${_config_dir})
 
+# bedrock_lite.pc: prefix relative to the .pc file (${pcfiledir}), so any install prefix works;
+# a static library puts its dependencies on the consumer's link line (see bedrock_lite.pc.in).
+if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(BEDROCK_LITE_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
+else()
+  file(RELATIVE_PATH _pc_up "/_/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/_")
+  set(BEDROCK_LITE_PC_PREFIX "\${pcfiledir}/${_pc_up}")
+endif()
+if(BUILD_SHARED_LIBS)
+  set(BEDROCK_LITE_PC_REQUIRES "Requires.private")
+  set(BEDROCK_LITE_PC_LIBS_EXTRA "")
+else()
+  set(BEDROCK_LITE_PC_REQUIRES "Requires")
+  set(BEDROCK_LITE_PC_LIBS_EXTRA " -pthread")
+endif()
 configure_file(${CMAKE_CURRENT_LIST_DIR}/bedrock_lite.pc.in ${PROJECT_BINARY_DIR}/bedrock_lite.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/bedrock_lite.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+
+# What the shared library exports: BEDROCK_LITE_API marks it in the code (hidden visibility by
+# default); the version script also hides the std:: template instantiations that visibility
+# cannot reach. scripts/check-exports.sh checks the result.
+get_target_property(_bl_type bedrock_lite TYPE)
+if(_bl_type STREQUAL "SHARED_LIBRARY")
+  target_link_options(bedrock_lite PRIVATE
+    "LINKER:--version-script=${CMAKE_CURRENT_LIST_DIR}/bedrock_lite.map")
+  set_property(TARGET bedrock_lite APPEND PROPERTY LINK_DEPENDS
+    ${CMAKE_CURRENT_LIST_DIR}/bedrock_lite.map)
+endif()
