@@ -179,6 +179,12 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
 }
 
+// "http://127.x.y.z", "http://localhost", "http://[::1]", with or without a port or path.
+bool is_loopback_url(const std::string& url) {
+  const std::string host = url.substr(7, url.find_first_of(":/", url[7] == '[' ? url.find(']') : 7) - 7);
+  return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
+}
+
 // The client for the global options: the standard chain and files, with --replay / --record
 // swapping the transport.
 Result<converse::Client> make_client(const GlobalOptions& global) {
@@ -219,6 +225,10 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
     }
   }
   if (!config) return std::move(config).error();
+  // Plain HTTP only ever comes from an explicit endpoint URL; say so (loopback, which never
+  // leaves the machine, only under --debug, so test and serve-fixtures runs stay quiet).
+  if (!replay && config->endpoint.rfind("http://", 0) == 0 && (global.debug || !is_loopback_url(config->endpoint)))
+    std::fprintf(stderr, "warning: plain HTTP endpoint %s: requests are not encrypted\n", config->endpoint.c_str());
   if (replay) config->bearer_token.reset();
   if (global.record_dir && !replay) {
     config->transport = std::make_shared<http::RecordingTransport>(config->transport, *global.record_dir);

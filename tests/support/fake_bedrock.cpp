@@ -222,6 +222,7 @@ struct FakeBedrock::State {
   std::vector<SeenRequest> seen;
   std::map<std::string, Answer> answers;
   std::unique_ptr<LoopbackServer> server;
+  std::chrono::minutes skew_{0};  // toggled by Fault::ClockSkew
 
   std::chrono::system_clock::time_point now() const {
     return std::chrono::system_clock::now() + options.clock_offset;
@@ -328,7 +329,13 @@ struct FakeBedrock::State {
         faults.pop_front();
       }
     }
-    const auto server_now = now();
+    std::chrono::minutes skew{0};
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      if (fault == Fault::ClockSkew) skew_ = skew_.count() == 0 ? std::chrono::minutes(15) : std::chrono::minutes(0);
+      skew = skew_;
+    }
+    const auto server_now = now() + skew;
     res.set_header("Date", http_date(server_now));
     res.set_header("x-amzn-RequestId", "fake-request-" + std::to_string(index + 1));
 
@@ -384,6 +391,13 @@ struct FakeBedrock::State {
         server->wait_until_stopping();
         res.status = 500;
         return;
+      case Fault::StallBeforeResponse:
+        if (server->wait_until_stopping_for(options.stall)) {
+          record(0);
+          res.status = 500;
+          return;
+        }
+        break;
       default:
         break;
     }
@@ -396,15 +410,20 @@ struct FakeBedrock::State {
     record(answer.status);
     res.status = answer.status;
     const bool stream = answer.content_type == "application/vnd.amazon.eventstream";
+    if (fault == Fault::TruncatedJson && !stream) {
+      res.set_content(answer.body.substr(0, answer.body.size() / 2), answer.content_type.c_str());
+      return;
+    }
     if (fault == Fault::None || (!stream && fault != Fault::OneByteChunks)) {
       res.set_content(answer.body, answer.content_type.c_str());
       return;
     }
     auto messages = split_messages(answer.body);
     LoopbackServer* loopback = server.get();
+    const auto stall = options.stall;
     res.set_chunked_content_provider(
         answer.content_type,
-        [fault, messages, body = answer.body, loopback](std::size_t, httplib::DataSink& sink) {
+        [fault, messages, body = answer.body, loopback, stall](std::size_t, httplib::DataSink& sink) {
           auto write = [&](const std::string& bytes) { return sink.write(bytes.data(), bytes.size()); };
           const std::size_t head = std::min<std::size_t>(3, messages.size());
           switch (fault) {
@@ -426,6 +445,13 @@ struct FakeBedrock::State {
               for (std::size_t i = 0; i < head; ++i) write(messages[i]);
               loopback->wait_until_stopping();
               return false;
+            case Fault::StallMidStream:
+              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
+              loopback->wait_until_stopping_for(stall);
+              return false;
+            case Fault::TruncatedJson:
+              write(body.substr(0, body.size() / 2));
+              break;
             case Fault::StreamException:
             case Fault::StreamExceptionFirst: {
               const std::size_t before = fault == Fault::StreamException ? head : 0;

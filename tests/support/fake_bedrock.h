@@ -34,6 +34,16 @@ enum class Fault {
   HangBeforeResponse,   // nothing is sent until the server stops
   HangMidStream,        // stream: 3 messages, then nothing until the server stops
   SlowStream,           // stream: every message, 50 ms apart (a slow generation that keeps sending)
+  // Bounded variants and further faults (the soak test injects thousands of faults, so none may
+  // hold a server thread for ever):
+  TruncatedJson,        // the normal answer cut in half, sent with a matching length: a JSON body
+                        // that ends mid-value, or an event stream that ends inside a message
+  ClockSkew,            // from this request on, the server clock is 15 minutes ahead (the next
+                        // ClockSkew puts it back): the client's clock has drifted, this request
+                        // gets 403 "Signature expired" with the server's Date, and a client that
+                        // corrects its offset from that Date succeeds on its retry
+  StallBeforeResponse,  // nothing is sent for FakeBedrockOptions::stall, then the normal answer
+  StallMidStream,       // stream: 3 messages, nothing for `stall`, then the connection is dropped
 };
 
 // One request as the server saw it.
@@ -63,6 +73,8 @@ struct FakeBedrockOptions {
   // The server's clock is the real one plus this (a skewed client is simulated by skewing the
   // server instead); requests more than 5 minutes off are refused as AWS does.
   std::chrono::seconds clock_offset{0};
+  // How long the Stall* faults keep quiet (past the client's stall timeout in tests).
+  std::chrono::milliseconds stall{1000};
 };
 
 // Thread-safe: handlers run on the server's threads; the test thread queues faults and reads

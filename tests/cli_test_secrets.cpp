@@ -1,0 +1,403 @@
+// The secret sweep: known secret values (secret access key, session token, Bedrock API key, and
+// an Authorization-bearing container token) go through every output channel we have — the
+// built CLI's stdout and stderr with --debug for every subcommand, its error line for every
+// error kind we can provoke, the files --record writes, the `credentials` command, the library's
+// log hook and errors, credential_process and container failures — and no channel may contain a
+// secret, nor the hex of any derived signing key (kDate, kRegion, kService, kSigning) for the
+// dates around now.
+#include <bedrock_lite/converse.h>
+#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/sigv4.h>
+
+#include "support/environment.h"
+#include "support/fake_bedrock.h"
+#include "support/fixtures.h"
+#include "support/loopback_server.h"
+
+#include <catch2/catch.hpp>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+using namespace bedrock_lite;
+using bedrock_lite::test::Fault;
+using bedrock_lite::test::FakeBedrock;
+
+namespace {
+
+const std::string kKeyId = "AKIDSECRETSWEEP";
+const std::string kSecretKey = "sweep/SECRET+key/0123456789abcdefSWEEP";
+const std::string kSessionToken = "sweep-SESSION-token/IQoJb3JpZ2luX2VjEJr+/==";
+const std::string kBearer = "sweep-BEDROCK-api-key-ABSKQmVkcm9ja0FQSUtleQ==";
+const std::string kContainerToken = "sweep-CONTAINER-authorization-token-7f3a";
+
+std::string hex(const unsigned char* data, std::size_t size) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 0x0F];
+  }
+  return out;
+}
+
+std::string hmac(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
+
+std::string yyyymmdd(std::chrono::system_clock::time_point t) {
+  const std::time_t time = std::chrono::system_clock::to_time_t(t);
+  std::tm tm{};
+  gmtime_r(&time, &tm);
+  char buffer[16];
+  std::strftime(buffer, sizeof buffer, "%Y%m%d", &tm);
+  return buffer;
+}
+
+// Everything no output may contain: the secrets, in raw and percent-encoded form, and the hex
+// of each derived key (our own HMAC chain, checked against the library's kSigning).
+std::vector<std::string> forbidden() {
+  std::vector<std::string> out = {kSecretKey, kSessionToken, kBearer, kContainerToken,
+                                  "sweep%2FSECRET%2Bkey", "IQoJb3JpZ2luX2VjEJr%2B"};
+  const auto now = std::chrono::system_clock::now();
+  for (int day = -1; day <= 1; ++day) {
+    const std::string date = yyyymmdd(now + std::chrono::hours(24 * day));
+    for (const auto& [region, service] : {std::pair<std::string, std::string>{"us-east-1", "bedrock"},
+                                          {"us-east-1", "service"}}) {
+      const std::string k_date = hmac("AWS4" + kSecretKey, date);
+      const std::string k_region = hmac(k_date, region);
+      const std::string k_service = hmac(k_region, service);
+      const std::string k_signing = hmac(k_service, "aws4_request");
+      const auto library = sigv4::derive_signing_key(kSecretKey, date, region, service);
+      REQUIRE(hex(library.data(), library.size()) ==
+              hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
+      for (const std::string* key : {&k_date, &k_region, &k_service, &k_signing}) {
+        out.push_back(hex(reinterpret_cast<const unsigned char*>(key->data()), key->size()));
+      }
+    }
+  }
+  // The fixed date `sign --time` uses below.
+  const std::string k_signing = hmac(
+      hmac(hmac(hmac("AWS4" + kSecretKey, "20150830"), "us-east-1"), "service"), "aws4_request");
+  out.push_back(hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
+  return out;
+}
+
+// Fails the test for every forbidden value found in `text`.
+void sweep(const std::string& channel, const std::string& text) {
+  static const std::vector<std::string> values = forbidden();
+  for (const auto& value : values) {
+    INFO(channel << " contains a secret or derived key:\n" << text);
+    CHECK(text.find(value) == std::string::npos);
+  }
+}
+
+struct Run {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+std::string quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) {
+    if (c == '\'') out += "'\\''";
+    else out += c;
+  }
+  return out + "'";
+}
+
+Run run_cli(const test::TempDir& home, const std::vector<std::string>& args,
+            const std::vector<std::string>& env, const std::string& stdin_text = "") {
+  const auto in = home.write("stdin", stdin_text);
+  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(home.path().string()) +
+                        " AWS_EC2_METADATA_DISABLED=true";
+  for (const auto& e : env) command += " " + quote(e);
+  command += " " + quote(BEDROCK_LITE_CLI_PATH);
+  for (const auto& a : args) command += " " + quote(a);
+  command += " < " + quote(in.string()) + " > " + quote((home.path() / "out").string()) + " 2> " +
+             quote((home.path() / "err").string());
+  Run run;
+  const int raw = std::system(command.c_str());
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = test::read_file(home.path() / "out");
+  run.err = test::read_file(home.path() / "err");
+  return run;
+}
+
+test::FakeBedrockOptions sweep_server_options() {
+  test::FakeBedrockOptions options;
+  options.keys = {{kKeyId, kSecretKey}};
+  options.bearer_token = kBearer;
+  options.stall = std::chrono::milliseconds(3000);
+  return options;
+}
+
+const std::vector<std::string> kSigV4Env = {
+    "AWS_ACCESS_KEY_ID=" + kKeyId, "AWS_SECRET_ACCESS_KEY=" + kSecretKey,
+    "AWS_SESSION_TOKEN=" + kSessionToken, "AWS_REGION=us-east-1"};
+
+std::string all_files_below(const std::filesystem::path& dir) {
+  std::string text;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) text += test::read_file(entry.path()) + "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand leak nothing",
+          "[cli][secrets]") {
+  struct Command {
+    std::vector<std::string> args;
+  };
+  const std::vector<Command> commands = {
+      {{"converse", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output", "json"}},
+      {{"converse-stream", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output", "jsonl"}},
+      {{"count-tokens", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output", "json"}},
+  };
+  // Every fault the fake server has that ends a call quickly, clean calls included.
+  const Fault faults[] = {Fault::None,           Fault::Status400,      Fault::Status429,
+                          Fault::ExpiredToken,   Fault::StreamException, Fault::CorruptCrc,
+                          Fault::ResetMidStream, Fault::TruncatedJson,  Fault::ClockSkew,
+                          Fault::StreamExceptionFirst};
+  std::size_t runs = 0, errors = 0, recorded = 0;
+  for (bool bearer : {false, true}) {
+    for (const auto& command : commands) {
+      for (Fault fault : faults) {
+        test::TempDir home;
+        FakeBedrock server(sweep_server_options());
+        server.push_fault(fault);
+        // Exhaust the retries of a throttled call, so the error line is printed.
+        if (fault == Fault::Status429) server.push_fault(Fault::Status429);
+        std::vector<std::string> args = command.args;
+        const auto record_dir = home.path() / "recorded";
+        for (const std::string& a :
+             {std::string("--endpoint-url"), server.url(), std::string("--debug"),
+              std::string("--max-attempts"), std::string("2"), std::string("--record"),
+              record_dir.string()})
+          args.push_back(a);
+        std::vector<std::string> env = kSigV4Env;
+        if (bearer) env.push_back("AWS_BEARER_TOKEN_BEDROCK=" + kBearer);
+        const Run run = run_cli(home, args, env);
+        ++runs;
+        if (run.status != 0) ++errors;
+        const std::string channel = command.args[0] + (bearer ? " (bearer)" : " (sigv4)") +
+                                    " fault " + std::to_string(static_cast<int>(fault));
+        sweep(channel + " stdout", run.out);
+        sweep(channel + " stderr", run.err);
+        // --debug showed the request headers, redacted.
+        CHECK(run.err.find("<redacted>") != std::string::npos);
+        if (std::filesystem::exists(record_dir)) {
+          ++recorded;
+          sweep(channel + " recorded fixtures", all_files_below(record_dir));
+        }
+      }
+    }
+  }
+  CHECK(runs == 60);
+  CHECK(errors >= 20);   // 400, exhausted 429, truncated JSON and the stream faults
+  CHECK(recorded >= 20);
+}
+
+TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command leak nothing",
+          "[cli][secrets]") {
+  test::TempDir home;
+  FakeBedrock server(sweep_server_options());
+  // A refused signature (the server holds another secret).
+  {
+    std::vector<std::string> env = {"AWS_ACCESS_KEY_ID=" + kKeyId,
+                                    "AWS_SECRET_ACCESS_KEY=" + kSecretKey + "-wrong",
+                                    "AWS_SESSION_TOKEN=" + kSessionToken, "AWS_REGION=us-east-1"};
+    const Run run = run_cli(home, {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
+                                   server.url(), "--debug"},
+                            env);
+    CHECK(run.status != 0);
+    CHECK(run.err.find("InvalidSignatureException") != std::string::npos);
+    sweep("refused signature stderr", run.err);
+  }
+  // A timeout.
+  {
+    server.push_fault(Fault::StallBeforeResponse);
+    const Run run = run_cli(home, {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
+                                   server.url(), "--debug", "--read-timeout", "0.2",
+                                   "--max-attempts", "1"},
+                            kSigV4Env);
+    CHECK(run.status != 0);
+    CHECK(run.err.find("error: Timeout") != std::string::npos);
+    sweep("timeout stderr", run.err);
+  }
+  // A connection refused (nothing listens on the port any more).
+  {
+    std::string dead_url;
+    { FakeBedrock gone; dead_url = gone.url(); }
+    const Run run = run_cli(home, {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
+                                   dead_url, "--debug", "--max-attempts", "1"},
+                            kSigV4Env);
+    CHECK(run.status != 0);
+    CHECK(run.err.find("error: Network") != std::string::npos);
+    sweep("network error stderr", run.err);
+  }
+  // The credentials command, from the environment, a profile and with a bearer token.
+  {
+    const Run env_run = run_cli(home, {"credentials", "--debug"}, kSigV4Env);
+    CHECK(env_run.status == 0);
+    CHECK(env_run.out.find(kKeyId) != std::string::npos);
+    sweep("credentials (environment)", env_run.out + env_run.err);
+
+    test::TempDir profile_home;
+    profile_home.write(".aws/credentials", "[sweep]\naws_access_key_id = " + kKeyId +
+                                               "\naws_secret_access_key = " + kSecretKey +
+                                               "\naws_session_token = " + kSessionToken + "\n");
+    const Run profile_run =
+        run_cli(profile_home, {"credentials", "--debug", "--profile", "sweep", "--region", "us-east-1"}, {});
+    CHECK(profile_run.status == 0);
+    CHECK(profile_run.out.find("profile:sweep") != std::string::npos);
+    sweep("credentials (profile)", profile_run.out + profile_run.err);
+
+    std::vector<std::string> env = kSigV4Env;
+    env.push_back("AWS_BEARER_TOKEN_BEDROCK=" + kBearer);
+    const Run bearer_run = run_cli(home, {"credentials", "--debug"}, env);
+    sweep("credentials (bearer)", bearer_run.out + bearer_run.err);
+  }
+  // A malformed profile line and a broken credential_process (its stdout holds the secret).
+  {
+    test::TempDir broken_home;
+    broken_home.write(".aws/credentials",
+                      "[sweep]\naws_secret_access_key " + kSecretKey + "\n");
+    const Run malformed = run_cli(broken_home, {"credentials", "--profile", "sweep"}, {});
+    CHECK(malformed.status != 0);
+    CHECK(malformed.err.find("error: Config") != std::string::npos);
+    sweep("malformed profile error", malformed.err);
+
+    test::TempDir process_home;
+    const auto helper = process_home.write(
+        "helper.sh", "#!/bin/sh\nprintf '{\"Version\": 1, \"AccessKeyId\": \"" + kKeyId +
+                         "\", \"SecretAccessKey\": \"" + kSecretKey + "\", \"SessionToken\": \"" +
+                         kSessionToken + "\", \"Expiration\": \"soon " + "\"}'\n");
+    std::filesystem::permissions(helper, std::filesystem::perms::owner_all);
+    process_home.write(".aws/config", "[profile sweep]\ncredential_process = " + helper.string() + "\n");
+    const Run process = run_cli(process_home, {"credentials", "--debug", "--profile", "sweep"}, {});
+    CHECK(process.status != 0);
+    CHECK(process.err.find("Expiration") != std::string::npos);
+    sweep("credential_process error", process.out + process.err);
+  }
+  // A container endpoint that fails: its Authorization token must not be echoed.
+  {
+    test::LoopbackServer container([](httplib::Server& s) {
+      s.Get("/creds", [](const httplib::Request& req, httplib::Response& res) {
+        // Echoes what it got, as a careless endpoint might: the client must not repeat it.
+        res.status = 500;
+        res.set_content("error for " + req.get_header_value("Authorization"), "text/plain");
+      });
+      s.Get("/garbage", [](const httplib::Request& req, httplib::Response& res) {
+        res.set_content("{\"AccessKeyId\":\"x\",\"SecretAccessKey\":\"" + kSecretKey + "\",\"Token\":" +
+                            req.get_header_value("Authorization"),
+                        "application/json");
+      });
+    });
+    for (const char* path : {"/creds", "/garbage"}) {
+      const Run run = run_cli(home, {"credentials", "--debug", "--region", "us-east-1"},
+                              {"AWS_CONTAINER_CREDENTIALS_FULL_URI=" + container.url() + path,
+                               "AWS_CONTAINER_AUTHORIZATION_TOKEN=" + kContainerToken});
+      CHECK(run.status != 0);
+      sweep(std::string("container ") + path, run.out + run.err);
+    }
+  }
+}
+
+TEST_CASE("cli secrets: sign prints the signed request but never the secret key or a signing key",
+          "[cli][secrets]") {
+  test::TempDir home;
+  const std::string request =
+      "POST /model/m/converse HTTP/1.1\nHost: bedrock-runtime.us-east-1.amazonaws.com\n"
+      "Content-Type: application/json\n\n{}";
+  for (const char* print : {"request", "creq", "sts", "authz"}) {
+    for (bool query : {false, true}) {
+      std::vector<std::string> args = {"sign", "--service", "service", "--region", "us-east-1",
+                                       "--time", "20150830T123600Z", "--print", print, "--debug"};
+      if (query) args.push_back("--query");
+      const Run run = run_cli(home, args, kSigV4Env, request);
+      INFO(print << (query ? " --query" : "") << ": " << run.err);
+      CHECK(run.status == 0);
+      // The signed request carries the session token by design (it is sent with the request);
+      // nothing else may appear, and stderr nothing at all.
+      if (std::string(print) == "request" && !query) {
+        CHECK(run.out.find(kSessionToken) != std::string::npos);  // the sweep would see it
+      }
+      std::string out = run.out;
+      for (std::size_t at; (at = out.find(kSessionToken)) != std::string::npos;)
+        out.erase(at, kSessionToken.size());
+      const std::string encoded = "sweep-SESSION-token%2FIQoJb3JpZ2luX2VjEJr%2B%2F%3D%3D";
+      for (std::size_t at; (at = out.find(encoded)) != std::string::npos;) out.erase(at, encoded.size());
+      sweep(std::string("sign stdout --print ") + print, out);
+      sweep(std::string("sign stderr --print ") + print, run.err);
+    }
+  }
+}
+
+TEST_CASE("cli secrets: the library's log hook, errors and RecordingTransport leak nothing",
+          "[cli][secrets]") {
+  std::mutex mutex;
+  std::string logged;
+  test::TempDir dir;
+  std::size_t calls = 0;
+  for (bool bearer : {false, true}) {
+    for (Fault fault : {Fault::None, Fault::Status400, Fault::Status500, Fault::ExpiredToken,
+                        Fault::StreamException, Fault::ClockSkew, Fault::TruncatedJson}) {
+      FakeBedrock server(sweep_server_options());
+      server.push_fault(fault);
+      converse::Config config;
+      config.region = "us-east-1";
+      config.endpoint = server.url();
+      credentials::Credentials c;
+      c.access_key_id = kKeyId;
+      c.secret_access_key = Secret(kSecretKey);
+      c.session_token = Secret(kSessionToken);
+      config.credentials = credentials::make_static_provider(c);
+      if (bearer) config.bearer_token = Secret(kBearer);
+      config.transport = std::make_shared<http::RecordingTransport>(
+          std::shared_ptr<http::Transport>(http::make_curl_transport()),
+          (dir.path() / "recorded").string());
+      config.retry.sleeper = [](std::chrono::milliseconds) {};
+      config.log = [&](LogLevel, std::string_view message) {
+        std::lock_guard<std::mutex> lock(mutex);
+        logged.append(message.data(), message.size()).append("\n");
+      };
+      auto client = converse::Client::create(config);
+      REQUIRE(client.ok());
+      converse::ConverseRequest request;
+      request.model_id = "us.amazon.nova-micro-v1:0";
+      converse::ContentBlock text;
+      text.text = "hi";
+      request.messages = {{"user", {text}, {}}};
+      auto a = client->converse(request);
+      auto b = client->converse_stream(request, [](const converse::StreamEvent&) {
+        return converse::StreamControl::Continue;
+      });
+      auto n = client->count_tokens(converse::count_tokens_request(request));
+      calls += 3;
+      if (!a.ok()) logged += a.error().to_string() + " " + a.error().request_id + "\n";
+      if (!b.ok()) logged += b.error().to_string() + " " + b.error().request_id + "\n";
+      if (!n.ok()) logged += n.error().to_string() + " " + n.error().request_id + "\n";
+    }
+  }
+  CHECK(calls == 42);
+  CHECK(logged.find("<redacted>") != std::string::npos);
+  sweep("log hook and errors", logged);
+  const std::string files = all_files_below(dir.path() / "recorded");
+  CHECK(files.find("<redacted>") != std::string::npos);
+  sweep("RecordingTransport fixtures", files);
+}
