@@ -20,6 +20,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <random>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -194,6 +195,8 @@ class RawClient {
     }
     return response;
   }
+
+  int fd() const { return fd_; }
 
   // True when the server has closed the connection (and sent nothing more).
   bool closed_by_server() { return !fill() && buffer_.empty(); }
@@ -579,4 +582,44 @@ TEST_CASE("fixture server concurrency: 8 clients at once, each with its own conn
   for (auto& thread : threads) thread.join();
   CHECK(wrong == 0);
   CHECK(done == static_cast<int>(cases.size()));
+}
+
+TEST_CASE("fixture server: seeded random garbage never stops it serving") {
+  SmallSet set;
+  http::FixtureServerOptions options;
+  options.max_header_bytes = 2048;
+  options.max_body_bytes = 4096;
+  options.idle_timeout = std::chrono::milliseconds(200);
+  auto server = start_server(set.root(), options);
+  const std::uint32_t seed = Catch::rngSeed() != 0 ? Catch::rngSeed() : 20261123u;
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  const std::string valid = SmallSet::converse_request();
+  const std::vector<std::string> pieces = {"\r\n", "\n", ":", " ", "Content-Length: 5\r\n",
+                                           "Transfer-Encoding: chunked\r\n", "0\r\n\r\n",
+                                           "ffffffffffffffffff\r\n", "HTTP/1.1", "POST "};
+  for (int round = 0; round < 100; ++round) {
+    INFO("round " << round);
+    std::string garbage;
+    const int parts = static_cast<int>(random() % 12);
+    for (int i = 0; i < parts; ++i) {
+      switch (random() % 3) {
+        case 0: garbage += pieces[random() % pieces.size()]; break;
+        case 1: garbage += valid.substr(0, random() % valid.size()); break;
+        default:
+          for (int n = static_cast<int>(random() % 40); n > 0; --n)
+            garbage += static_cast<char>(random() % 256);
+      }
+    }
+    {
+      RawClient bad(server->port());
+      bad.send(garbage);
+      ::shutdown(bad.fd(), SHUT_WR);  // no more bytes: the server answers or closes, never hangs
+      while (bad.fill()) {
+      }
+    }
+    RawClient good(server->port());
+    good.send(valid);
+    REQUIRE(good.read_response().status == 200);
+  }
 }

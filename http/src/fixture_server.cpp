@@ -263,8 +263,15 @@ class Connection {
     // Empty lines before a request line are ignored (RFC 9112 §2.2).
     std::size_t head_end = std::string::npos;
     std::size_t separator = 0;
+    std::size_t empty_line_bytes = 0;  // counted against the head limit, so they cannot go on
     for (;;) {
-      while (!buffer_.empty() && (buffer_[0] == '\r' || buffer_[0] == '\n')) buffer_.erase(0, 1);
+      const std::size_t empty = std::min(buffer_.find_first_not_of("\r\n"), buffer_.size());
+      buffer_.erase(0, empty);
+      empty_line_bytes += empty;
+      if (empty_line_bytes > state_.options.max_header_bytes) {
+        return reject(431, "more than " + std::to_string(state_.options.max_header_bytes) +
+                               " bytes of empty lines before a request");
+      }
       head_end = find_head_end(separator);
       if (head_end != std::string::npos) break;
       if (buffer_.size() > state_.options.max_header_bytes) {
