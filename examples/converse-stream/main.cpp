@@ -1,0 +1,84 @@
+// ConverseStream: the answer printed token by token as it arrives.
+//
+//   converse-stream-example [--replay FIXTURE_DIR]
+//
+// With --replay the stream comes from a recorded exchange (no AWS account, no network);
+// without it, region and credentials come from the standard AWS chain.
+#include <bedrock_lite/converse.h>
+#include <bedrock_lite/fixture.h>
+
+#include <cstdio>
+#include <cstring>
+#include <utility>
+#include <variant>
+
+using namespace bedrock_lite;
+
+namespace {
+
+int fail(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
+  return 1;
+}
+
+Result<converse::Client> make_client(const char* replay_dir) {
+  converse::ConfigOverrides overrides;
+  if (replay_dir != nullptr) {
+    auto replay = http::ReplayTransport::open(replay_dir);
+    if (!replay) return replay.error();
+    overrides.transport = std::move(replay).value();
+    credentials::Credentials placeholder;  // a replay checks no signature
+    placeholder.access_key_id = "AKIDEXAMPLE";
+    placeholder.secret_access_key = Secret("example-only");
+    overrides.credentials = credentials::make_static_provider(placeholder);
+    overrides.region = "us-east-1";
+  }
+  auto config = converse::resolve_config(credentials::Environment::from_process(), overrides);
+  if (!config) return config.error();
+  return converse::Client::create(std::move(config).value());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* replay_dir = nullptr;
+  if (argc == 3 && std::strcmp(argv[1], "--replay") == 0) replay_dir = argv[2];
+  else if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [--replay FIXTURE_DIR]\n", argv[0]);
+    return 2;
+  }
+  auto client = make_client(replay_dir);
+  if (!client) return fail(client.error());
+
+  converse::ConverseRequest request;
+  request.model_id = "us.amazon.nova-micro-v1:0";
+  converse::ContentBlock question;
+  question.text = "What is the capital of France?";
+  request.messages = {{"user", {question}, {}}};
+  converse::SystemContentBlock system;
+  system.text = "You are a helpful chatbot.";
+  request.system = {system};
+  converse::InferenceConfig inference;
+  inference.temperature = 0.0;
+  request.inference_config = inference;
+
+  // Each event arrives here as soon as it is decoded; text deltas go straight to stdout.
+  auto response = client->converse_stream(request, [](const converse::StreamEvent& event) {
+    if (const auto* delta = std::get_if<converse::ContentBlockDeltaEvent>(&event.body)) {
+      if (delta->delta.text) {
+        std::fputs(delta->delta.text->c_str(), stdout);
+        std::fflush(stdout);
+      }
+    }
+    return converse::StreamControl::Continue;
+  });
+  std::fputc('\n', stdout);
+  if (!response) return fail(response.error());
+  // The same response type converse() returns, rebuilt from the events.
+  if (response->usage) {
+    std::fprintf(stderr, "stop: %s, tokens in/out: %lld/%lld\n", response->stop_reason.c_str(),
+                 static_cast<long long>(response->usage->input_tokens.value_or(0)),
+                 static_cast<long long>(response->usage->output_tokens.value_or(0)));
+  }
+  return 0;
+}

@@ -1,0 +1,65 @@
+// CountTokens: how many input tokens a Converse request would use, without running the model.
+//
+//   count-tokens-example [--replay FIXTURE_DIR]
+//
+// With --replay the count comes from a recorded exchange (no AWS account, no network);
+// without it, region and credentials come from the standard AWS chain.
+#include <bedrock_lite/converse.h>
+#include <bedrock_lite/fixture.h>
+
+#include <cstdio>
+#include <cstring>
+#include <utility>
+
+using namespace bedrock_lite;
+
+namespace {
+
+int fail(const Error& error) {
+  std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
+  return 1;
+}
+
+Result<converse::Client> make_client(const char* replay_dir) {
+  converse::ConfigOverrides overrides;
+  if (replay_dir != nullptr) {
+    auto replay = http::ReplayTransport::open(replay_dir);
+    if (!replay) return replay.error();
+    overrides.transport = std::move(replay).value();
+    credentials::Credentials placeholder;  // a replay checks no signature
+    placeholder.access_key_id = "AKIDEXAMPLE";
+    placeholder.secret_access_key = Secret("example-only");
+    overrides.credentials = credentials::make_static_provider(placeholder);
+    overrides.region = "us-east-1";
+  }
+  auto config = converse::resolve_config(credentials::Environment::from_process(), overrides);
+  if (!config) return config.error();
+  return converse::Client::create(std::move(config).value());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const char* replay_dir = nullptr;
+  if (argc == 3 && std::strcmp(argv[1], "--replay") == 0) replay_dir = argv[2];
+  else if (argc != 1) {
+    std::fprintf(stderr, "usage: %s [--replay FIXTURE_DIR]\n", argv[0]);
+    return 2;
+  }
+  auto client = make_client(replay_dir);
+  if (!client) return fail(client.error());
+
+  // The same ConverseRequest a converse() call takes; count_tokens_request() keeps the members
+  // CountTokens accepts (messages, system, toolConfig, additionalModelRequestFields).
+  converse::ConverseRequest request;
+  request.model_id = "anthropic.claude-sonnet-4-20250514-v1:0";  // a model id, not a profile
+  converse::ContentBlock text;
+  text.text = "Hello, world!";
+  request.messages = {{"user", {text}, {}}};
+  request.system = std::vector<converse::SystemContentBlock>{};
+
+  auto count = client->count_tokens(converse::count_tokens_request(request));
+  if (!count) return fail(count.error());
+  std::printf("%lld\n", static_cast<long long>(count->input_tokens));
+  return 0;
+}
