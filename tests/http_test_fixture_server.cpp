@@ -623,3 +623,25 @@ TEST_CASE("fixture server: seeded random garbage never stops it serving") {
     REQUIRE(good.read_response().status == 200);
   }
 }
+
+TEST_CASE("fixture server: connections beyond max_connections get 503 and are closed") {
+  SmallSet set;
+  LogLines log;
+  http::FixtureServerOptions options;
+  options.max_connections = 1;
+  options.log = log.hook();
+  auto server = start_server(set.root(), options);
+  RawClient first(server->port());
+  first.send(SmallSet::converse_request());
+  REQUIRE(first.read_response().status == 200);  // its thread is serving it, kept alive
+  {
+    RawClient second(server->port());
+    const auto response = second.read_response();
+    CHECK(response.status == 503);
+    CHECK(*http::find_header(response.headers, "x-amzn-ErrorType") == "ServiceUnavailableException");
+    CHECK(second.closed_by_server());
+  }
+  CHECK(log.count_containing("more than 1 connections at once") == 1);
+  first.send(SmallSet::converse_request());  // the first connection is unaffected
+  CHECK(first.read_response().status == 200);
+}
