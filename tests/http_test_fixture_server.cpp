@@ -405,6 +405,7 @@ TEST_CASE("fixture server: malformed HTTP gets 400 and the connection closes; th
       {"header without colon", "GET / HTTP/1.1\r\nHost x\r\n\r\n", 400, "header line 2 is not 'name: value'"},
       {"folded header", "GET / HTTP/1.1\r\nA: b\r\n  c\r\n\r\n", 400, "folded"},
       {"bad content-length", "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", 400, "Content-Length '1x'"},
+      {"control bytes quoted as ?", std::string("POST / HTTP/1.1\r\nContent-Length: 1\x1b\r\n\r\n"), 400, "Content-Length '1?'"},
       {"two content-lengths", "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, "conflicting"},
       {"both framings", "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "both"},
       {"unknown transfer coding", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "only chunked"},

@@ -490,7 +490,11 @@ class Connection {
   // Answers a request that cannot be served with `status` and closes the connection (after a
   // framing error the next request's start is unknown). Always false: the connection is done.
   bool reject(int status, const std::string& what) {
-    const std::string message = "serve-fixtures: " + what;
+    // `what` may quote the client's bytes: the log line stays one printable line.
+    std::string message = "serve-fixtures: " + what;
+    for (char& c : message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
     state_.log(LogLevel::Warn, message);
     keep_alive_ = false;
     send_error(status, kBadRequestType, message);
