@@ -48,8 +48,13 @@ fi
 
 # Global constructors: GCC names a translation unit's static-initialisation function
 # _GLOBAL__sub_I_<file>; any object holding one does work before main in every program that
-# links it. Checked in the objects the library is built from (static and shared alike).
-objects=$(find "$build_dir" -path '*/CMakeFiles/bedrock_lite_*.dir/*' -name '*.o')
+# links it. Checked in the objects the library is built from (static and shared alike); the
+# one process-wide initialisation the library needs (curl_global_init) runs lazily, once, on the
+# first libcurl transport, never at load time.
+objects=""
+for module in sigv4 eventstream http credentials converse; do
+  objects+=" $(find "$build_dir/$module" -path "*/CMakeFiles/bedrock_lite_$module.dir/*" -name '*.o' 2>/dev/null)"
+done
 ctors=""
 for object in $objects; do
   if nm "$object" 2>/dev/null | grep -q '_GLOBAL__sub_I'; then ctors+="  $object"$'\n'; fi

@@ -21,7 +21,8 @@
  *   bedrock_lite_client_destroy(client);
  *
  * Rules every function follows:
- *  - No C++ exception and no abort crosses this boundary; every failure is a status code plus,
+ *  - No C++ exception crosses this boundary (every function is noexcept; running out of memory
+ *    terminates the process, as everywhere in the library); every failure is a status code plus,
  *    when the caller passed a non-NULL `error` out-pointer, an error object the caller frees
  *    with bedrock_lite_error_free(). Output pointers are set to NULL on failure.
  *  - Strings going in are NUL-terminated UTF-8 and are copied; strings coming out are

@@ -4,14 +4,17 @@
 // the standard library) terminates here instead of unwinding through C frames, which is
 // undefined behaviour.
 #include <bedrock_lite.h>
+
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/fixture.h>
+
 #include <rapidjson/document.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
-#include <new>
+#include <optional>
 #include <string>
 #include <utility>
 
