@@ -175,7 +175,10 @@ Result<ConverseRequest> build_request(const Options& options) {
 }
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<long long>(std::llround(seconds * 1000.0)));
+  // Rounded half away from zero like std::llround, without pulling libm into the CLI.
+  const double ms = seconds * 1000.0;
+  return std::chrono::milliseconds(ms < 0 ? -static_cast<long long>(-ms + 0.5)
+                                          : static_cast<long long>(ms + 0.5));
 }
 
 // "http://127.x.y.z", "http://localhost", "http://[::1]", with or without a port or path.

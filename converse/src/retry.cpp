@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstdint>
 #include <string_view>
 
 namespace bedrock_lite::converse::detail {
@@ -48,10 +49,14 @@ std::chrono::milliseconds backoff_delay(const RetryConfig& config, int retry, bo
   const double cap = static_cast<double>(config.max_backoff.count());
   // 2^(retry-1) passes any cap long before 2^62; clamping the exponent keeps it finite.
   const int exponent = std::clamp(retry - 1, 0, 62);
-  const double ceiling = std::min(base * std::ldexp(1.0, exponent), cap);
+  // A shift, not std::ldexp/std::floor: this file was the library's only use of libm, and a
+  // program that maps libm.so for it pays ~300 KiB of resident memory (issue 5's CLI target).
+  const double ceiling =
+      std::min(base * static_cast<double>(std::uint64_t{1} << exponent), cap);
   if (!(jitter >= 0.0)) jitter = 0.0;  // also catches NaN
   if (jitter >= 1.0) jitter = std::nextafter(1.0, 0.0);
-  return std::chrono::milliseconds(static_cast<long long>(std::floor(jitter * ceiling)));
+  // jitter * ceiling is never negative, so truncation is floor().
+  return std::chrono::milliseconds(static_cast<long long>(jitter * ceiling));
 }
 
 RetryQuota::RetryQuota(int capacity) : capacity_(std::max(capacity, 0)), tokens_(capacity_) {}

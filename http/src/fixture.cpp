@@ -1,19 +1,17 @@
 // The fixture loader and the replay transport (format and matching rules: fixture.h).
 #include <bedrock_lite/fixture.h>
 
+#include "directory.h"
 #include "fixture_json.h"
 
 #include <rapidjson/error/en.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <mutex>
 #include <utility>
 
 namespace bedrock_lite::http {
 namespace {
-
-namespace fs = std::filesystem;
 
 Error config_error(const std::string& file, const std::string& what) {
   return make_error(ErrorKind::Config, file + ": " + what);
@@ -67,11 +65,10 @@ Result<Headers> headers_member(const rapidjson::Value& object, const std::string
   return headers;
 }
 
-bool is_interaction_folder(const fs::path& folder) {
-  std::error_code ec;
-  return fs::is_regular_file(folder / "request.json", ec) &&
-         fs::is_regular_file(folder / "response.json", ec) &&
-         fs::is_regular_file(folder / "response.body", ec);
+bool is_interaction_folder(const std::string& folder) {
+  return detail::is_regular_file(detail::join_path(folder, "request.json")) &&
+         detail::is_regular_file(detail::join_path(folder, "response.json")) &&
+         detail::is_regular_file(detail::join_path(folder, "response.body"));
 }
 
 }  // namespace
@@ -79,8 +76,8 @@ bool is_interaction_folder(const fs::path& folder) {
 Result<Interaction> load_interaction(const std::string& folder) {
   Interaction interaction;
   interaction.folder = folder;
-  const std::string request_file = (fs::path(folder) / "request.json").string();
-  const std::string response_file = (fs::path(folder) / "response.json").string();
+  const std::string request_file = detail::join_path(folder, "request.json");
+  const std::string response_file = detail::join_path(folder, "response.json");
 
   auto request = parse_json_file(request_file);
   if (!request.ok()) return std::move(request).error();
@@ -121,29 +118,27 @@ Result<Interaction> load_interaction(const std::string& folder) {
   if (!response_headers.ok()) return std::move(response_headers).error();
   interaction.response_headers = std::move(*response_headers);
 
-  auto response_body = detail::read_whole_file((fs::path(folder) / "response.body").string());
+  auto response_body = detail::read_whole_file(detail::join_path(folder, "response.body"));
   if (!response_body.ok()) return std::move(response_body).error();
   interaction.response_body = std::move(*response_body);
   return interaction;
 }
 
 Result<FixtureSet> load_fixture_set(const std::string& root) {
-  std::error_code ec;
-  if (!fs::is_directory(root, ec)) {
+  if (!detail::is_directory(root)) {
     return config_error(root, "fixture set folder does not exist or is not a folder");
   }
   std::vector<std::string> folders;
   if (is_interaction_folder(root)) folders.push_back(root);
   // Symlinked folders are not followed (a link cycle would never end); a symlinked root is.
-  fs::recursive_directory_iterator it(root, ec);
-  if (ec) return config_error(root, "cannot list: " + ec.message());
-  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) return config_error(root, "cannot list: " + ec.message());
-    if (it->is_directory(ec) && is_interaction_folder(it->path())) {
-      folders.push_back(it->path().string());
-    }
+  std::vector<std::string> below;
+  std::string error;
+  if (!detail::list_folders_recursive(root, below, error)) {
+    return config_error(root, "cannot list: " + error);
   }
-  if (ec) return config_error(root, "cannot list: " + ec.message());
+  for (auto& folder : below) {
+    if (is_interaction_folder(folder)) folders.push_back(std::move(folder));
+  }
   if (folders.empty()) {
     return config_error(root,
                         "no interaction folder (request.json, response.json, response.body) below");

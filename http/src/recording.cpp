@@ -3,6 +3,7 @@
 #include <bedrock_lite/fixture.h>
 #include <bedrock_lite/secret.h>
 
+#include "directory.h"
 #include "fixture_json.h"
 
 #include <rapidjson/prettywriter.h>
@@ -13,13 +14,10 @@
 #include <cctype>
 #include <charconv>
 #include <ctime>
-#include <filesystem>
 #include <utility>
 
 namespace bedrock_lite::http {
 namespace {
-
-namespace fs = std::filesystem;
 
 constexpr std::size_t kNumberDigits = 6;  // "000001-converse": sorts in recorded order
 
@@ -200,12 +198,10 @@ class TeeSink final : public BodySink {
 // The first free number: one past the highest "NNNNNN-..." folder already in `dir`.
 unsigned first_free_number(const std::string& dir) {
   unsigned highest = 0;
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) return 1;
-  for (; it != fs::directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const std::string name = it->path().filename().string();
+  std::vector<std::string> names;
+  std::string error;
+  detail::list_names(dir, names, error);  // a folder not there yet (or unreadable) starts at 1
+  for (const auto& name : names) {
     unsigned number = 0;
     auto parsed = std::from_chars(name.data(), name.data() + name.size(), number);
     if (parsed.ec == std::errc() && parsed.ptr - name.data() == kNumberDigits) {
@@ -254,12 +250,11 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   if (!head.ok()) return head;  // never record a failed or partial exchange
 
   const std::string api = api_of(request.url);
-  const fs::path folder = fs::path(state_->dir) / (numbered(number) + "-" + folder_suffix(api));
-  std::error_code ec;
-  fs::create_directories(folder, ec);
-  if (ec) {
-    return make_error(ErrorKind::Config,
-                      folder.string() + ": cannot create the fixture folder: " + ec.message());
+  const std::string folder =
+      detail::join_path(state_->dir, numbered(number) + "-" + folder_suffix(api));
+  std::string error;
+  if (!detail::create_directories(folder, error)) {
+    return make_error(ErrorKind::Config, folder + ": cannot create the fixture folder: " + error);
   }
   const auto when = state_->options.clock ? state_->options.clock()
                                           : std::chrono::system_clock::now();
@@ -270,10 +265,10 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
       {"meta.json", meta_json(api, *head, tee.body().size(), when)},
   };
   for (const auto& [name, contents] : files) {
-    auto written = detail::write_whole_file((folder / name).string(), contents);
+    auto written = detail::write_whole_file(detail::join_path(folder, name), contents);
     if (!written.ok()) return std::move(written).error();
   }
-  auto written = detail::write_whole_file((folder / "response.body").string(), tee.body());
+  auto written = detail::write_whole_file(detail::join_path(folder, "response.body"), tee.body());
   if (!written.ok()) return std::move(written).error();
   return head;
 }

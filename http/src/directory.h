@@ -1,0 +1,30 @@
+// Private folder helpers for the fixture loader and the recording transport, on POSIX calls.
+// Not std::filesystem: its static libstdc++ objects pull in fstream, sstream and every locale
+// facet (about 600 KiB, with global constructors) into a statically linked program.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace bedrock_lite::http::detail {
+
+// "a" + "/" + "b", without doubling a trailing slash of `dir`.
+std::string join_path(const std::string& dir, const std::string& name);
+// stat() follows symbolic links, as std::filesystem::is_directory/is_regular_file do.
+bool is_directory(const std::string& path);
+bool is_regular_file(const std::string& path);
+
+// The names in `dir` (no "." or ".."), unsorted; false with the OS reason in `error` when it
+// cannot be read.
+bool list_names(const std::string& dir, std::vector<std::string>& names, std::string& error);
+
+// Every folder below `root` (not `root` itself), depth first, each as root-relative path joined
+// to root. A symbolic link to a folder is listed but not descended into (a link cycle would
+// never end), like std::filesystem::recursive_directory_iterator's default.
+bool list_folders_recursive(const std::string& root, std::vector<std::string>& folders,
+                            std::string& error);
+
+// mkdir -p: creates `path` and any missing parent; false with the OS reason in `error`.
+bool create_directories(const std::string& path, std::string& error);
+
+}  // namespace bedrock_lite::http::detail
