@@ -21,6 +21,22 @@ cmake --preset tsan "${werror[@]}" >/dev/null
 cmake --build --preset tsan
 ctest --preset tsan --no-tests=ignore
 
+# The fully static CLI (docs/static-build.md): a minimal libcurl from Debian's curl source, then
+# the `static` preset; the binary must be static and answer a replayed streamed conversation.
+step "static: minimal libcurl from Debian's source, fully static CLI, replayed conversation"
+scripts/build-static-curl.sh
+cmake --preset static "${werror[@]}" >/dev/null
+cmake --build --preset static --target bedrock-lite
+static_cli=build/static/cli/bedrock-lite
+file "$static_cli" | grep -q "statically linked" || { file "$static_cli"; exit 1; }
+if ldd "$static_cli" >/dev/null 2>&1; then echo "static: $static_cli has dynamic dependencies" >&2; exit 1; fi
+answer=$("$static_cli" converse-stream --replay \
+  fixtures/recorded/arize-openinference/TestConverseStream.test_invoke_text_message \
+  --region us-east-1 --model-id anthropic.claude-3-haiku-20240307-v1:0 \
+  --prompt "What is sum of 1 to 10?")
+grep -q "the sum of the numbers from 1 to 10 is 55" <<<"$answer" ||
+  { echo "static: the replayed conversation did not print the recorded answer" >&2; exit 1; }
+
 if [ -x scripts/fuzz-smoke.sh ]; then
   step "fuzz smoke"
   scripts/fuzz-smoke.sh

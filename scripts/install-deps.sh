@@ -8,6 +8,7 @@ packages=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev
   catch2 libcpp-httplib-dev libbenchmark-dev
   clang libclang-rt-14-dev curl
+  file time
 )
 
 missing=()
