@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <string>
 #include <sys/wait.h>
@@ -400,4 +401,29 @@ TEST_CASE("cli secrets: the library's log hook, errors and RecordingTransport le
   const std::string files = all_files_below(dir.path() / "recorded");
   CHECK(files.find("<redacted>") != std::string::npos);
   sweep("RecordingTransport fixtures", files);
+}
+
+TEST_CASE("cli secrets: credential_process runs without a shell", "[cli][secrets]") {
+  // Shell syntax in the command line stays literal: no substitution, no second command, no
+  // redirection. A shell would create the marker files.
+  test::TempDir dir;
+  const auto marker = dir.path() / "marker";
+  const credentials::Environment env(std::map<std::string, std::string>{{"PATH", "/usr/bin:/bin"}});
+  for (const std::string& command :
+       {"printf %s '$(touch " + marker.string() + "-subst)'", "true ; touch " + marker.string() + "-seq",
+        "true && touch " + marker.string() + "-and", "echo x > " + marker.string() + "-redirect",
+        "printf %s `touch " + marker.string() + "-backtick`"}) {
+    INFO(command);
+    auto result = credentials::run_credential_process(command, "noshell", env);
+    CHECK_FALSE(result.ok());  // none of them prints a credentials document
+  }
+  for (const char* suffix : {"-subst", "-seq", "-and", "-redirect", "-backtick"}) {
+    INFO(suffix);
+    CHECK_FALSE(std::filesystem::exists(marker.string() + suffix));
+  }
+  // The same kind of line does run through a shell when the user asks for one explicitly.
+  auto explicit_shell = credentials::run_credential_process(
+      "/bin/sh -c 'touch " + marker.string() + "-sh'", "noshell", env);
+  CHECK_FALSE(explicit_shell.ok());
+  CHECK(std::filesystem::exists(marker.string() + "-sh"));
 }
