@@ -53,8 +53,13 @@ bool iequals(std::string_view a, std::string_view b) {
   return true;
 }
 
+// One pass over the text: find_first_of("\r\n") runs a memchr per character, and every header of
+// every call goes through here.
 bool has_line_break(std::string_view text) {
-  return text.find_first_of("\r\n") != std::string_view::npos;
+  for (const char c : text) {
+    if (c == '\r' || c == '\n') return true;
+  }
+  return false;
 }
 
 std::string_view trim(std::string_view text) {
@@ -131,6 +136,10 @@ struct Transfer {
   bool head_done = false;
   bool cancelled = false;
   bool received_any = false;  // any byte of a response (status line included)
+  // Set by the callbacks when bytes arrive; the poll loop turns it into last_activity with the
+  // clock reading it takes anyway after each curl_multi_perform (callbacks only run inside it),
+  // instead of reading the clock once per header line and twice per body chunk.
+  bool active = false;
   SteadyClock::time_point last_activity;
 };
 
@@ -139,7 +148,7 @@ struct Transfer {
 size_t on_header_line(char* buffer, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t length = size * count;
-  transfer->last_activity = SteadyClock::now();
+  transfer->active = true;
   transfer->received_any = true;
   if (transfer->head_done) return length;
   std::string_view line(buffer, length);
@@ -183,7 +192,7 @@ size_t on_header_line(char* buffer, size_t size, size_t count, void* user) {
 size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t length = size * count;
-  transfer->last_activity = SteadyClock::now();
+  transfer->active = true;
   transfer->received_any = true;
   if (!transfer->head_done) {
     // A body before the end of the head cannot come from HTTP/1.1; deliver the head we have
@@ -199,16 +208,16 @@ size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
     transfer->cancelled = true;
     return 0;
   }
-  // Time the caller spends in its sink is not the peer's silence.
-  transfer->last_activity = SteadyClock::now();
+  // Time the caller spends in its sink is not the peer's silence: `active` makes the loop stamp
+  // last_activity after curl_multi_perform returns, i.e. after the sink.
   return length;
 }
 
 struct HeaderList {
   curl_slist* list = nullptr;
   ~HeaderList() { curl_slist_free_all(list); }
-  bool add(const std::string& line) {
-    curl_slist* grown = curl_slist_append(list, line.c_str());
+  bool add(const char* line) {
+    curl_slist* grown = curl_slist_append(list, line);
     if (grown == nullptr) return false;
     list = grown;
     return true;
@@ -260,6 +269,7 @@ class CurlTransport final : public Transport {
                                               std::string(host_of(request.url)));
     }
     HeaderList headers;
+    std::string line;  // one buffer for every "Name: value" (curl_slist_append copies it)
     bool has_expect = false, has_accept = false, has_content_type = false;
     for (const auto& header : request.headers) {
       // A line break would let a value inject headers (or split the request): refuse it.
@@ -273,8 +283,14 @@ class CurlTransport final : public Transport {
       has_accept = has_accept || iequals(header.name, "accept");
       has_content_type = has_content_type || iequals(header.name, "content-type");
       // "Name;" is libcurl's spelling of a header with an empty value ("Name:" would remove it).
-      if (!headers.add(header.value.empty() ? header.name + ";"
-                                            : header.name + ": " + header.value)) {
+      line.assign(header.name);
+      if (header.value.empty()) {
+        line += ';';
+      } else {
+        line += ": ";
+        line += header.value;
+      }
+      if (!headers.add(line.c_str())) {
         return make_error(ErrorKind::Network, where + ": out of memory building headers");
       }
     }
@@ -294,6 +310,7 @@ class CurlTransport final : public Transport {
     char error_text[CURL_ERROR_SIZE] = {0};
     CURLcode setup = configure(handles.easy, request, headers.list, transfer, error_text);
     if (setup != CURLE_OK) {
+      curl_easy_reset(handles.easy);  // the options set so far point into this call
       pool_.checkin(handles);
       return make_error(kind_of(setup), where + ": " + curl_easy_strerror(setup));
     }
@@ -309,7 +326,8 @@ class CurlTransport final : public Transport {
  private:
   CURLcode configure(CURL* easy, const Request& request, curl_slist* headers, Transfer& transfer,
                      char* error_text) {
-    curl_easy_reset(easy);  // keeps the connection cache; clears the previous call's options
+    // No curl_easy_reset here: a handle is fresh or came back through send()'s reset, so one
+    // reset per call (each one frees and re-initialises all of libcurl's per-handle options).
     CURLcode code = CURLE_OK;
     auto set = [&code](CURLcode step) {
       if (code == CURLE_OK) code = step;
@@ -391,13 +409,6 @@ class CurlTransport final : public Transport {
         stop = Stop::Multi;
         break;
       }
-      // Bytes of the request going out count as activity too (a large upload is not a stall).
-      curl_off_t now_uploaded = 0;
-      if (curl_easy_getinfo(handles.easy, CURLINFO_SIZE_UPLOAD_T, &now_uploaded) == CURLE_OK &&
-          now_uploaded != uploaded) {
-        uploaded = now_uploaded;
-        transfer.last_activity = SteadyClock::now();
-      }
       if (running == 0) {
         int queued = 0;
         while (CURLMsg* message = curl_multi_info_read(handles.multi, &queued)) {
@@ -406,6 +417,18 @@ class CurlTransport final : public Transport {
         break;
       }
       const auto now = SteadyClock::now();
+      // Bytes received (callbacks ran inside curl_multi_perform) or sent count as activity: a
+      // large upload is not a stall either.
+      curl_off_t now_uploaded = 0;
+      if (curl_easy_getinfo(handles.easy, CURLINFO_SIZE_UPLOAD_T, &now_uploaded) == CURLE_OK &&
+          now_uploaded != uploaded) {
+        uploaded = now_uploaded;
+        transfer.active = true;
+      }
+      if (transfer.active) {
+        transfer.active = false;
+        transfer.last_activity = now;
+      }
       const auto stall_at = transfer.last_activity + stall;
       if (now >= stall_at) {
         stop = Stop::Stall;
