@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install dependencies, then build and test Release and
-# Debug+ASan+UBSan, run the concurrency tests under ThreadSanitizer and a bounded fuzz smoke.
+# Debug+ASan+UBSan, run the concurrency tests under ThreadSanitizer and a bounded fuzz smoke,
+# build and test the -fno-exceptions -fno-rtti shared variant (and check its exports), and build
+# the examples and docs samples against the Release tree.
 # The Release suite runs last, so the output ends with ctest's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,7 +44,18 @@ if [ -x scripts/fuzz-smoke.sh ]; then
   scripts/fuzz-smoke.sh
 fi
 
-step "release: build and test"
+# Library code with -fno-exceptions -fno-rtti, built as the shared library: the whole suite runs
+# against it, and the .so must export only bedrock_lite:: and bedrock_lite_* (and no library
+# object may run a global constructor).
+step "noexcept (shared library): build, test, exported symbols"
+cmake --preset noexcept "${werror[@]}" -DBUILD_SHARED_LIBS=ON >/dev/null
+cmake --build --preset noexcept
+ctest --preset noexcept
+scripts/check-exports.sh build/noexcept
+
+step "release: build, consumers (examples, docs samples) and test"
 cmake --preset release "${werror[@]}" >/dev/null
 cmake --build --preset release
+scripts/check-examples.sh build/release
+scripts/check-docs.sh build/release
 ctest --preset release
