@@ -75,15 +75,47 @@ long to_curl_ms(std::chrono::milliseconds ms) {
   return static_cast<long>(std::max<std::chrono::milliseconds::rep>(ms.count(), 1));
 }
 
+// A request's header lines as the curl_slist libcurl reads (CURLOPT_HTTPHEADER: libcurl neither
+// copies nor frees the list, it only walks it during the transfer). The nodes and the text live
+// in storage kept with the handle pair and reused by every call, instead of the two allocations
+// per line (node and copied string) curl_slist_append makes and curl_slist_free_all undoes.
+class HeaderLines {
+ public:
+  void clear() {
+    text_.clear();
+    starts_.clear();
+  }
+  void add(std::string_view name, std::string_view separator, std::string_view value) {
+    starts_.push_back(text_.size());
+    text_.append(name).append(separator).append(value).push_back('\0');
+  }
+  // Links the nodes once every line is in (text_ no longer moves); valid until the next clear().
+  curl_slist* list() {
+    nodes_.resize(starts_.size());
+    for (std::size_t i = 0; i < nodes_.size(); ++i) {
+      nodes_[i].data = &text_[starts_[i]];
+      nodes_[i].next = i + 1 < nodes_.size() ? &nodes_[i + 1] : nullptr;
+    }
+    return nodes_.empty() ? nullptr : nodes_.data();
+  }
+
+ private:
+  std::string text_;                // the lines, each ended by a NUL
+  std::vector<std::size_t> starts_;  // where each line starts in text_
+  std::vector<curl_slist> nodes_;
+};
+
 struct Handles {
   CURLM* multi = nullptr;
   CURL* easy = nullptr;
+  HeaderLines headers;  // the current call's request headers
 };
 
 void cleanup(Handles& handles) {
   if (handles.easy != nullptr) curl_easy_cleanup(handles.easy);
   if (handles.multi != nullptr) curl_multi_cleanup(handles.multi);
-  handles = {};
+  handles.easy = nullptr;
+  handles.multi = nullptr;
 }
 
 // Idle handle pairs, bounded. A pair is used by one call at a time.
@@ -100,7 +132,7 @@ class HandlePool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (!idle_.empty()) {
-        Handles handles = idle_.back();
+        Handles handles = std::move(idle_.back());
         idle_.pop_back();
         return handles;
       }
@@ -116,7 +148,7 @@ class HandlePool {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       if (idle_.size() < max_idle_) {
-        idle_.push_back(handles);
+        idle_.push_back(std::move(handles));
         return;
       }
     }
@@ -213,17 +245,6 @@ size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
   return length;
 }
 
-struct HeaderList {
-  curl_slist* list = nullptr;
-  ~HeaderList() { curl_slist_free_all(list); }
-  bool add(const char* line) {
-    curl_slist* grown = curl_slist_append(list, line);
-    if (grown == nullptr) return false;
-    list = grown;
-    return true;
-  }
-};
-
 // How a curl failure reads to the caller (retryable is decided by what had arrived).
 ErrorKind kind_of(CURLcode code) {
   switch (code) {
@@ -268,8 +289,6 @@ class CurlTransport final : public Transport {
       return make_error(ErrorKind::Usage, "invalid HTTP method for " +
                                               std::string(host_of(request.url)));
     }
-    HeaderList headers;
-    std::string line;  // one buffer for every "Name: value" (curl_slist_append copies it)
     bool has_expect = false, has_accept = false, has_content_type = false;
     for (const auto& header : request.headers) {
       // A line break would let a value inject headers (or split the request): refuse it.
@@ -282,36 +301,35 @@ class CurlTransport final : public Transport {
       has_expect = has_expect || iequals(header.name, "expect");
       has_accept = has_accept || iequals(header.name, "accept");
       has_content_type = has_content_type || iequals(header.name, "content-type");
-      // "Name;" is libcurl's spelling of a header with an empty value ("Name:" would remove it).
-      line.assign(header.name);
-      if (header.value.empty()) {
-        line += ';';
-      } else {
-        line += ": ";
-        line += header.value;
-      }
-      if (!headers.add(line.c_str())) {
-        return make_error(ErrorKind::Network, where + ": out of memory building headers");
-      }
-    }
-    // libcurl adds "Expect: 100-continue" for large bodies, "Accept: */*" always and a form
-    // Content-Type for POSTFIELDS; none of them is signed, so send only what the caller gave.
-    if ((!has_expect && !headers.add("Expect:")) || (!has_accept && !headers.add("Accept:")) ||
-        (!has_content_type && !headers.add("Content-Type:"))) {
-      return make_error(ErrorKind::Network, where + ": out of memory building headers");
     }
 
     Handles handles = pool_.checkout();
     if (handles.easy == nullptr) {
       return make_error(ErrorKind::Network, where + ": cannot create a libcurl handle", true);
     }
+    HeaderLines& headers = handles.headers;
+    headers.clear();
+    for (const auto& header : request.headers) {
+      // "Name;" is libcurl's spelling of a header with an empty value ("Name:" would remove it).
+      if (header.value.empty()) {
+        headers.add(header.name, ";", {});
+      } else {
+        headers.add(header.name, ": ", header.value);
+      }
+    }
+    // libcurl adds "Expect: 100-continue" for large bodies, "Accept: */*" always and a form
+    // Content-Type for POSTFIELDS; none of them is signed, so send only what the caller gave.
+    if (!has_expect) headers.add("Expect", ":", {});
+    if (!has_accept) headers.add("Accept", ":", {});
+    if (!has_content_type) headers.add("Content-Type", ":", {});
+
     Transfer transfer;
     transfer.sink = &sink;
     char error_text[CURL_ERROR_SIZE] = {0};
-    CURLcode setup = configure(handles.easy, request, headers.list, transfer, error_text);
+    CURLcode setup = configure(handles.easy, request, headers.list(), transfer, error_text);
     if (setup != CURLE_OK) {
       curl_easy_reset(handles.easy);  // the options set so far point into this call
-      pool_.checkin(handles);
+      pool_.checkin(std::move(handles));
       return make_error(kind_of(setup), where + ": " + curl_easy_strerror(setup));
     }
 
@@ -319,7 +337,7 @@ class CurlTransport final : public Transport {
     transfer.last_activity = start;
     Result<ResponseHead> result = run(handles, request, transfer, where, error_text, start);
     curl_easy_reset(handles.easy);  // drop pointers into this call's stack (headers, errors)
-    pool_.checkin(handles);
+    pool_.checkin(std::move(handles));
     return result;
   }
 
