@@ -64,7 +64,9 @@ typedef enum bedrock_lite_status {
 
 /* The client configuration. Initialise with bedrock_lite_config_init(), then set what you need;
  * NULL strings and zero numbers mean "not set": the value then comes from the environment and
- * the shared AWS files exactly as for the C++ resolve_config() (docs/configuration.md). */
+ * the shared AWS files exactly as for the C++ resolve_config() (docs/configuration.md).
+ * A plain value owned by the caller; read only during bedrock_lite_client_create(), which copies
+ * what it needs. */
 typedef struct bedrock_lite_config {
   size_t struct_size;       /* sizeof(bedrock_lite_config); set by bedrock_lite_config_init() */
   const char* region;       /* e.g. "us-east-1"; wins over AWS_REGION and the profile */
@@ -80,7 +82,10 @@ typedef struct bedrock_lite_config {
   const char* replay_dir;
 } bedrock_lite_config;
 
-/* Opaque types. */
+/* Opaque types.
+ * bedrock_lite_client: thread-safe; any number of threads may call it at once (they share its
+ *   connection pool, signing-key cache and retry quota). Destroy it once no call is in flight.
+ * bedrock_lite_error: immutable once returned; safe to read from any thread. */
 typedef struct bedrock_lite_client bedrock_lite_client;
 typedef struct bedrock_lite_error bedrock_lite_error;
 
