@@ -55,3 +55,11 @@ if(_bl_type STREQUAL "SHARED_LIBRARY")
   set_property(TARGET bedrock_lite APPEND PROPERTY LINK_DEPENDS
     ${CMAKE_CURRENT_LIST_DIR}/bedrock_lite.map)
 endif()
+
+# A shared build's installed CLI finds libbedrock_lite relative to itself, so an install prefix
+# can be moved or be one the dynamic loader does not search. Applies to targets made after this
+# file (the CLI); a caller's own CMAKE_INSTALL_RPATH wins.
+if(BUILD_SHARED_LIBS AND NOT DEFINED CMAKE_INSTALL_RPATH AND NOT IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  file(RELATIVE_PATH _bl_bin_to_lib "/_/${CMAKE_INSTALL_BINDIR}" "/_/${CMAKE_INSTALL_LIBDIR}")
+  set(CMAKE_INSTALL_RPATH "\$ORIGIN/${_bl_bin_to_lib}")
+endif()
