@@ -8,10 +8,37 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <random>
+#include <string_view>
 
 namespace bedrock_lite::credentials {
 namespace {
+
+// "2", "0.25", "1.5": decimal seconds as whole milliseconds (truncated), or nothing. By hand,
+// not std::from_chars(double): libstdc++'s floating-point from_chars was the library's one use
+// of libm, which costs a program that maps libm.so about 300 KiB of resident memory.
+std::optional<long long> decimal_seconds_to_ms(std::string_view text) {
+  long long whole = 0;
+  long long fraction_ms = 0;
+  long long scale = 100;
+  bool digits = false;
+  std::size_t i = 0;
+  for (; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+    if (whole > 1000000000) return std::nullopt;
+    whole = whole * 10 + (text[i] - '0');
+    digits = true;
+  }
+  if (i < text.size() && text[i] == '.') {
+    for (++i; i < text.size() && text[i] >= '0' && text[i] <= '9'; ++i) {
+      fraction_ms += (text[i] - '0') * scale;
+      scale /= 10;
+      digits = true;
+    }
+  }
+  if (!digits || i != text.size()) return std::nullopt;
+  return whole * 1000 + fraction_ms;
+}
 
 constexpr const char* kTokenPath = "/latest/api/token";
 constexpr const char* kExtendedPath = "/latest/meta-data/iam/security-credentials-extended/";
@@ -140,14 +167,12 @@ class ImdsProvider final : public CredentialsProvider {
 
     config.timeout = context_.metadata.imds_timeout;
     if (auto timeout = setting("AWS_METADATA_SERVICE_TIMEOUT", "metadata_service_timeout")) {
-      double seconds = 0;
-      auto r = std::from_chars(timeout->data(), timeout->data() + timeout->size(), seconds);
-      if (r.ec != std::errc() || r.ptr != timeout->data() + timeout->size() || seconds <= 0 ||
-          seconds > 3600) {
+      const auto ms = decimal_seconds_to_ms(*timeout);
+      if (!ms || *ms <= 0 || *ms > 3600 * 1000) {
         return make_error(ErrorKind::Config,
                           "metadata service timeout '" + *timeout + "' is not a number of seconds");
       }
-      config.timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+      config.timeout = std::chrono::milliseconds(*ms);
     }
     config.attempts = context_.metadata.imds_attempts;
     if (auto attempts =
