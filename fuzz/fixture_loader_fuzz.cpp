@@ -32,12 +32,25 @@ namespace {
   std::abort();
 }
 
+std::string& folder_path() {
+  static std::string dir;
+  return dir;
+}
+
+void remove_folder() {
+  std::error_code ec;
+  fs::remove_all(folder_path(), ec);
+}
+
+// Created on first use, removed at exit (the replay runs under ctest in every build).
 const std::string& folder() {
-  static const std::string dir = [] {
+  std::string& dir = folder_path();
+  if (dir.empty()) {
     std::string pattern = (fs::temp_directory_path() / "fixture_loader_fuzz.XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) die("mkdtemp failed");
-    return pattern;
-  }();
+    dir = pattern;
+    std::atexit(remove_folder);
+  }
   return dir;
 }
 

@@ -282,3 +282,34 @@ TEST_CASE("bounds: credential_process stdout is read up to its cap", "[e2e][boun
   REQUIRE_FALSE(over.ok());
   CHECK_THAT(over.error().message, Catch::Contains("more than 1000 bytes on stdout"));
 }
+
+TEST_CASE("bounds: timestamps a time_point cannot hold are refused, not overflowed",
+          "[e2e][bounds]") {
+  // system_clock counts nanoseconds in 64 bits: ~1678 to ~2262; a year of margin is kept.
+  CHECK(credentials::parse_iso8601("2261-01-01T00:00:00Z").has_value());
+  CHECK(credentials::parse_iso8601("1700-01-01T00:00:00Z").has_value());
+  CHECK_FALSE(credentials::parse_iso8601("2263-01-01T00:00:00Z").has_value());
+  CHECK_FALSE(credentials::parse_iso8601("4052-01-01T00:00:00Z").has_value());
+  CHECK_FALSE(credentials::parse_iso8601("1600-01-01T00:00:00Z").has_value());
+  CHECK_FALSE(credentials::parse_iso8601("9999-12-31T23:59:59+23:59").has_value());
+}
+
+TEST_CASE("fuzz regression: a repeated member name is matched by its last occurrence",
+          "[e2e][fuzz-regression]") {
+  // fixtures/regressions/fixture_loader/repeated_member_name: a recorded body with "system"
+  // twice did not match itself (the first occurrence was compared against the first).
+  test::TempDir dir;
+  dir.write("i/request.json",
+            R"({"method":"POST","uri":"/model/m/converse","body":{"system":[{"text":"first"}],"messages":[],"system":[{"text":"second"}]}})");
+  dir.write("i/response.json", R"({"status":200})");
+  dir.write("i/response.body", "{}");
+  auto replay = http::ReplayTransport::open(dir.path().string());
+  REQUIRE(replay.ok());
+  const auto& recorded = (*replay)->fixtures().interactions.at(0);
+  CHECK((*replay)->match("POST", "/model/m/converse", recorded.request_body).ok());
+  // What a JSON reader keeps (the last one) decides.
+  CHECK((*replay)->match("POST", "/model/m/converse", R"({"messages":[],"system":[{"text":"second"}]})").ok());
+  auto first = (*replay)->match("POST", "/model/m/converse", R"({"messages":[],"system":[{"text":"first"}]})");
+  REQUIRE_FALSE(first.ok());
+  CHECK_THAT(first.error().message, Catch::EndsWith("body differs at /system/0/text (string differs)"));
+}

@@ -87,6 +87,14 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
   const std::int64_t days =
       days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
   const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+  // A TimePoint counts nanoseconds in 64 bits (years ~1678 to ~2262) while the format allows
+  // 0000-9999: converting a year outside that range would overflow, so such a timestamp is
+  // refused, with a year of margin so that adding refresh windows to it cannot overflow either
+  // (fixtures/regressions/credentials_json/expiration_in_year_4052).
+  constexpr std::int64_t kLimit =
+      std::chrono::duration_cast<std::chrono::seconds>(TimePoint::duration::max()).count() -
+      std::int64_t{366} * 86400;
+  if (seconds > kLimit || seconds < -kLimit) return std::nullopt;
   return TimePoint(std::chrono::duration_cast<TimePoint::duration>(
       std::chrono::seconds(seconds) + std::chrono::nanoseconds(nanos)));
 }

@@ -86,6 +86,18 @@ void append_token(std::string& pointer, std::string_view token) {
   }
 }
 
+// The member a JSON reader keeps when a name repeats: the last one (JSON.parse, Python's json,
+// Jackson). Comparing first occurrences made a body with a repeated name differ from itself
+// (fixtures/regressions/fixture_loader/repeated_member_name).
+rapidjson::Value::ConstMemberIterator last_member(const rapidjson::Value& object,
+                                                  const rapidjson::Value& name) {
+  auto found = object.MemberEnd();
+  for (auto member = object.MemberBegin(); member != object.MemberEnd(); ++member) {
+    if (member->name == name) found = member;
+  }
+  return found;
+}
+
 std::optional<JsonDifference> compare(const rapidjson::Value& recorded,
                                       const rapidjson::Value& actual, std::string& pointer) {
   auto differ = [&](std::string what) {
@@ -112,9 +124,10 @@ std::optional<JsonDifference> compare(const rapidjson::Value& recorded,
   if (recorded.IsObject()) {
     const std::size_t base = pointer.size();
     for (auto member = recorded.MemberBegin(); member != recorded.MemberEnd(); ++member) {
+      if (last_member(recorded, member->name) != member) continue;  // a later one wins
       std::string_view name(member->name.GetString(), member->name.GetStringLength());
       append_token(pointer, name);
-      auto found = actual.FindMember(member->name);
+      auto found = last_member(actual, member->name);
       if (found == actual.MemberEnd()) return differ("member missing");
       if (auto difference = compare(member->value, found->value, pointer)) {
         return difference;
@@ -162,7 +175,8 @@ std::size_t distance(const rapidjson::Value& recorded, const rapidjson::Value& a
   std::size_t count = 0;
   if (recorded.IsObject()) {
     for (auto member = recorded.MemberBegin(); member != recorded.MemberEnd(); ++member) {
-      auto found = actual.FindMember(member->name);
+      if (last_member(recorded, member->name) != member) continue;
+      auto found = last_member(actual, member->name);
       count += found == actual.MemberEnd() ? 1 : distance(member->value, found->value);
     }
     for (auto member = actual.MemberBegin(); member != actual.MemberEnd(); ++member) {
