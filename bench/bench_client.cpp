@@ -280,8 +280,9 @@ void BM_CliStreamPeakRss(benchmark::State& state) {
     const long b = run_for_peak_rss(curl_args, env);
     const long c = static_args.empty() ? 0 : run_for_peak_rss(static_args, env);
     if (a < 0 || b < 0 || c < 0) {
-      state.SkipWithError(a < 0 ? "bedrock-lite converse-stream failed"
-                                : b < 0 ? "curl failed" : "static bedrock-lite converse-stream failed");
+      state.SkipWithError(a < 0   ? "bedrock-lite converse-stream failed"
+                          : b < 0 ? "curl failed"
+                                  : "static bedrock-lite converse-stream failed");
       return;
     }
     cli_peak = std::max(cli_peak, a);
@@ -290,9 +291,12 @@ void BM_CliStreamPeakRss(benchmark::State& state) {
   }
   state.counters["cli_peak_rss_kib"] = static_cast<double>(cli_peak);
   state.counters["curl_peak_rss_kib"] = static_cast<double>(curl_peak);
-  if (!static_args.empty()) state.counters["static_cli_peak_rss_kib"] = static_cast<double>(static_peak);
+  if (!static_args.empty()) {
+    state.counters["static_cli_peak_rss_kib"] = static_cast<double>(static_peak);
+  }
   // <= 1.0 meets issue 5's target (the CLI no bigger than the curl tool on the same response).
-  state.counters["cli_to_curl"] = curl_peak == 0 ? 0.0 : static_cast<double>(cli_peak) / static_cast<double>(curl_peak);
+  state.counters["cli_to_curl"] =
+      curl_peak == 0 ? 0.0 : static_cast<double>(cli_peak) / static_cast<double>(curl_peak);
 }
 BENCHMARK(BM_CliStreamPeakRss)->Iterations(5)->UseRealTime();
 
