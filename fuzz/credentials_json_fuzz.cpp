@@ -73,8 +73,20 @@ std::string plain_member(std::string_view text, std::string_view name) {
   return std::string(text.substr(start, end - start));
 }
 
-void check(const Result<credentials::Credentials>& result, std::string_view input,
-           const char* which) {
+// Each letter and digit moved one place in its range: same length and shape, other text.
+std::string rotated(std::string text) {
+  for (char& c : text) {
+    if (c >= 'a' && c <= 'z') c = c == 'z' ? 'a' : static_cast<char>(c + 1);
+    else if (c >= 'A' && c <= 'Z') c = c == 'Z' ? 'A' : static_cast<char>(c + 1);
+    else if (c >= '0' && c <= '9') c = c == '9' ? '0' : static_cast<char>(c + 1);
+  }
+  return text;
+}
+
+using Source = Result<credentials::Credentials> (*)(std::string_view);
+
+void check(Source source, std::string_view input, const char* which) {
+  const auto result = source(input);
   if (result.ok()) {
     if (result->access_key_id.empty() || result->secret_access_key.empty())
       die("credentials without key id or secret from", which);
@@ -85,10 +97,18 @@ void check(const Result<credentials::Credentials>& result, std::string_view inpu
     die("empty or multi-line error from", which);
   for (const char* secret_member : {"SecretAccessKey", "Token", "SessionToken"}) {
     const std::string secret = plain_member(input, secret_member);
-    // Only a value that appears nowhere else in the document (an Expiration or Message member
-    // is quoted on purpose, and may happen to hold the same text).
-    if (secret.size() >= 8 && input.find(secret) == input.rfind(secret) &&
-        message.find(secret) != std::string::npos)
+    if (secret.size() < 8 || message.find(secret) == std::string::npos) continue;
+    // The text may also be part of the message's own wording, or of another member that is
+    // quoted on purpose (Expiration, Message): only a message that follows the secret when the
+    // secret changes quotes it.
+    const std::string other = rotated(secret);
+    if (other == secret) continue;
+    std::string changed(input);
+    for (std::size_t at = 0; (at = changed.find(secret, at)) != std::string::npos; at += other.size())
+      changed.replace(at, secret.size(), other);
+    const auto again = source(changed);
+    if (!again.ok() && again.error().message.find(other) != std::string::npos &&
+        plain_member(changed, secret_member) == other && changed.find(other) == changed.rfind(other))
       die("error message quotes a secret:", message);
   }
 }
@@ -107,22 +127,32 @@ credentials::ProviderContext context(std::shared_ptr<http::Transport> transport)
   return ctx;
 }
 
-}  // namespace
+Result<credentials::Credentials> from_container(std::string_view document) {
+  auto transport = std::make_shared<MemoryTransport>(document);
+  return credentials::make_container_provider(context(transport))->resolve();
+}
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view input(reinterpret_cast<const char*>(data), size);
-  auto transport = std::make_shared<MemoryTransport>(input);
+Result<credentials::Credentials> from_imds(std::string_view document) {
+  auto transport = std::make_shared<MemoryTransport>(document);
+  return credentials::make_imds_provider(context(transport))->resolve();
+}
 
-  check(credentials::make_container_provider(context(transport))->resolve(), input, "container");
-  check(credentials::make_imds_provider(context(transport))->resolve(), input, "imds");
-
+Result<credentials::Credentials> from_process_output(std::string_view document) {
   credentials::detail::CredentialsDocument process_shape;
   process_shape.session_token_member = "SessionToken";
   process_shape.session_token_required = false;
   process_shape.expiration_required = false;
   process_shape.require_version_1 = true;
-  check(credentials::detail::parse_credentials_document(
-            input, "credential_process for profile fuzz", process_shape, "process:fuzz"),
-        input, "credential_process");
+  return credentials::detail::parse_credentials_document(
+      document, "credential_process for profile fuzz", process_shape, "process:fuzz");
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  check(&from_container, input, "container");
+  check(&from_imds, input, "imds");
+  check(&from_process_output, input, "credential_process");
   return 0;
 }
