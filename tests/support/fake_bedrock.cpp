@@ -528,6 +528,14 @@ std::vector<SeenRequest> FakeBedrock::requests() const {
   return state_->seen;
 }
 
+std::size_t FakeBedrock::clear_requests() {
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  const std::size_t count = state_->seen.size();
+  state_->seen.clear();
+  state_->seen.shrink_to_fit();
+  return count;
+}
+
 std::size_t FakeBedrock::request_count() const {
   std::lock_guard<std::mutex> lock(state_->mutex);
   return state_->seen.size();

@@ -100,6 +100,9 @@ class FakeBedrock {
   void push_fault(Fault fault);
   std::vector<SeenRequest> requests() const;
   std::size_t request_count() const;
+  // Forgets the requests seen so far (and returns how many there were): a soak of thousands of
+  // calls would otherwise measure this record growing, not the client.
+  std::size_t clear_requests();
 
   // Encodes one event-stream message with string headers, for building test streams.
   static std::string encode_message(const std::vector<std::pair<std::string, std::string>>& headers,
