@@ -216,6 +216,7 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
                             std::to_string(at));
     } else {
       rapidjson::Document doc;
+      if (auto rewritten = detail::rewrite_misread_zeros(b.tool_input)) b.tool_input = std::move(*rewritten);
       doc.Parse<detail::kParseFlags>(b.tool_input.data(), b.tool_input.size());
       if (doc.HasParseError()) {
         return make_error(ErrorKind::Protocol,

@@ -103,6 +103,13 @@ constexpr std::size_t kMaxJsonDepth = 128;
 // are skipped as the parser skips them, so up to the parser's first error the two agree.
 std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = kMaxJsonDepth);
 
+// RapidJSON 1.1's full-precision number parser misreads a zero written with an exponent or many
+// fraction digits ("0e-95" became 1.3e36, "0.00000e-300" -5.9e-126: its DiyFp normalises a
+// zero significand; fixtures/regressions/rapidjson-ub). Returns `json` with each such number
+// overwritten in place by "0.0" or "-0.0" padded with spaces (same length, so error offsets
+// stay right), or nullopt when there is none, which is the common case.
+std::optional<std::string> rewrite_misread_zeros(std::string_view json);
+
 // The compact JSON text of a value.
 std::string render(const rapidjson::Value& value);
 // Writes raw JSON text as one value (text the model keeps for documents and extra members).
