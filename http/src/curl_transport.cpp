@@ -5,6 +5,8 @@
 // only tick once a second).
 #include <bedrock_lite/http.h>
 
+#include "text.h"
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -23,6 +25,9 @@
 namespace bedrock_lite::http {
 namespace {
 
+using detail::host_of;
+using detail::iequals;
+
 using SteadyClock = std::chrono::steady_clock;
 
 // libcurl's one process-wide initialisation, done once and lazily (STYLE.md §2: the only
@@ -32,26 +37,7 @@ CURLcode curl_global_once() {
   return code;
 }
 
-std::string_view host_of(std::string_view url) {
-  auto scheme = url.find("://");
-  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-  auto end = url.find_first_of("/?#");
-  if (end != std::string_view::npos) url = url.substr(0, end);
-  auto at = url.rfind('@');  // never echo user:password from a URL
-  if (at != std::string_view::npos) url.remove_prefix(at + 1);
-  return url;
-}
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // One pass over the text: find_first_of("\r\n") runs a memchr per character, and every header of
 // every call goes through here.

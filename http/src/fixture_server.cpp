@@ -3,6 +3,8 @@
 // Matching is ReplayTransport::match(); this file only speaks HTTP.
 #include <bedrock_lite/fixture_server.h>
 
+#include "text.h"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -28,6 +30,8 @@
 namespace bedrock_lite::http {
 namespace {
 
+using detail::iequals;
+
 // x-amzn-ErrorType values of the server's own answers. Not AWS types, so an SDK shows them as
 // they are; neither is retryable in any SDK (404 and 400 with an unknown code are not).
 constexpr const char* kMismatchType = "ReplayMismatchException";
@@ -41,15 +45,6 @@ constexpr std::size_t kReadBytes = 16 * 1024;
 // (up to this much) so the close does not turn into a reset that destroys the reply in flight.
 constexpr std::size_t kMaxDrainBytes = 1 << 20;
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);

@@ -1,5 +1,7 @@
 // The transport-independent parts of http.h: header lookup, buffered fetch, header redaction.
 #include <bedrock_lite/http.h>
+
+#include "text.h"
 #include <bedrock_lite/secret.h>
 
 #include <cctype>
@@ -11,17 +13,8 @@
 namespace bedrock_lite::http {
 namespace {
 
-char lower(char c) {
-  return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
+using detail::host_of;
+using detail::iequals;
 
 bool iends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);
@@ -31,15 +24,6 @@ bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
 
-std::string_view host_of(std::string_view url) {
-  auto scheme = url.find("://");
-  if (scheme != std::string_view::npos) url.remove_prefix(scheme + 3);
-  auto end = url.find_first_of("/?#");
-  if (end != std::string_view::npos) url = url.substr(0, end);
-  auto at = url.rfind('@');  // never echo user:password from a URL
-  if (at != std::string_view::npos) url.remove_prefix(at + 1);
-  return url;
-}
 
 // Buffers a body up to a cap; refusing more bytes cancels the transfer.
 class BufferSink final : public BodySink {
