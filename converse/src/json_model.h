@@ -105,9 +105,9 @@ std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = k
 
 // RapidJSON 1.1's full-precision number parser misreads a zero written with an exponent or many
 // fraction digits ("0e-95" became 1.3e36, "0.00000e-300" -5.9e-126: its DiyFp normalises a
-// zero significand; fixtures/regressions/rapidjson-ub). Returns `json` with each such number
-// overwritten in place by "0.0" or "-0.0" padded with spaces (same length, so error offsets
-// stay right), or nullopt when there is none, which is the common case.
+// zero significand; fixtures/regressions/fixture_loader/zero_with_negative_exponent). Returns
+// `json` with each such number overwritten in place by "0.0" or "-0.0" padded with spaces (same
+// length, so error offsets stay right), or nullopt when there is none, which is the common case.
 std::optional<std::string> rewrite_misread_zeros(std::string_view json);
 
 // The compact JSON text of a value.

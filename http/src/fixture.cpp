@@ -24,6 +24,7 @@ Result<rapidjson::Document> parse_json_file(const std::string& file) {
     return config_error(file, "JSON nested deeper than " + std::to_string(detail::kMaxJsonDepth) +
                                   " levels at offset " + std::to_string(at));
   }
+  if (auto rewritten = detail::rewrite_misread_zeros(*text)) *text = std::move(*rewritten);
   rapidjson::Document document;
   document.Parse<detail::kJsonParseFlags>(text->data(), text->size());
   if (document.HasParseError()) {
@@ -174,8 +175,9 @@ ReplayTransport::ReplayTransport(FixtureSet set, ReplayOptions options)
     std::unique_ptr<rapidjson::Document> body;
     if (interaction.request_body_is_json) {
       body = std::make_unique<rapidjson::Document>();
-      body->Parse<detail::kJsonParseFlags>(interaction.request_body.data(),
-                                           interaction.request_body.size());
+      const auto rewritten = detail::rewrite_misread_zeros(interaction.request_body);
+      const std::string& text = rewritten ? *rewritten : interaction.request_body;
+      body->Parse<detail::kJsonParseFlags>(text.data(), text.size());
     }
     state_->bodies.push_back(std::move(body));
   }
@@ -200,9 +202,11 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
       detail::percent_decode(detail::target_of(detail::scrub_uri(target)));
   rapidjson::Document actual;
   // A body nested too deep to parse safely is compared as bytes.
+  const auto rewritten = detail::rewrite_misread_zeros(body);
+  const std::string_view text = rewritten ? std::string_view(*rewritten) : body;
   const bool actual_is_json =
-      detail::find_excess_nesting(body) == std::string_view::npos &&
-      !actual.Parse<detail::kJsonParseFlags>(body.data(), body.size()).HasParseError();
+      detail::find_excess_nesting(text) == std::string_view::npos &&
+      !actual.Parse<detail::kJsonParseFlags>(text.data(), text.size()).HasParseError();
 
   // The closest miss, for the error: same method and path beat same path beat same method;
   // then the body with the fewest differing members and values, then the earliest folder.

@@ -35,6 +35,13 @@ constexpr std::size_t kMaxJsonDepth = 128;
 // The offset of the first '[' or '{' opening a level deeper than `max_depth`, or npos.
 std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = kMaxJsonDepth);
 
+// RapidJSON 1.1's full-precision number parser misreads a zero written with an exponent or many
+// fraction digits ("0e-95" became 1.3e36, with undefined behaviour inside RapidJSON on the way;
+// fixtures/regressions/fixture_loader/zero_with_negative_exponent). Returns `json` with each
+// such number overwritten in place by "0.0" or "-0.0" padded with spaces (same length: error
+// offsets stay right), or nullopt.
+std::optional<std::string> rewrite_misread_zeros(std::string_view json);
+
 // The first difference between a recorded JSON value and an actual one, or nothing when they
 // match: key order and number spelling do not matter, and a recorded elision
 // "<elided: N chars, sha256 H>" matches a string of N characters with that SHA-256.

@@ -121,8 +121,10 @@ std::string request_json(const Request& request) {
   write_headers(writer, request.headers);
   writer.Key("body");
   rapidjson::Document body;
-  if (detail::find_excess_nesting(request.body) == std::string::npos)
-    body.Parse<detail::kJsonParseFlags>(request.body.data(), request.body.size());
+  const auto rewritten = detail::rewrite_misread_zeros(request.body);
+  const std::string& text = rewritten ? *rewritten : request.body;
+  if (detail::find_excess_nesting(text) == std::string::npos)
+    body.Parse<detail::kJsonParseFlags>(text.data(), text.size());
   if (!body.HasParseError() && (body.IsObject() || body.IsArray())) {
     body.Accept(writer);
   } else {
