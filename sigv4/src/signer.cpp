@@ -1,4 +1,4 @@
-// SigV4: canonical request, string to sign, signature, and the signing-key cache.
+// SigV4: canonical request, string to sign and signature (the key cache is in key_cache.cpp).
 //
 // The hot path (one Converse request) builds exactly three strings it must return anyway
 // (canonical request, string to sign, Authorization) plus the small output headers; everything
@@ -6,13 +6,12 @@
 // reuses one digest context.
 #include "amz_date.h"
 #include "crypto.h"
+#include "key_cache.h"
 
 #include <bedrock_lite/sigv4.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
-#include <mutex>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -379,106 +378,12 @@ Error signing_error(std::string message) { return Error{std::move(message), 0}; 
 
 }  // namespace
 
-// --- signing key and cache ------------------------------------------------------------------
-
-namespace {
-
-void derive_key(Hasher& hasher, std::string_view secret, std::string_view date,
-                std::string_view region, std::string_view service, SigningKey& out) {
-  std::string seed;
-  seed.reserve(4 + secret.size());
-  seed.append("AWS4").append(secret);
-  unsigned char k_date[kSha256Bytes];
-  unsigned char k_region[kSha256Bytes];
-  unsigned char k_service[kSha256Bytes];
-  hasher.hmac(reinterpret_cast<const unsigned char*>(seed.data()), seed.size(), date, k_date);
-  hasher.hmac(k_date, kSha256Bytes, region, k_region);
-  hasher.hmac(k_region, kSha256Bytes, service, k_service);
-  hasher.hmac(k_service, kSha256Bytes, kTerminator, out.data());
-  // The seed holds the secret, the intermediate keys lead to the signing key: wipe them before
-  // the memory is reused.
-  detail::wipe(&seed[0], seed.size());
-  detail::wipe(k_date, sizeof k_date);
-  detail::wipe(k_region, sizeof k_region);
-  detail::wipe(k_service, sizeof k_service);
-}
-
-struct CacheEntry {
-  char date[kDateChars];
-  std::string region;
-  std::string service;
-  std::array<unsigned char, kSha256Bytes> secret_fingerprint;
-  SigningKey key;
-};
-
-// Thread-safe (see Signer): entries are guarded by the mutex; derivations is atomic.
-class KeyCache {
- public:
-  explicit KeyCache(std::size_t max) : max_entries_(max == 0 ? 1 : max) {}
-
-  SigningKey key(Hasher& hasher, std::string_view secret, std::string_view date,
-                 std::string_view region, std::string_view service) const {
-    std::array<unsigned char, kSha256Bytes> fingerprint;
-    hasher.sha256(secret, fingerprint.data());
-    if (date.size() == kDateChars) {
-      std::lock_guard<std::mutex> lock(mutex_);
-      for (const auto& entry : entries_) {
-        if (std::memcmp(entry.date, date.data(), kDateChars) == 0 && entry.region == region &&
-            entry.service == service && entry.secret_fingerprint == fingerprint) {
-          return entry.key;
-        }
-      }
-    }
-    // Derived outside the lock: two threads missing at once both derive the same key, which is
-    // cheaper than serialising every signer behind one derivation.
-    SigningKey key{};
-    derive_key(hasher, secret, date, region, service, key);
-    derivations_.fetch_add(1, std::memory_order_relaxed);
-    if (date.size() == kDateChars && !hasher.failed()) {
-      CacheEntry entry;
-      std::memcpy(entry.date, date.data(), kDateChars);
-      entry.region = std::string(region);
-      entry.service = std::string(service);
-      entry.secret_fingerprint = fingerprint;
-      entry.key = key;
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (entries_.size() < max_entries_) {
-        entries_.push_back(std::move(entry));
-      } else {
-        entries_[next_eviction_] = std::move(entry);
-        next_eviction_ = (next_eviction_ + 1) % max_entries_;
-      }
-    }
-    return key;
-  }
-
-  std::uint64_t derivations() const { return derivations_.load(std::memory_order_relaxed); }
-
- private:
-  const std::size_t max_entries_;
-  mutable std::mutex mutex_;
-  mutable std::vector<CacheEntry> entries_;  // guarded by mutex_
-  mutable std::size_t next_eviction_ = 0;    // guarded by mutex_; oldest inserted goes first
-  mutable std::atomic<std::uint64_t> derivations_{0};
-};
-
-}  // namespace
-
 struct Signer::Impl {
   explicit Impl(std::size_t max_cached_keys) : cache(max_cached_keys) {}
   detail::Sha256Algorithm sha256;
-  KeyCache cache;
+  detail::KeyCache cache;
   mutable detail::ContextPool contexts;
 };
-
-SigningKey derive_signing_key(std::string_view secret_access_key, std::string_view date,
-                              std::string_view region, std::string_view service) {
-  detail::Sha256Algorithm algorithm;
-  Hasher hasher(algorithm.md());
-  SigningKey key{};
-  derive_key(hasher, secret_access_key, date, region, service, key);
-  return key;
-}
 
 Signer::Signer(std::size_t max_cached_keys) : impl_(std::make_unique<Impl>(max_cached_keys)) {}
 Signer::~Signer() = default;
@@ -507,7 +412,7 @@ const std::string& SigningResult::authorization() const noexcept {
 
 namespace {
 
-Expected<SigningResult> sign_with(const KeyCache* cache, const EVP_MD* md,
+Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* md,
                                   detail::ContextPool* contexts,
                                   const SignableRequest& request, const Credentials& credentials,
                                   const Scope& scope, const Settings& settings) {
