@@ -9,6 +9,8 @@
 #include <bedrock_lite/converse_types.h>
 #include <bedrock_lite/error.h>
 
+#include <bedrock_lite/json_text.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -94,21 +96,10 @@ class JsonDocument {
   Document doc_;
 };
 
-// Nesting limit of every JSON text the module parses. RapidJSON's parser and render() recurse
-// once per level, so a peer sending "[[[[..." a few hundred thousand deep would overflow the
-// stack (fixtures/regressions/converse_response/deeply_nested_trace); 128 is serde_json's
-// default limit, far above anything the API nests (tool schemas included).
-constexpr std::size_t kMaxJsonDepth = 128;
-// The offset of the first '[' or '{' opening a level deeper than `max_depth`, or npos. Strings
-// are skipped as the parser skips them, so up to the parser's first error the two agree.
-std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = kMaxJsonDepth);
-
-// RapidJSON 1.1's full-precision number parser misreads a zero written with an exponent or many
-// fraction digits ("0e-95" became 1.3e36, "0.00000e-300" -5.9e-126: its DiyFp normalises a
-// zero significand; fixtures/regressions/fixture_loader/zero_with_negative_exponent). Returns
-// `json` with each such number overwritten in place by "0.0" or "-0.0" padded with spaces (same
-// length, so error offsets stay right), or nullopt when there is none, which is the common case.
-std::optional<std::string> rewrite_misread_zeros(std::string_view json);
+// Every JSON text the module parses is screened first (bedrock_lite/json_text.h).
+using bedrock_lite::detail::find_excess_nesting;
+using bedrock_lite::detail::kMaxJsonDepth;
+using bedrock_lite::detail::rewrite_misread_zeros;
 
 // The compact JSON text of a value.
 std::string render(const rapidjson::Value& value);

@@ -1,5 +1,7 @@
 #include "credentials_json.h"
 
+#include <bedrock_lite/json_text.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
 
@@ -15,36 +17,18 @@ Error protocol(const std::string& where, const std::string& what) {
 // 32 levels leaves room for anything an endpoint adds.
 constexpr std::size_t kMaxJsonDepth = 32;
 
-// The offset of the first '[' or '{' opening a level deeper than `max_depth`, or npos. Strings
-// are skipped as the parser skips them, so up to the parser's first error the two agree.
-std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth) {
-  std::size_t depth = 0;
-  bool in_string = false;
-  for (std::size_t i = 0; i < json.size(); ++i) {
-    const char c = json[i];
-    if (in_string) {
-      if (c == '\\') ++i;  // the escaped character cannot end the string
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return i;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
-    }
-  }
-  return std::string_view::npos;
-}
-
 }  // namespace
 
 Result<Credentials> parse_credentials_document(std::string_view body, const std::string& where,
                                                const CredentialsDocument& shape,
                                                std::string source) {
-  if (const std::size_t at = find_excess_nesting(body, kMaxJsonDepth); at != std::string::npos) {
+  if (const std::size_t at = bedrock_lite::detail::find_excess_nesting(body, kMaxJsonDepth);
+      at != std::string::npos) {
     return protocol(where, "response is JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
                                " levels (at offset " + std::to_string(at) + ")");
   }
+  const auto rewritten = bedrock_lite::detail::rewrite_misread_zeros(body);
+  if (rewritten) body = *rewritten;
   rapidjson::Document document;
   document.Parse<rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
   if (document.HasParseError()) {

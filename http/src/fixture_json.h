@@ -4,6 +4,8 @@
 
 #include <bedrock_lite/error.h>
 
+#include <bedrock_lite/json_text.h>
+
 #include <rapidjson/document.h>
 
 #include <cstddef>
@@ -28,19 +30,11 @@ std::string percent_decode(std::string_view text);
 
 std::string compact_json(const rapidjson::Value& value);
 
-// Nesting limit of the JSON texts parsed here (fixture files, request bodies). RapidJSON's
-// parser, writer and json_difference() recurse once per level, so "[[[[..." a few hundred
-// thousand deep would overflow the stack; 128 is serde_json's default limit.
-constexpr std::size_t kMaxJsonDepth = 128;
-// The offset of the first '[' or '{' opening a level deeper than `max_depth`, or npos.
-std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth = kMaxJsonDepth);
-
-// RapidJSON 1.1's full-precision number parser misreads a zero written with an exponent or many
-// fraction digits ("0e-95" became 1.3e36, with undefined behaviour inside RapidJSON on the way;
-// fixtures/regressions/fixture_loader/zero_with_negative_exponent). Returns `json` with each
-// such number overwritten in place by "0.0" or "-0.0" padded with spaces (same length: error
-// offsets stay right), or nullopt.
-std::optional<std::string> rewrite_misread_zeros(std::string_view json);
+// Every JSON text parsed here (fixture files, request bodies) is screened first
+// (bedrock_lite/json_text.h): json_difference() recurses once per level too.
+using bedrock_lite::detail::find_excess_nesting;
+using bedrock_lite::detail::kMaxJsonDepth;
+using bedrock_lite::detail::rewrite_misread_zeros;
 
 // The first difference between a recorded JSON value and an actual one, or nothing when they
 // match: key order and number spelling do not matter, and a recorded elision
