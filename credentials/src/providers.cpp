@@ -49,8 +49,9 @@ Result<http::Response> fetch_small(http::Transport& transport, const http::Reque
   BoundedSink sink(max_body_bytes);
   auto head = transport.send(request, sink);
   if (sink.overflow) {
-    return make_error(ErrorKind::Protocol, request.url + ": response body larger than " +
-                                               std::to_string(max_body_bytes) + " bytes");
+    // Callers name the endpoint in front of the message.
+    return make_error(ErrorKind::Protocol,
+                      "response body larger than " + std::to_string(max_body_bytes) + " bytes");
   }
   if (!head) return std::move(head).error();
   http::Response response;
