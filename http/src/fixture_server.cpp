@@ -3,6 +3,7 @@
 // Matching is ReplayTransport::match(); this file only speaks HTTP.
 #include <bedrock_lite/fixture_server.h>
 
+#include "http1.h"
 #include "text.h"
 
 #include <arpa/inet.h>
@@ -31,6 +32,19 @@ namespace bedrock_lite::http {
 namespace {
 
 using detail::iequals;
+using detail::is_framing_header;
+using detail::is_token;
+using detail::lists_token;
+using detail::parse_chunk_size;
+using detail::parse_content_length;
+using detail::safe_header_value;
+using detail::trim;
+
+// The reason phrase we send: the standard one, else a generic word for the class.
+const char* default_reason(int status) {
+  const char* phrase = detail::reason_phrase(status);
+  return *phrase != '\0' ? phrase : status < 400 ? "OK" : "Error";
+}
 
 // x-amzn-ErrorType values of the server's own answers. Not AWS types, so an SDK shows them as
 // they are; neither is retryable in any SDK (404 and 400 with an unknown code are not).
@@ -45,56 +59,6 @@ constexpr std::size_t kReadBytes = 16 * 1024;
 // (up to this much) so the close does not turn into a reset that destroys the reply in flight.
 constexpr std::size_t kMaxDrainBytes = 1 << 20;
 
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
-// Whether a comma-separated header value (Connection, Transfer-Encoding) lists `token`.
-bool lists_token(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const std::size_t comma = value.find(',');
-    if (iequals(trim(value.substr(0, comma)), token)) return true;
-    if (comma == std::string_view::npos) break;
-    value.remove_prefix(comma + 1);
-  }
-  return false;
-}
-
-// RFC 9110 token characters (method and header names).
-bool is_token(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0) continue;
-    if (std::strchr("!#$%&'*+-.^_`|~", c) == nullptr || c == '\0') return false;
-  }
-  return true;
-}
-
-const char* default_reason(int status) {
-  switch (status) {
-    case 100: return "Continue";
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 413: return "Content Too Large";
-    case 424: return "Failed Dependency";
-    case 429: return "Too Many Requests";
-    case 431: return "Request Header Fields Too Large";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return status < 400 ? "OK" : "Error";
-  }
-}
 
 std::string json_string(std::string_view text) {
   std::string out = "\"";
@@ -114,52 +78,10 @@ std::string json_string(std::string_view text) {
   return out + "\"";
 }
 
-// A header value that would break the framing of the reply (a recorded CR or LF) is not sent.
-bool safe_header_value(std::string_view value) {
-  return value.find_first_of("\r\n") == std::string_view::npos;
-}
-
-// Hop-by-hop and framing headers: recomputed for the connection at hand, never replayed.
-bool is_framing_header(std::string_view name) {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
-         iequals(name, "connection") || iequals(name, "keep-alive") ||
-         iequals(name, "proxy-connection") || iequals(name, "upgrade") || iequals(name, "te") ||
-         iequals(name, "trailer");
-}
-
 std::string hex(std::size_t n) {
   char text[2 * sizeof(std::size_t) + 1];
   std::snprintf(text, sizeof text, "%zx", n);
   return text;
-}
-
-// Parses a chunk-size line ("1a2b", "1a;ext=1"): false when it is not hex or overflows.
-bool parse_chunk_size(std::string_view line, std::size_t& size) {
-  line = trim(line.substr(0, line.find(';')));
-  if (line.empty() || line.size() > 2 * sizeof(std::size_t)) return false;
-  std::size_t value = 0;
-  for (char c : line) {
-    unsigned digit = 0;
-    if (c >= '0' && c <= '9') digit = static_cast<unsigned>(c - '0');
-    else if (c >= 'a' && c <= 'f') digit = static_cast<unsigned>(c - 'a' + 10);
-    else if (c >= 'A' && c <= 'F') digit = static_cast<unsigned>(c - 'A' + 10);
-    else return false;
-    value = value * 16 + digit;
-  }
-  size = value;
-  return true;
-}
-
-bool parse_content_length(std::string_view text, std::size_t& size) {
-  text = trim(text);
-  if (text.empty() || text.size() > 19) return false;
-  std::size_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return false;
-    value = value * 10 + static_cast<std::size_t>(c - '0');
-  }
-  size = value;
-  return true;
 }
 
 void close_fd(int& fd) {

@@ -5,6 +5,7 @@
 
 #include "directory.h"
 #include "fixture_json.h"
+#include "http1.h"
 
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -53,26 +54,6 @@ std::string iso8601(std::chrono::system_clock::time_point when) {
   char text[32];
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
   return text;
-}
-
-const char* reason_phrase(int status) {
-  switch (status) {
-    case 200: return "OK";
-    case 201: return "Created";
-    case 204: return "No Content";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 424: return "Failed Dependency";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
-  }
 }
 
 using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
@@ -144,7 +125,7 @@ std::string response_json(const ResponseHead& head) {
   writer.Key("status");
   writer.Int(head.status);
   writer.Key("reason");
-  writer.String(reason_phrase(head.status));
+  writer.String(detail::reason_phrase(head.status));
   writer.Key("headers");
   write_headers(writer, head.headers);
   writer.EndObject();
