@@ -424,6 +424,45 @@ TEST_CASE("client: retries stop at max attempts", "[converse][client]") {
   CHECK(h.sleeps.size() == 1);
 }
 
+TEST_CASE("client: the call timeout caps all attempts and their backoff", "[converse][client]") {
+  Harness h;
+  h.transport->set_default(error_reply(503, "ServiceUnavailableException"));
+  Config config = h.config(5);
+  config.call_timeout = milliseconds(1000);
+  // Each backoff moves the injected clock on, as a real sleep would.
+  config.retry.sleeper = [&h](milliseconds d) {
+    std::lock_guard<std::mutex> lock(h.sleeps_mutex);
+    h.sleeps.push_back(d);
+    h.now += d;
+  };
+  config.retry.jitter = [] { return 0.99; };
+  auto client = Client::create(config);
+  REQUIRE(client.ok());
+  auto response = client->converse(hello_request());
+  REQUIRE_FALSE(response.ok());
+  // Backoffs of 99, 198 and 396 ms fit in the second; the next (792 ms) would end past it, so the
+  // fourth attempt's error is returned instead of a fifth attempt.
+  CHECK(response.error().aws_type == "ServiceUnavailableException");
+  const auto requests = h.transport->requests();
+  REQUIRE(requests.size() == 4);
+  CHECK(h.sleeps == std::vector<milliseconds>{milliseconds(99), milliseconds(198), milliseconds(396)});
+  // Every attempt's own deadline is cut to what is left of the call.
+  REQUIRE(requests[0].timeouts.total.has_value());
+  CHECK(*requests[0].timeouts.total == milliseconds(1000));
+  CHECK(*requests[3].timeouts.total == milliseconds(1000 - 99 - 198 - 396));
+
+  SECTION("no time left before an attempt is a Timeout error") {
+    Config spent = h.config(3);
+    spent.call_timeout = milliseconds(0);
+    auto late = Client::create(spent);
+    REQUIRE(late.ok());
+    auto result = late->converse(hello_request());
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == ErrorKind::Timeout);
+    CHECK(result.error().message == "Converse: the call timeout of 0 ms passed before attempt 1");
+  }
+}
+
 TEST_CASE("client: an expired token forces one credentials refresh", "[converse][client]") {
   Harness h;
   h.transport->push(error_reply(403, "ExpiredTokenException"));

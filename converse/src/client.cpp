@@ -272,12 +272,29 @@ struct Client::Impl {
     bool refresh = false;
     bool refreshed = false;
     bool skew_retried = false;
+    const auto started = config.clock();
+    // What is left of config.call_timeout, or nothing when there is no cap.
+    auto remaining = [&]() -> std::optional<std::chrono::milliseconds> {
+      if (!config.call_timeout) return std::nullopt;
+      return *config.call_timeout -
+             std::chrono::duration_cast<std::chrono::milliseconds>(config.clock() - started);
+    };
     for (int number = 1;;) {
       // The offset this attempt is signed with: if another call corrected it meanwhile, a skew
       // error here is still worth the one immediate retry.
       const auto signed_with_offset = skew.offset();
+      const auto left = remaining();
+      if (left && left->count() <= 0) {
+        return make_error(ErrorKind::Timeout,
+                          std::string(operation_name(operation)) + ": the call timeout of " +
+                              std::to_string(config.call_timeout->count()) + " ms passed before attempt " +
+                              std::to_string(number));
+      }
       auto request = build(path, body, refresh);
       if (!request) return std::move(request).error();
+      if (left && (!request->timeouts.total || *request->timeouts.total > *left)) {
+        request->timeouts.total = *left;
+      }
       refresh = false;
       log_attempt(operation, *request, number);
       AttemptResult result = attempt(*request);
@@ -301,7 +318,14 @@ struct Client::Impl {
         continue;
       }
       const char* why_not = nullptr;
-      const auto delay = retry.next_delay(number, error, &why_not);
+      auto delay = retry.next_delay(number, error, &why_not);
+      if (delay) {
+        const auto left_now = remaining();
+        if (left_now && *delay >= *left_now) {
+          why_not = "the call timeout would pass during the backoff";
+          delay.reset();
+        }
+      }
       if (!delay) {
         if (error.retryable) {
           log(LogLevel::Info, std::string(operation_name(operation)) + ": not retrying " +

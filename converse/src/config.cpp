@@ -128,6 +128,7 @@ Result<Config> resolve_config(const credentials::Environment& environment,
   if (overrides.connect_timeout) config.timeouts.connect = *overrides.connect_timeout;
   if (overrides.read_timeout) config.timeouts.stall = *overrides.read_timeout;
   if (overrides.total_timeout) config.timeouts.total = *overrides.total_timeout;
+  if (overrides.call_timeout) config.call_timeout = *overrides.call_timeout;
   origin("connect_timeout", std::to_string(config.timeouts.connect.count()) + " ms",
          overrides.connect_timeout ? "--connect-timeout" : "default");
   origin("read_timeout", std::to_string(config.timeouts.stall.count()) + " ms (stall, per attempt)",

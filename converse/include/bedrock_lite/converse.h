@@ -125,6 +125,10 @@ struct Config {
   // Per attempt: connect, stall (no byte for that long; never a cap on a generation that keeps
   // sending) and an optional total deadline. Defaults in http::Timeouts.
   http::Timeouts timeouts;
+  // Optional cap on one whole call: every attempt and the backoff between them, measured on
+  // `clock`. Each attempt's total deadline is cut to what is left; a retry whose backoff would
+  // end past the cap is not made, and the call returns its last error. None by default.
+  std::optional<std::chrono::milliseconds> call_timeout;
   // Converse and CountTokens bodies longer than this are a Protocol error (the peer controls the
   // size). Streams are not buffered; each event is bounded by the decoder's limits.
   std::size_t max_response_bytes = std::size_t{64} << 20;
@@ -149,7 +153,8 @@ struct ConfigOverrides {
   std::optional<int> max_attempts;          // --max-attempts
   std::optional<std::chrono::milliseconds> connect_timeout;  // --connect-timeout
   std::optional<std::chrono::milliseconds> read_timeout;     // --read-timeout (stall)
-  std::optional<std::chrono::milliseconds> total_timeout;
+  std::optional<std::chrono::milliseconds> total_timeout;    // per attempt
+  std::optional<std::chrono::milliseconds> call_timeout;     // all attempts of one call
   std::shared_ptr<credentials::CredentialsProvider> credentials;
   std::shared_ptr<http::Transport> transport;
   LogHook log;
