@@ -11,7 +11,7 @@ scripts/install-deps.sh
 export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 werror=(-DBEDROCK_LITE_WERROR=ON)
 
-step() { printf '\n=== %s\n' "$*"; }
+step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 step "asan-ubsan: build and test"
 cmake --preset asan-ubsan "${werror[@]}" >/dev/null

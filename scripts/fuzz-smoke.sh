@@ -25,6 +25,17 @@ seeds_for() {
   esac
 }
 
+# Extra libFuzzer flags per target, each with its reason.
+flags_for() {
+  case "$1" in
+    # The server answers on its own threads, which free a connection's buffers just after the
+    # client sees the close; libFuzzer's per-input leak check then counts those as leaked. Leaks
+    # are still checked once at exit, after stop() joined every thread.
+    fixture_server) echo "-detect_leaks=0" ;;
+    *) echo "" ;;
+  esac
+}
+
 cmake --preset fuzz >/dev/null
 cmake --build --preset fuzz
 
@@ -48,7 +59,8 @@ for exe in build/fuzz/fuzz/*_fuzz; do
   log="$work/$name/fuzz.log"
   printf '=== %s: %ss over %s\n' "$name" "$seconds" "${dirs[*]:-(no seeds)}"
   # The temporary corpus comes first: libFuzzer adds new inputs only to the first directory.
-  if "$exe" "$corpus" "${dirs[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  # shellcheck disable=SC2046 # flags_for prints whole flags, split on purpose
+  if "$exe" "$corpus" "${dirs[@]}" $(flags_for "$name") -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
        -artifact_prefix="$artifacts" -print_final_stats=1 >"$log" 2>&1; then
     grep -E '^stat::(number_of_executed_units|new_units_added|peak_rss_mb)' "$log" | tr '\n' ' '
     echo
