@@ -22,12 +22,6 @@ using bedrock_lite::test::Fault;
 using bedrock_lite::test::FakeBedrock;
 using std::chrono::milliseconds;
 
-// ThreadSanitizer: Debian's libcpp-httplib (the fake server) is not instrumented, so its
-// workers' internal hand-offs look like races to TSan (memcpy/memcmp inside the library with no
-// frame of ours). Our own code is still checked; only reports passing through that library are
-// suppressed. Unused outside TSan builds.
-extern "C" __attribute__((visibility("default"))) const char* __tsan_default_suppressions() { return "called_from_lib:libcpp-httplib.so\n"; }
-
 namespace {
 
 const char* kAccessKey = "AKIDFAKEBEDROCK";
