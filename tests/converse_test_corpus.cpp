@@ -29,22 +29,11 @@ namespace http = bedrock_lite::http;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::folders_with;
 using bedrock_lite::test::json_difference;
+using bedrock_lite::test::parse_json;
+using bedrock_lite::test::render_json;
 using bedrock_lite::test::read_file;
 
 namespace {
-
-std::string render(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
-  return doc;
-}
 
 // One recorded Converse / ConverseStream / CountTokens interaction, as meta.json classifies it.
 struct Case {
@@ -179,7 +168,7 @@ struct ExpectedBlock {
 void check_stream(const Case& c, std::size_t chunk_bytes) {
   ReplayClient replay(c, chunk_bytes);
   const auto request_doc = parse_json(read_file(c.folder / "request.json"));
-  auto request = cv::parse_converse_request(render(request_doc["body"]));
+  auto request = cv::parse_converse_request(render_json(request_doc["body"]));
   REQUIRE(request.ok());
   request->model_id = c.model_id;
   std::vector<std::pair<std::string, std::string>> got;
@@ -212,7 +201,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
     const rapidjson::Value& payload = doc.MemberBegin()->value;
     REQUIRE(index < got.size());
     CHECK(got[index].first == name);
-    CHECK(json_difference(got[index].second, render(payload)) == "");
+    CHECK(json_difference(got[index].second, render_json(payload)) == "");
     ++index;
     if (name == "contentBlockDelta") {
       const auto& delta = payload["delta"];
@@ -230,7 +219,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
     } else if (name == "messageStop") {
       stop_reason = payload["stopReason"].GetString();
     } else if (name == "metadata") {
-      metadata_usage = render(payload["usage"]);
+      metadata_usage = render_json(payload["usage"]);
     }
   }
   CHECK(got.size() == index);
@@ -239,7 +228,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
   CHECK(response->stop_reason == stop_reason);
   const auto rebuilt = parse_json(cv::to_json(*response));
   REQUIRE(rebuilt.HasMember("usage"));
-  CHECK(json_difference(metadata_usage, render(rebuilt["usage"])) == "");
+  CHECK(json_difference(metadata_usage, render_json(rebuilt["usage"])) == "");
   REQUIRE(response->output.message.has_value());
   const auto& content = response->output.message->content;
   REQUIRE(content.size() == expected.size());
@@ -274,7 +263,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
 void check_converse(const Case& c) {
   ReplayClient replay(c, 16 * 1024);
   const auto request_doc = parse_json(read_file(c.folder / "request.json"));
-  auto request = cv::parse_converse_request(render(request_doc["body"]));
+  auto request = cv::parse_converse_request(render_json(request_doc["body"]));
   INFO((request ? std::string() : request.error().to_string()));
   REQUIRE(request.ok());
   request->model_id = c.model_id;
@@ -294,7 +283,7 @@ void check_converse(const Case& c) {
 void check_count_tokens(const Case& c) {
   ReplayClient replay(c, 16 * 1024);
   const auto request_doc = parse_json(read_file(c.folder / "request.json"));
-  auto request = cv::parse_count_tokens_request(render(request_doc["body"]));
+  auto request = cv::parse_count_tokens_request(render_json(request_doc["body"]));
   INFO((request ? std::string() : request.error().to_string()));
   REQUIRE(request.ok());
   request->model_id = c.model_id;

@@ -25,22 +25,11 @@ namespace cv = bedrock_lite::converse;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::folders_with;
 using bedrock_lite::test::json_difference;
+using bedrock_lite::test::parse_json;
+using bedrock_lite::test::render_json;
 using bedrock_lite::test::read_file;
 
 namespace {
-
-std::string render(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
-rapidjson::Document parse_json(const std::string& text) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.c_str(), text.size());
-  return doc;
-}
 
 // One recorded interaction, as meta.json classifies it.
 struct Interaction {
@@ -136,7 +125,7 @@ TEST_CASE("model: every recorded Converse and ConverseStream request round-trips
         CHECK(parsed.error().kind == bl::ErrorKind::Usage);
         CHECK_THAT(parsed.error().message, Catch::Contains("invalid JSON at offset"));
       } else {
-        const std::string text = render(body);
+        const std::string text = render_json(body);
         auto parsed = cv::parse_converse_request(text);
         INFO(it.name << (parsed ? std::string() : ": " + parsed.error().to_string()));
         REQUIRE(parsed.ok());
@@ -164,7 +153,7 @@ TEST_CASE("model: every recorded CountTokens request and response", "[model][rec
   for (const auto& it : cases) {
     DYNAMIC_SECTION(it.name) {
       auto request = parse_json(read_file(it.folder / "request.json"));
-      const std::string text = render(request_body(request));
+      const std::string text = render_json(request_body(request));
       auto parsed = cv::parse_count_tokens_request(text);
       INFO(it.name << (parsed ? std::string() : ": " + parsed.error().to_string()));
       REQUIRE(parsed.ok());
@@ -237,7 +226,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
         REQUIRE(doc.MemberCount() == 1);
         const std::string name = doc.MemberBegin()->name.GetString();
         const rapidjson::Value& payload = doc.MemberBegin()->value;
-        const std::string payload_text = render(payload);
+        const std::string payload_text = render_json(payload);
         INFO(it.name << " event " << index << " " << name);
 
         auto event = cv::parse_stream_event(name, payload_text, index++);
@@ -280,7 +269,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
           CHECK(typed->stop_reason == stop_reason);
         } else if (name == "metadata") {
           REQUIRE(std::get_if<cv::MetadataEvent>(&event->body) != nullptr);
-          metadata_usage = render(payload["usage"]);
+          metadata_usage = render_json(payload["usage"]);
         } else {
           CHECK(std::get_if<cv::UnknownEvent>(&event->body) != nullptr);
         }
@@ -296,7 +285,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
       REQUIRE(response->usage.has_value());
       const auto rebuilt = parse_json(cv::to_json(*response));
       REQUIRE(rebuilt.HasMember("usage"));
-      CHECK(json_difference(metadata_usage, render(rebuilt["usage"])) == "");
+      CHECK(json_difference(metadata_usage, render_json(rebuilt["usage"])) == "");
       REQUIRE(response->output.message.has_value());
       const auto& content = response->output.message->content;
       REQUIRE(content.size() == expected.size());
@@ -970,7 +959,7 @@ TEST_CASE("model: accumulator rebuilds toolResult and image blocks", "[model][st
   auto response = accumulator.finish();
   REQUIRE(response.ok());
   const auto rebuilt = parse_json(cv::to_json(*response));
-  CHECK(json_difference(render(rebuilt["output"]), R"({"message":{"role":"assistant","content":[
+  CHECK(json_difference(render_json(rebuilt["output"]), R"({"message":{"role":"assistant","content":[
     {"toolResult":{"toolUseId":"t","type":"nova_code_interpreter_result","status":"success",
                    "content":[{"text":"output"},{"json":{"exitCode":0}}]}},
     {"image":{"format":"png","source":{"bytes":"iVBO"}}},

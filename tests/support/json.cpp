@@ -9,11 +9,9 @@
 namespace bedrock_lite::test {
 namespace {
 
+// A value as text for a difference message, cut at 80 characters.
 std::string render(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  std::string text = buffer.GetString();
+  std::string text = render_json(value);
   return text.size() > 80 ? text.substr(0, 80) + "..." : text;
 }
 
@@ -64,6 +62,19 @@ std::string differ(const rapidjson::Value& a, const rapidjson::Value& b, const s
 }
 
 }  // namespace
+
+rapidjson::Document parse_json(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  return doc;
+}
+
+std::string render_json(const rapidjson::Value& value) {
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
+  value.Accept(writer);
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
 
 std::string json_difference(std::string_view a, std::string_view b) {
   rapidjson::Document da, db;
