@@ -318,15 +318,12 @@ struct Client::Impl {
         continue;
       }
       const char* why_not = nullptr;
-      auto delay = retry.next_delay(number, error, &why_not);
-      if (delay) {
-        const auto left_now = remaining();
-        if (left_now && *delay >= *left_now) {
-          why_not = "the call timeout would pass during the backoff";
-          delay.reset();
-        }
-      }
-      if (!delay) {
+      const auto delay = retry.next_delay(number, error, &why_not);
+      const auto left_now = remaining();
+      const std::chrono::milliseconds wait = delay ? *delay : std::chrono::milliseconds(0);
+      const bool past_call_timeout = delay && left_now && wait >= *left_now;
+      if (past_call_timeout) why_not = "the call timeout would pass during the backoff";
+      if (!delay || past_call_timeout) {
         if (error.retryable) {
           log(LogLevel::Info, std::string(operation_name(operation)) + ": not retrying " +
                                   error.display_name() + ": " + why_not);
@@ -336,8 +333,8 @@ struct Client::Impl {
       log(LogLevel::Info, std::string(operation_name(operation)) + ": " + error.display_name() +
                               " (" + error.message + "); retry " + std::to_string(number) +
                               " of " + std::to_string(config.retry.max_attempts - 1) + " in " +
-                              std::to_string(delay->count()) + " ms");
-      sleeper(*delay);
+                              std::to_string(wait.count()) + " ms");
+      sleeper(wait);
       ++number;
     }
   }
