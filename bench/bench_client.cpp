@@ -18,17 +18,17 @@
 #include <curl/curl.h>
 #include <httplib.h>
 
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <ctime>
-#include <fcntl.h>
 #include <string>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 using namespace bedrock_lite;
 
@@ -60,12 +60,16 @@ std::string stream_body() {
   std::string body = event("messageStart", R"({"p":"abcdefghijklmnopqr","role":"assistant"})");
   for (int i = 0; i < kStreamEvents - 4; ++i) {
     body += event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":" token)" +
-                                           std::to_string(i) + R"("},"p":"abcdefghijklmnopqrstuvwxyzABCDEF"})");
+                                           std::to_string(i) +
+                                           R"("},"p":"abcdefghijklmnopqrstuvwxyzABCDEF"})");
   }
-  body += event("contentBlockStop", R"({"contentBlockIndex":0,"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"})");
-  body += event("messageStop", R"({"p":"abcdefghijklmnopqrstuvwxyzABCDEFGH","stopReason":"end_turn"})");
-  body += event("metadata", R"({"metrics":{"latencyMs":1234},"p":"abcdef","usage":{"inputTokens":7,)"
-                            R"("outputTokens":996,"totalTokens":1003}})");
+  body += event("contentBlockStop",
+                R"({"contentBlockIndex":0,"p":"abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"})");
+  body +=
+      event("messageStop", R"({"p":"abcdefghijklmnopqrstuvwxyzABCDEFGH","stopReason":"end_turn"})");
+  body +=
+      event("metadata", R"({"metrics":{"latencyMs":1234},"p":"abcdef","usage":{"inputTokens":7,)"
+                        R"("outputTokens":996,"totalTokens":1003}})");
   return body;
 }
 
@@ -92,9 +96,10 @@ ServerProcess start_server() {
     server.Post(R"(/model/([^/]+)/converse)", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kConverseReply, "application/json");
     });
-    server.Post(R"(/model/([^/]+)/converse-stream)", [&stream](const httplib::Request&, httplib::Response& res) {
-      res.set_content(stream, "application/vnd.amazon.eventstream");
-    });
+    server.Post(R"(/model/([^/]+)/converse-stream)",
+                [&stream](const httplib::Request&, httplib::Response& res) {
+                  res.set_content(stream, "application/vnd.amazon.eventstream");
+                });
     const int port = server.bind_to_any_port("127.0.0.1");
     if (write(fds[1], &port, sizeof port) != static_cast<ssize_t>(sizeof port)) _exit(1);
     close(fds[1]);
@@ -102,14 +107,17 @@ ServerProcess start_server() {
     _exit(0);
   }
   close(fds[1]);
-  if (read(fds[0], &process.port, sizeof process.port) != static_cast<ssize_t>(sizeof process.port)) std::abort();
+  if (read(fds[0], &process.port, sizeof process.port) != static_cast<ssize_t>(sizeof process.port))
+    std::abort();
   close(fds[0]);
   return process;
 }
 
 int g_port = 0;
 
-std::string base_url() { return "http://127.0.0.1:" + std::to_string(g_port); }
+std::string base_url() {
+  return "http://127.0.0.1:" + std::to_string(g_port);
+}
 
 converse::Client make_client() {
   converse::Config config;
@@ -160,7 +168,8 @@ std::size_t discard(char*, std::size_t size, std::size_t count, void* total) {
 
 void BM_CurlFloorLoopback(benchmark::State& state) {
   const std::string authority = "127.0.0.1:" + std::to_string(g_port);
-  const std::vector<sigv4::Header> to_sign = {{"Host", authority}, {"Content-Type", "application/json"}};
+  const std::vector<sigv4::Header> to_sign = {{"Host", authority},
+                                              {"Content-Type", "application/json"}};
   const sigv4::Credentials keys{"AKIDBENCH", "bench-secret", "bench-session-token"};
   sigv4::Signer signer;
   auto added = signer.sign_headers("POST", kModelPath, to_sign, kRequestBody, keys, "us-east-1",
@@ -170,8 +179,10 @@ void BM_CurlFloorLoopback(benchmark::State& state) {
     return;
   }
   curl_slist* headers = nullptr;
-  for (const auto& h : to_sign) headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
-  for (const auto& h : *added) headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  for (const auto& h : to_sign)
+    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
+  for (const auto& h : *added)
+    headers = curl_slist_append(headers, (h.name + ": " + h.value).c_str());
   headers = curl_slist_append(headers, "Expect:");
   headers = curl_slist_append(headers, "Accept:");
   CURL* curl = curl_easy_init();
@@ -244,27 +255,41 @@ long run_for_peak_rss(const std::vector<std::string>& args, const std::vector<st
   }
   int status = 0;
   rusage usage{};
-  if (wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
+  if (wait4(pid, &status, 0, &usage) != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+    return -1;
   return usage.ru_maxrss;
 }
 
 void BM_CliStreamPeakRss(benchmark::State& state) {
   char self[PATH_MAX] = {};
   const ssize_t length = readlink("/proc/self/exe", self, sizeof self - 1);
-  std::string cli = length > 0 ? std::string(self, static_cast<std::size_t>(length)) : std::string();
+  std::string cli =
+      length > 0 ? std::string(self, static_cast<std::size_t>(length)) : std::string();
   cli = cli.substr(0, cli.rfind('/')) + "/../cli/bedrock-lite";
   if (access(cli.c_str(), X_OK) != 0) {
     state.SkipWithError("bedrock-lite not built next to bench/ (build the bedrock-lite target)");
     return;
   }
-  const std::vector<std::string> cli_args = {cli, "converse-stream", "--endpoint-url", base_url(),
-                                             "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "Hello"};
-  const std::vector<std::string> env = {"PATH=/usr/bin:/bin", "HOME=/nonexistent",
-                                        "AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench-secret",
-                                        "AWS_REGION=us-east-1", "AWS_EC2_METADATA_DISABLED=true"};
+  const std::vector<std::string> cli_args = {
+      cli,          "converse-stream",           "--endpoint-url", base_url(),
+      "--model-id", "us.amazon.nova-micro-v1:0", "--prompt",       "Hello"};
+  const std::vector<std::string> env = {
+      "PATH=/usr/bin:/bin",          "HOME=/nonexistent",
+      "AWS_ACCESS_KEY_ID=AKIDBENCH", "AWS_SECRET_ACCESS_KEY=bench-secret",
+      "AWS_REGION=us-east-1",        "AWS_EC2_METADATA_DISABLED=true"};
   const std::vector<std::string> curl_args = {
-      "/usr/bin/curl", "-s", "-f", "-o", "/dev/null", "-X", "POST", "-H", "Content-Type: application/json",
-      "--data", kRequestBody, base_url() + "/model/us.amazon.nova-micro-v1%3A0/converse-stream"};
+      "/usr/bin/curl",
+      "-s",
+      "-f",
+      "-o",
+      "/dev/null",
+      "-X",
+      "POST",
+      "-H",
+      "Content-Type: application/json",
+      "--data",
+      kRequestBody,
+      base_url() + "/model/us.amazon.nova-micro-v1%3A0/converse-stream"};
   // The fully static CLI (BEDROCK_LITE_STATIC, `static` preset) too, when its path is given.
   const char* static_cli = std::getenv("BEDROCK_LITE_STATIC_CLI");
   std::vector<std::string> static_args;

@@ -179,12 +179,24 @@ void chunked_ceiling(benchmark::State& state, const Corpus& corpus) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations() * corpus.messages));
 }
 
-void BM_DecodeChat(benchmark::State& state) { decode(state, chat_corpus()); }
-void BM_CeilingChat(benchmark::State& state) { ceiling(state, chat_corpus()); }
-void BM_DecodeBulk(benchmark::State& state) { decode(state, bulk_corpus()); }
-void BM_CeilingBulk(benchmark::State& state) { ceiling(state, bulk_corpus()); }
-void BM_ChunkedCeilingChat(benchmark::State& state) { chunked_ceiling(state, chat_corpus()); }
-void BM_ChunkedCeilingBulk(benchmark::State& state) { chunked_ceiling(state, bulk_corpus()); }
+void BM_DecodeChat(benchmark::State& state) {
+  decode(state, chat_corpus());
+}
+void BM_CeilingChat(benchmark::State& state) {
+  ceiling(state, chat_corpus());
+}
+void BM_DecodeBulk(benchmark::State& state) {
+  decode(state, bulk_corpus());
+}
+void BM_CeilingBulk(benchmark::State& state) {
+  ceiling(state, bulk_corpus());
+}
+void BM_ChunkedCeilingChat(benchmark::State& state) {
+  chunked_ceiling(state, chat_corpus());
+}
+void BM_ChunkedCeilingBulk(benchmark::State& state) {
+  chunked_ceiling(state, bulk_corpus());
+}
 
 }  // namespace
 

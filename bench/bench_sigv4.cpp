@@ -23,8 +23,7 @@ namespace {
 
 // A Converse body of about `size` bytes: one user message whose text fills it.
 std::string converse_body(std::size_t size) {
-  const std::string head =
-      R"({"messages":[{"role":"user","content":[{"text":")";
+  const std::string head = R"({"messages":[{"role":"user","content":[{"text":")";
   const std::string tail =
       R"("}]}],"system":[{"text":"You are terse."}],"inferenceConfig":{"maxTokens":512,"temperature":0.5}})";
   std::string text;
@@ -55,8 +54,9 @@ struct Fixture {
     request.headers = &headers;
     request.body = body;
     credentials = {"ASIAEXAMPLEEXAMPLE00", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", token};
-    scope = {"us-east-1", "bedrock", std::chrono::system_clock::time_point(
-                                         std::chrono::seconds(1767225600))};  // 2026-01-01
+    scope = {
+        "us-east-1", "bedrock",
+        std::chrono::system_clock::time_point(std::chrono::seconds(1767225600))};  // 2026-01-01
   }
   std::string body;
   std::string token;
@@ -140,10 +140,18 @@ void floor_loop(benchmark::State& state, std::size_t body_size) {
 constexpr std::size_t k2KB = 2 * 1024;
 constexpr std::size_t k1MB = 1024 * 1024;
 
-void BM_SignConverse2KB(benchmark::State& state) { sign_loop(state, k2KB); }
-void BM_CryptoFloor2KB(benchmark::State& state) { floor_loop(state, k2KB); }
-void BM_SignConverse1MB(benchmark::State& state) { sign_loop(state, k1MB); }
-void BM_CryptoFloor1MB(benchmark::State& state) { floor_loop(state, k1MB); }
+void BM_SignConverse2KB(benchmark::State& state) {
+  sign_loop(state, k2KB);
+}
+void BM_CryptoFloor2KB(benchmark::State& state) {
+  floor_loop(state, k2KB);
+}
+void BM_SignConverse1MB(benchmark::State& state) {
+  sign_loop(state, k1MB);
+}
+void BM_CryptoFloor1MB(benchmark::State& state) {
+  floor_loop(state, k1MB);
+}
 
 }  // namespace
 

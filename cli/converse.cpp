@@ -51,7 +51,8 @@ bool parse_int(const std::string& text, std::int64_t& out) {
 }
 
 // Parses the subcommand's arguments. Returns an empty string on success, else the usage error.
-std::string parse_options(Operation command, const std::vector<std::string>& args, Options& options) {
+std::string parse_options(Operation command, const std::vector<std::string>& args,
+                          Options& options) {
   const bool stream = command == Operation::ConverseStream;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -61,9 +62,9 @@ std::string parse_options(Operation command, const std::vector<std::string>& arg
       return true;
     };
     std::string v;
-    if (arg == "--model-id" || arg == "--request-file" || arg == "--messages" || arg == "--prompt" ||
-        arg == "--system" || arg == "--max-tokens" || arg == "--temperature" || arg == "--top-p" ||
-        arg == "--stop" || arg == "--output") {
+    if (arg == "--model-id" || arg == "--request-file" || arg == "--messages" ||
+        arg == "--prompt" || arg == "--system" || arg == "--max-tokens" || arg == "--temperature" ||
+        arg == "--top-p" || arg == "--stop" || arg == "--output") {
       if (!value(v)) return arg + " needs a value";
     } else {
       return "unknown option '" + arg + "'";
@@ -80,11 +81,13 @@ std::string parse_options(Operation command, const std::vector<std::string>& arg
       options.system.push_back(v);
     } else if (arg == "--max-tokens") {
       std::int64_t n = 0;
-      if (!parse_int(v, n) || n < 1) return "--max-tokens takes a whole number of at least 1, not '" + v + "'";
+      if (!parse_int(v, n) || n < 1)
+        return "--max-tokens takes a whole number of at least 1, not '" + v + "'";
       options.max_tokens = n;
     } else if (arg == "--temperature" || arg == "--top-p") {
       double d = 0;
-      if (!parse_double(v, d) || d < 0 || d > 1) return arg + " takes a number from 0 to 1, not '" + v + "'";
+      if (!parse_double(v, d) || d < 0 || d > 1)
+        return arg + " takes a number from 0 to 1, not '" + v + "'";
       (arg == "--temperature" ? options.temperature : options.top_p) = d;
     } else if (arg == "--stop") {
       options.stop.push_back(v);
@@ -98,8 +101,8 @@ std::string parse_options(Operation command, const std::vector<std::string>& arg
     }
   }
   if (options.model_id.empty()) return "--model-id is required";
-  const int sources = (options.request_file ? 1 : 0) + (options.messages_json ? 1 : 0) +
-                      (options.prompt ? 1 : 0);
+  const int sources =
+      (options.request_file ? 1 : 0) + (options.messages_json ? 1 : 0) + (options.prompt ? 1 : 0);
   if (sources > 1) return "give only one of --request-file, --messages and --prompt";
   if (command == Operation::CountTokens &&
       (options.max_tokens || options.temperature || options.top_p || !options.stop.empty())) {
@@ -164,7 +167,8 @@ Result<ConverseRequest> build_request(const Options& options) {
     request.system = std::move(system);
   }
   if (options.max_tokens || options.temperature || options.top_p || !options.stop.empty()) {
-    converse::InferenceConfig config = request.inference_config.value_or(converse::InferenceConfig{});
+    converse::InferenceConfig config =
+        request.inference_config.value_or(converse::InferenceConfig{});
     if (options.max_tokens) config.max_tokens = options.max_tokens;
     if (options.temperature) config.temperature = options.temperature;
     if (options.top_p) config.top_p = options.top_p;
@@ -183,7 +187,8 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
 
 // "http://127.x.y.z", "http://localhost", "http://[::1]", with or without a port or path.
 bool is_loopback_url(const std::string& url) {
-  const std::string host = url.substr(7, url.find_first_of(":/", url[7] == '[' ? url.find(']') : 7) - 7);
+  const std::string host =
+      url.substr(7, url.find_first_of(":/", url[7] == '[' ? url.find(']') : 7) - 7);
   return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
 }
 
@@ -196,8 +201,10 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   overrides.profile = global.profile;
   overrides.endpoint_url = global.endpoint_url;
   overrides.max_attempts = global.max_attempts;
-  if (global.connect_timeout_seconds) overrides.connect_timeout = seconds_to_ms(*global.connect_timeout_seconds);
-  if (global.read_timeout_seconds) overrides.read_timeout = seconds_to_ms(*global.read_timeout_seconds);
+  if (global.connect_timeout_seconds)
+    overrides.connect_timeout = seconds_to_ms(*global.connect_timeout_seconds);
+  if (global.read_timeout_seconds)
+    overrides.read_timeout = seconds_to_ms(*global.read_timeout_seconds);
   if (global.debug) {
     overrides.log = [](LogLevel, std::string_view message) {
       std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
@@ -229,16 +236,19 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   if (!config) return std::move(config).error();
   // Plain HTTP only ever comes from an explicit endpoint URL; say so (loopback, which never
   // leaves the machine, only under --debug, so test and serve-fixtures runs stay quiet).
-  if (!replay && config->endpoint.rfind("http://", 0) == 0 && (global.debug || !is_loopback_url(config->endpoint)))
-    std::fprintf(stderr, "warning: plain HTTP endpoint %s: requests are not encrypted\n", config->endpoint.c_str());
+  if (!replay && config->endpoint.rfind("http://", 0) == 0 &&
+      (global.debug || !is_loopback_url(config->endpoint)))
+    std::fprintf(stderr, "warning: plain HTTP endpoint %s: requests are not encrypted\n",
+                 config->endpoint.c_str());
   if (replay) config->bearer_token.reset();
   if (global.record_dir && !replay) {
-    config->transport = std::make_shared<http::RecordingTransport>(config->transport, *global.record_dir);
+    config->transport =
+        std::make_shared<http::RecordingTransport>(config->transport, *global.record_dir);
   }
   if (global.debug) {
     for (const auto& origin : config->origins) {
-      std::fprintf(stderr, "debug: %s = %s (from %s)\n", origin.setting.c_str(), origin.value.c_str(),
-                   origin.source.c_str());
+      std::fprintf(stderr, "debug: %s = %s (from %s)\n", origin.setting.c_str(),
+                   origin.value.c_str(), origin.source.c_str());
     }
   }
   return converse::Client::create(std::move(config).value());
@@ -263,7 +273,8 @@ void write_out(std::string_view text) {
 
 int run(Operation command, const GlobalOptions& global, const std::vector<std::string>& args) {
   Options options;
-  if (auto problem = parse_options(command, args, options); !problem.empty()) return usage_error(problem);
+  if (auto problem = parse_options(command, args, options); !problem.empty())
+    return usage_error(problem);
   auto request = build_request(options);
   if (!request) return fail(request.error());
   auto client = make_client(global);

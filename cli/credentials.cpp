@@ -17,11 +17,21 @@ std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           char buffer[8];
@@ -35,7 +45,9 @@ std::string json_string(std::string_view text) {
   return out + "\"";
 }
 
-void debug_line(const std::string& text) { std::fprintf(stderr, "debug: %s\n", text.c_str()); }
+void debug_line(const std::string& text) {
+  std::fprintf(stderr, "debug: %s\n", text.c_str());
+}
 
 }  // namespace
 
@@ -99,11 +111,12 @@ int run_credentials(const GlobalOptions& global, const std::vector<std::string>&
     }
   }
 
-  std::printf("{\"source\":%s,\"access_key_id\":%s,\"has_session_token\":%s,\"expiration\":%s,"
-              "\"region\":%s}\n",
-              json_string(source).c_str(), json_string(access_key_id).c_str(),
-              has_session_token ? "true" : "false", expiration.c_str(),
-              region ? json_string(region->name).c_str() : "null");
+  std::printf(
+      "{\"source\":%s,\"access_key_id\":%s,\"has_session_token\":%s,\"expiration\":%s,"
+      "\"region\":%s}\n",
+      json_string(source).c_str(), json_string(access_key_id).c_str(),
+      has_session_token ? "true" : "false", expiration.c_str(),
+      region ? json_string(region->name).c_str() : "null");
   return kExitOk;
 }
 

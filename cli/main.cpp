@@ -16,10 +16,13 @@ constexpr Command kCommands[] = {
     {"sign", "sign a raw HTTP request read on stdin with SigV4", run_sign},
     {"eventstream", "decode or encode application/vnd.amazon.eventstream", run_eventstream},
     {"converse", "send a Converse request and print the reply", run_converse},
-    {"converse-stream", "send a ConverseStream request and print events as they arrive", run_converse_stream},
+    {"converse-stream", "send a ConverseStream request and print events as they arrive",
+     run_converse_stream},
     {"count-tokens", "count the input tokens of a Converse-shaped request", run_count_tokens},
-    {"credentials", "show which credentials and region the standard chain resolves", run_credentials},
-    {"serve-fixtures", "serve a fixture set over HTTP on 127.0.0.1 (replay for any SDK)", run_serve_fixtures},
+    {"credentials", "show which credentials and region the standard chain resolves",
+     run_credentials},
+    {"serve-fixtures", "serve a fixture set over HTTP on 127.0.0.1 (replay for any SDK)",
+     run_serve_fixtures},
 };
 
 void print_help() {
@@ -55,16 +58,23 @@ std::string parse_global(int argc, char** argv, GlobalOptions& global,
                arg == "--record" || arg == "--replay" || arg == "--connect-timeout" ||
                arg == "--read-timeout" || arg == "--max-attempts") {
       if (!value(v)) return arg + " needs a value";
-      if (arg == "--region") global.region = v;
-      else if (arg == "--profile") global.profile = v;
-      else if (arg == "--endpoint-url") global.endpoint_url = v;
-      else if (arg == "--record") global.record_dir = v;
-      else if (arg == "--replay") global.replay_dir = v;
+      if (arg == "--region")
+        global.region = v;
+      else if (arg == "--profile")
+        global.profile = v;
+      else if (arg == "--endpoint-url")
+        global.endpoint_url = v;
+      else if (arg == "--record")
+        global.record_dir = v;
+      else if (arg == "--replay")
+        global.replay_dir = v;
       else {
         double number = 0;
         if (!parse_number(v, number)) return arg + " takes a non-negative number, not '" + v + "'";
-        if (arg == "--connect-timeout") global.connect_timeout_seconds = number;
-        else if (arg == "--read-timeout") global.read_timeout_seconds = number;
+        if (arg == "--connect-timeout")
+          global.connect_timeout_seconds = number;
+        else if (arg == "--read-timeout")
+          global.read_timeout_seconds = number;
         else {
           if (number < 1 || number != static_cast<int>(number) || number > 100)
             return "--max-attempts takes a whole number from 1 to 100, not '" + v + "'";

@@ -4,10 +4,10 @@
 
 #include <bedrock_lite/fixture_server.h>
 
+#include <pthread.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <pthread.h>
 #include <string>
 #include <string_view>
 

@@ -53,10 +53,14 @@ std::string parse_options(const std::vector<std::string>& args, SignOptions& opt
     std::string v;
     if (arg == "--service" || arg == "--time" || arg == "--expires" || arg == "--print") {
       if (!value(v)) return arg + " needs a value";
-      if (arg == "--service") options.service = v;
-      else if (arg == "--time") options.time = v;
-      else if (arg == "--expires") options.expires = v;
-      else options.print = v;
+      if (arg == "--service")
+        options.service = v;
+      else if (arg == "--time")
+        options.time = v;
+      else if (arg == "--expires")
+        options.expires = v;
+      else
+        options.print = v;
     } else if (arg == "--query") {
       options.query = true;
     } else if (arg == "--unsigned-payload") {
@@ -109,13 +113,16 @@ Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   }
   return true;
 }
 
-void write(std::string_view text) { std::fwrite(text.data(), 1, text.size(), stdout); }
+void write(std::string_view text) {
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
 
 }  // namespace
 
@@ -142,7 +149,8 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (options.sign_body) settings.content_sha256 = sigv4::ContentSha256Header::Add;
   if (options.no_normalize_path) settings.path_normalization = sigv4::PathNormalization::AsIs;
   if (options.no_double_encode) settings.uri_encoding = sigv4::UriEncoding::Single;
-  if (options.omit_session_token) settings.session_token = sigv4::SessionTokenMode::AddedAfterSigning;
+  if (options.omit_session_token)
+    settings.session_token = sigv4::SessionTokenMode::AddedAfterSigning;
 
   std::optional<std::chrono::system_clock::time_point> time;
   if (options.time) {
@@ -163,8 +171,10 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
     for (const auto& header : request->headers) {
       if (iequals(header.name, "x-amz-date")) {
         std::string_view value = header.value;
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
+        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+          value.remove_prefix(1);
+        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
+          value.remove_suffix(1);
         time = sigv4::parse_amz_date(value);
         if (!time) {
           return usage_error("stdin: the X-Amz-Date header '" + std::string(value) +
@@ -185,9 +195,8 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
                  creds.session_token.empty() ? "" : ", with a session token");
   }
 
-  const sigv4::Credentials signing_credentials{creds.access_key_id,
-                                               creds.secret_access_key.reveal(),
-                                               creds.session_token.reveal()};
+  const sigv4::Credentials signing_credentials{
+      creds.access_key_id, creds.secret_access_key.reveal(), creds.session_token.reveal()};
   auto signed_result = sigv4::sign(request->signable(), signing_credentials,
                                    sigv4::Scope{*global.region, options.service, *time}, settings);
   if (!signed_result) return usage_error(signed_result.error().message);

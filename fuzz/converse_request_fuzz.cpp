@@ -50,8 +50,9 @@ bool round_trip(std::string_view body, Parse parse, T* out = nullptr) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view body(reinterpret_cast<const char*>(data), size);
   converse::ConverseRequest request;
-  if (round_trip(body, [](std::string_view json) { return converse::parse_converse_request(json); },
-                 &request)) {
+  if (round_trip(
+          body, [](std::string_view json) { return converse::parse_converse_request(json); },
+          &request)) {
     request.model_id = "fuzz.model-v1:0";
     const converse::CountTokensRequest count = converse::count_tokens_request(request);
     auto parsed = converse::parse_count_tokens_request(converse::to_json(count));

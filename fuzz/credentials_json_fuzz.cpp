@@ -51,7 +51,8 @@ class MemoryTransport final : public http::Transport {
     } else if (request.url.size() >= 1 && request.url.back() == '/') {
       body = "fuzz-role";  // the role listing
     }
-    if (!sink.on_head(head)) return bedrock_lite::make_error(bedrock_lite::ErrorKind::Cancelled, "x");
+    if (!sink.on_head(head))
+      return bedrock_lite::make_error(bedrock_lite::ErrorKind::Cancelled, "x");
     if (!body.empty() && !sink.on_body(body))
       return bedrock_lite::make_error(bedrock_lite::ErrorKind::Cancelled, "x");
     return head;
@@ -76,9 +77,12 @@ std::string plain_member(std::string_view text, std::string_view name) {
 // Each letter and digit moved one place in its range: same length and shape, other text.
 std::string rotated(std::string text) {
   for (char& c : text) {
-    if (c >= 'a' && c <= 'z') c = c == 'z' ? 'a' : static_cast<char>(c + 1);
-    else if (c >= 'A' && c <= 'Z') c = c == 'Z' ? 'A' : static_cast<char>(c + 1);
-    else if (c >= '0' && c <= '9') c = c == '9' ? '0' : static_cast<char>(c + 1);
+    if (c >= 'a' && c <= 'z')
+      c = c == 'z' ? 'a' : static_cast<char>(c + 1);
+    else if (c >= 'A' && c <= 'Z')
+      c = c == 'Z' ? 'A' : static_cast<char>(c + 1);
+    else if (c >= '0' && c <= '9')
+      c = c == '9' ? '0' : static_cast<char>(c + 1);
   }
   return text;
 }
@@ -104,11 +108,13 @@ void check(Source source, std::string_view input, const char* which) {
     const std::string other = rotated(secret);
     if (other == secret) continue;
     std::string changed(input);
-    for (std::size_t at = 0; (at = changed.find(secret, at)) != std::string::npos; at += other.size())
+    for (std::size_t at = 0; (at = changed.find(secret, at)) != std::string::npos;
+         at += other.size())
       changed.replace(at, secret.size(), other);
     const auto again = source(changed);
     if (!again.ok() && again.error().message.find(other) != std::string::npos &&
-        plain_member(changed, secret_member) == other && changed.find(other) == changed.rfind(other))
+        plain_member(changed, secret_member) == other &&
+        changed.find(other) == changed.rfind(other))
       die("error message quotes a secret:", message);
   }
 }

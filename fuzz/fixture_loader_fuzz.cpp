@@ -12,6 +12,7 @@
 // send() delivers its status and exactly its body bytes.
 #include <bedrock_lite/fixture.h>
 
+#include <unistd.h>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -20,7 +21,6 @@
 #include <fstream>
 #include <string>
 #include <string_view>
-#include <unistd.h>
 
 namespace http = bedrock_lite::http;
 namespace fs = std::filesystem;
@@ -98,7 +98,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   auto loaded = http::load_interaction(dir);
   if (!loaded.ok()) {
     const auto& error = loaded.error();
-    if (error.kind != bedrock_lite::ErrorKind::Config) die("error kind is not Config", error.message);
+    if (error.kind != bedrock_lite::ErrorKind::Config)
+      die("error kind is not Config", error.message);
     if (error.message.find('\n') != std::string::npos) die("multi-line error", error.message);
     if (error.message.rfind(dir, 0) != 0) die("error does not name the file", error.message);
     return 0;

@@ -35,7 +35,8 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kBody = R"({"messages":[{"role":"user","content":[{"text":"hi"}]}]})";
-constexpr const char* kAnswer = R"({"output":{"message":{"role":"assistant","content":[{"text":"hello"}]}},"stopReason":"end_turn"})";
+constexpr const char* kAnswer =
+    R"({"output":{"message":{"role":"assistant","content":[{"text":"hello"}]}},"stopReason":"end_turn"})";
 
 [[noreturn]] void die(const char* what, const std::string& detail = {}) {
   std::fprintf(stderr, "fixture_server_fuzz: %s %s\n", what, detail.c_str());
@@ -54,8 +55,12 @@ http::FixtureServer& server() {
     if (mkdtemp(pattern.data()) == nullptr) die("mkdtemp failed");
     const fs::path folder = fs::path(pattern) / "a";
     fs::create_directories(folder);
-    write_file(folder / "request.json", std::string(R"({"method":"POST","uri":"/model/m%3A0/converse","headers":{},"body":)") + kBody + "}");
-    write_file(folder / "response.json", R"({"status":200,"reason":"OK","headers":{"content-type":"application/json"}})");
+    write_file(
+        folder / "request.json",
+        std::string(R"({"method":"POST","uri":"/model/m%3A0/converse","headers":{},"body":)") +
+            kBody + "}");
+    write_file(folder / "response.json",
+               R"({"status":200,"reason":"OK","headers":{"content-type":"application/json"}})");
     write_file(folder / "response.body", kAnswer);
     http::FixtureServerOptions options;
     options.max_header_bytes = 4096;
@@ -128,8 +133,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     die("reply does not start with a status line:", received.substr(0, 40));
   }
   const std::string body = kBody;
-  const std::string valid = "POST /model/m:0/converse HTTP/1.1\r\nContent-Length: " +
-                            std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string valid =
+      "POST /model/m:0/converse HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
   auto answered = [](const std::string& answer) {
     const std::string tail = kAnswer;
     return answer.rfind("HTTP/1.1 200 OK\r\n", 0) == 0 && answer.size() >= tail.size() &&
@@ -145,6 +151,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::this_thread::sleep_for(std::chrono::milliseconds(wait_ms));
     answer = exchange(valid);
   }
-  if (!answered(answer)) die("a valid request after the input was not answered:", answer.substr(0, 60));
+  if (!answered(answer))
+    die("a valid request after the input was not answered:", answer.substr(0, 60));
   return 0;
 }

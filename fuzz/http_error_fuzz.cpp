@@ -39,9 +39,11 @@ constexpr std::size_t kMaxMessage = 2200;
 
 void check_message(const Error& error) {
   if (error.message.empty()) die("empty message");
-  if (error.message.find('\n') != std::string::npos || error.message.find('\r') != std::string::npos)
+  if (error.message.find('\n') != std::string::npos ||
+      error.message.find('\r') != std::string::npos)
     die("multi-line message", error.message);
-  if (error.message.size() > kMaxMessage) die("unbounded message", std::to_string(error.message.size()));
+  if (error.message.size() > kMaxMessage)
+    die("unbounded message", std::to_string(error.message.size()));
 }
 
 }  // namespace
@@ -72,7 +74,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (error.http_status != status) die("status not kept");
   check_message(error);
   if (error.aws_type.empty()) die("empty aws_type");
-  if (error.aws_type.find_first_of(":#\n\r") != std::string::npos) die("unsanitised aws_type", error.aws_type);
+  if (error.aws_type.find_first_of(":#\n\r") != std::string::npos)
+    die("unsanitised aws_type", error.aws_type);
   const std::string* id = http::find_header(headers, "x-amzn-RequestId");
   if (id == nullptr) id = http::find_header(headers, "x-amz-request-id");
   if (id != nullptr && error.request_id != *id) die("request id not kept");

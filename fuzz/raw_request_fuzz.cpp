@@ -27,8 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!parsed.ok()) {
     require(!parsed.error().message.empty());
     require(parsed.error().line >= 1);
-    require(parsed.error().message.rfind("line " + std::to_string(parsed.error().line) + ": ",
-                                         0) == 0);
+    require(parsed.error().message.rfind("line " + std::to_string(parsed.error().line) + ": ", 0) ==
+            0);
     return 0;
   }
   const sigv4::Credentials credentials{"AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY",

@@ -36,8 +36,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view credentials_text =
       nul == std::string_view::npos ? std::string_view() : input.substr(nul + 1);
 
-  auto parsed = credentials::SharedConfig::parse(config_text, "config", credentials_text,
-                                                 "credentials");
+  auto parsed =
+      credentials::SharedConfig::parse(config_text, "config", credentials_text, "credentials");
   if (!parsed.ok()) {
     const auto& error = parsed.error();
     if (error.kind != ErrorKind::Config) die("error kind is not Config", error.message);

@@ -11,36 +11,36 @@ static int failures = 0;
 static int checks = 0;
 static const char* fixtures_root = NULL;
 
-#define CHECK(cond)                                                      \
-  do {                                                                   \
-    ++checks;                                                            \
-    if (!(cond)) {                                                       \
-      ++failures;                                                        \
+#define CHECK(cond)                                                            \
+  do {                                                                         \
+    ++checks;                                                                  \
+    if (!(cond)) {                                                             \
+      ++failures;                                                              \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-    }                                                                    \
+    }                                                                          \
   } while (0)
 
-#define CHECK_STR(actual, expected)                                                     \
-  do {                                                                                  \
-    const char* a_ = (actual);                                                          \
-    const char* e_ = (expected);                                                        \
-    ++checks;                                                                           \
-    if (a_ == NULL || strcmp(a_, e_) != 0) {                                            \
-      ++failures;                                                                       \
+#define CHECK_STR(actual, expected)                                                         \
+  do {                                                                                      \
+    const char* a_ = (actual);                                                              \
+    const char* e_ = (expected);                                                            \
+    ++checks;                                                                               \
+    if (a_ == NULL || strcmp(a_, e_) != 0) {                                                \
+      ++failures;                                                                           \
       fprintf(stderr, "%s:%d: CHECK_STR failed: %s is \"%s\", expected \"%s\"\n", __FILE__, \
-              __LINE__, #actual, a_ ? a_ : "(null)", e_);                               \
-    }                                                                                   \
+              __LINE__, #actual, a_ ? a_ : "(null)", e_);                                   \
+    }                                                                                       \
   } while (0)
 
-#define CHECK_CONTAINS(haystack, needle)                                                  \
-  do {                                                                                    \
-    const char* h_ = (haystack);                                                          \
-    ++checks;                                                                             \
-    if (h_ == NULL || strstr(h_, (needle)) == NULL) {                                     \
-      ++failures;                                                                         \
-      fprintf(stderr, "%s:%d: CHECK_CONTAINS failed: \"%s\" not in \"%s\"\n", __FILE__,   \
-              __LINE__, (needle), h_ ? h_ : "(null)");                                    \
-    }                                                                                     \
+#define CHECK_CONTAINS(haystack, needle)                                                          \
+  do {                                                                                            \
+    const char* h_ = (haystack);                                                                  \
+    ++checks;                                                                                     \
+    if (h_ == NULL || strstr(h_, (needle)) == NULL) {                                             \
+      ++failures;                                                                                 \
+      fprintf(stderr, "%s:%d: CHECK_CONTAINS failed: \"%s\" not in \"%s\"\n", __FILE__, __LINE__, \
+              (needle), h_ ? h_ : "(null)");                                                      \
+    }                                                                                             \
   } while (0)
 
 /* A client replaying one recorded interaction folder (or set). */
@@ -120,8 +120,10 @@ static int on_event(const char* event_type, const char* payload_json, void* user
 }
 
 static const char* const kStreamRequest =
-    "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"What is the capital of France?\"}]}],"
-    "\"system\":[{\"text\":\"You are a helpful chatbot.\"}],\"inferenceConfig\":{\"temperature\":0.0}}";
+    "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"What is the capital of "
+    "France?\"}]}],"
+    "\"system\":[{\"text\":\"You are a helpful "
+    "chatbot.\"}],\"inferenceConfig\":{\"temperature\":0.0}}";
 
 static void test_converse_stream(void) {
   bedrock_lite_client* client = replay_client("test_bedrock_model_stream/00");
@@ -174,7 +176,8 @@ static void test_count_tokens(void) {
   const char* model = "anthropic.claude-sonnet-4-20250514-v1:0";
   /* A Converse-shaped body and the CountTokens body it becomes: both are accepted. */
   const char* bodies[] = {
-      "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hello, world!\"}]}],\"system\":[],"
+      "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"Hello, "
+      "world!\"}]}],\"system\":[],"
       "\"inferenceConfig\":{\"maxTokens\":5}}",
       "{\"input\":{\"converse\":{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":"
       "\"Hello, world!\"}]}],\"system\":[]}}}",
@@ -267,8 +270,7 @@ static void test_usage_errors(void) {
   bedrock_lite_error_free(error);
   CHECK(bedrock_lite_converse(client, NULL, "{}", &response, NULL) ==
         BEDROCK_LITE_INVALID_ARGUMENT);
-  CHECK(bedrock_lite_converse(client, "m", NULL, &response, NULL) ==
-        BEDROCK_LITE_INVALID_ARGUMENT);
+  CHECK(bedrock_lite_converse(client, "m", NULL, &response, NULL) == BEDROCK_LITE_INVALID_ARGUMENT);
   CHECK(bedrock_lite_count_tokens(client, "", "{}", NULL, NULL, NULL) ==
         BEDROCK_LITE_INVALID_ARGUMENT);
   bedrock_lite_client_destroy(client);

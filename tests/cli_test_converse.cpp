@@ -5,19 +5,19 @@
 #include "support/fixtures.h"
 #include "support/json.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <cstdlib>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
-using bedrock_lite::test::Fault;
 using bedrock_lite::test::FakeBedrock;
+using bedrock_lite::test::Fault;
 
 namespace {
 
@@ -30,8 +30,10 @@ struct Run {
 std::string quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -57,8 +59,8 @@ Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text 
 }
 
 const std::vector<std::string> kFakeCredentials = {
-    "AWS_ACCESS_KEY_ID=AKIDFAKEBEDROCK", "AWS_SECRET_ACCESS_KEY=fake/secret+key/for-the-loopback-server",
-    "AWS_REGION=us-east-1"};
+    "AWS_ACCESS_KEY_ID=AKIDFAKEBEDROCK",
+    "AWS_SECRET_ACCESS_KEY=fake/secret+key/for-the-loopback-server", "AWS_REGION=us-east-1"};
 
 std::filesystem::path recorded(const std::string& folder) {
   return bedrock_lite::test::fixture_path("recorded/bedrock-recorded/" + folder);
@@ -84,16 +86,22 @@ std::vector<std::string> lines(const std::string& text) {
 }
 
 std::vector<std::string> stream_args(const FakeBedrock& server, const std::string& command) {
-  return {command, "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
-          "--request-file", "-"};
+  return {command,
+          "--endpoint-url",
+          server.url(),
+          "--model-id",
+          "us.amazon.nova-micro-v1:0",
+          "--request-file",
+          "-"};
 }
 
 }  // namespace
 
-TEST_CASE("cli converse-stream: text streams the deltas, then a usage line on stderr", "[cli][converse]") {
+TEST_CASE("cli converse-stream: text streams the deltas, then a usage line on stderr",
+          "[cli][converse]") {
   FakeBedrock server;
-  auto run = run_cli(stream_args(server, "converse-stream"), request_body("test_bedrock_model_stream/00"),
-                     kFakeCredentials);
+  auto run = run_cli(stream_args(server, "converse-stream"),
+                     request_body("test_bedrock_model_stream/00"), kFakeCredentials);
   INFO(run.err);
   REQUIRE(run.status == 0);
   CHECK_THAT(run.out, Catch::StartsWith("The capital of France is Paris."));
@@ -113,8 +121,8 @@ TEST_CASE("cli converse-stream: jsonl prints each event's payload as sent", "[cl
   INFO(run.err);
   REQUIRE(run.status == 0);
   const auto got = lines(run.out);
-  const auto expected = lines(bedrock_lite::test::read_file(recorded("test_bedrock_model_stream/00") /
-                                                            "response.events.jsonl"));
+  const auto expected = lines(bedrock_lite::test::read_file(
+      recorded("test_bedrock_model_stream/00") / "response.events.jsonl"));
   REQUIRE(got.size() == expected.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
     INFO("line " << i);
@@ -122,7 +130,8 @@ TEST_CASE("cli converse-stream: jsonl prints each event's payload as sent", "[cl
   }
 }
 
-TEST_CASE("cli converse-stream: a stream exception prints the earlier events, then the error", "[cli][converse]") {
+TEST_CASE("cli converse-stream: a stream exception prints the earlier events, then the error",
+          "[cli][converse]") {
   FakeBedrock server;
   server.push_fault(Fault::StreamException);
   auto args = stream_args(server, "converse-stream");
@@ -130,32 +139,38 @@ TEST_CASE("cli converse-stream: a stream exception prints the earlier events, th
   auto run = run_cli(args, request_body("test_bedrock_model_stream/00"), kFakeCredentials);
   CHECK(run.status == 1);
   CHECK(lines(run.out).size() == 3);
-  CHECK(run.err == "error: modelStreamErrorException: The model stream failed (injected) (original status 500)\n");
+  CHECK(run.err ==
+        "error: modelStreamErrorException: The model stream failed (injected) (original status "
+        "500)\n");
 }
 
 TEST_CASE("cli converse: text and json output", "[cli][converse]") {
   FakeBedrock server;
-  auto text = run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
-                       "--prompt", "Hello!", "--system", "Be brief.", "--max-tokens", "100",
-                       "--temperature", "0.5", "--top-p", "0.9", "--stop", "END"},
-                      "", kFakeCredentials);
+  auto text =
+      run_cli({"converse", "--endpoint-url", server.url(), "--model-id",
+               "us.amazon.nova-micro-v1:0", "--prompt", "Hello!", "--system", "Be brief.",
+               "--max-tokens", "100", "--temperature", "0.5", "--top-p", "0.9", "--stop", "END"},
+              "", kFakeCredentials);
   INFO(text.err);
   REQUIRE(text.status == 0);
   CHECK_THAT(text.out, Catch::StartsWith("Hello! How can I assist you today?"));
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
-  CHECK(bedrock_lite::test::json_difference(
-            seen[0].body,
-            R"({"messages":[{"role":"user","content":[{"text":"Hello!"}]}],"system":[{"text":"Be brief."}],)"
-            R"("inferenceConfig":{"maxTokens":100,"temperature":0.5,"topP":0.9,"stopSequences":["END"]}})")
-            .empty());
+  CHECK(
+      bedrock_lite::test::json_difference(
+          seen[0].body,
+          R"({"messages":[{"role":"user","content":[{"text":"Hello!"}]}],"system":[{"text":"Be brief."}],)"
+          R"("inferenceConfig":{"maxTokens":100,"temperature":0.5,"topP":0.9,"stopSequences":["END"]}})")
+          .empty());
 
-  auto json = run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
-                       "--messages", R"([{"role":"user","content":[{"text":"Hello!"}]}])", "--output", "json"},
-                      "", kFakeCredentials);
+  auto json = run_cli(
+      {"converse", "--endpoint-url", server.url(), "--model-id", "us.amazon.nova-micro-v1:0",
+       "--messages", R"([{"role":"user","content":[{"text":"Hello!"}]}])", "--output", "json"},
+      "", kFakeCredentials);
   REQUIRE(json.status == 0);
   CHECK(bedrock_lite::test::json_difference(
-            json.out, bedrock_lite::test::read_file(recorded("test_bedrock_model/00") / "response.body"))
+            json.out,
+            bedrock_lite::test::read_file(recorded("test_bedrock_model/00") / "response.body"))
             .empty());
 }
 
@@ -170,23 +185,27 @@ TEST_CASE("cli count-tokens: text and json", "[cli][converse]") {
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
   // Only the members CountTokens accepts (inferenceConfig is left out).
-  CHECK(bedrock_lite::test::json_difference(
-            seen[0].body,
-            R"({"input":{"converse":{"messages":[{"role":"user","content":[{"text":"What is the capital of France?"}]}],)"
-            R"("system":[{"text":"You are a helpful chatbot."}]}}})")
-            .empty());
-  auto json = run_cli({"count-tokens", "--endpoint-url", server.url(), "--model-id",
-                       "anthropic.claude-sonnet-4-20250514-v1:0", "--prompt", "hi", "--output", "json"},
-                      "", kFakeCredentials);
+  CHECK(
+      bedrock_lite::test::json_difference(
+          seen[0].body,
+          R"({"input":{"converse":{"messages":[{"role":"user","content":[{"text":"What is the capital of France?"}]}],)"
+          R"("system":[{"text":"You are a helpful chatbot."}]}}})")
+          .empty());
+  auto json =
+      run_cli({"count-tokens", "--endpoint-url", server.url(), "--model-id",
+               "anthropic.claude-sonnet-4-20250514-v1:0", "--prompt", "hi", "--output", "json"},
+              "", kFakeCredentials);
   REQUIRE(json.status == 0);
   CHECK(bedrock_lite::test::json_difference(json.out, R"({"inputTokens":11})").empty());
 }
 
-TEST_CASE("cli converse: errors are one line with the AWS type or the local kind", "[cli][converse]") {
+TEST_CASE("cli converse: errors are one line with the AWS type or the local kind",
+          "[cli][converse]") {
   FakeBedrock server;
   server.push_fault(Fault::Status400);
-  auto service = run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "m", "--prompt", "hi"}, "",
-                         kFakeCredentials);
+  auto service =
+      run_cli({"converse", "--endpoint-url", server.url(), "--model-id", "m", "--prompt", "hi"}, "",
+              kFakeCredentials);
   CHECK(service.status == 1);
   CHECK(service.err == "error: ValidationException: The provided model identifier is invalid.\n");
 
@@ -194,14 +213,17 @@ TEST_CASE("cli converse: errors are one line with the AWS type or the local kind
   CHECK(usage.status == 2);
   CHECK(usage.err == "error: Usage: --model-id is required\n");
 
-  auto both = run_cli({"converse", "--model-id", "m", "--prompt", "hi", "--messages", "[]"}, "", kFakeCredentials);
+  auto both = run_cli({"converse", "--model-id", "m", "--prompt", "hi", "--messages", "[]"}, "",
+                      kFakeCredentials);
   CHECK(both.status == 2);
 
-  auto bad_json = run_cli({"converse", "--model-id", "m", "--request-file", "-"}, "{not json", kFakeCredentials);
+  auto bad_json = run_cli({"converse", "--model-id", "m", "--request-file", "-"}, "{not json",
+                          kFakeCredentials);
   CHECK(bad_json.status == 2);
   CHECK_THAT(bad_json.err, Catch::StartsWith("error: Usage: -: "));
 
-  auto bad_output = run_cli({"converse", "--model-id", "m", "--prompt", "x", "--output", "jsonl"}, "", kFakeCredentials);
+  auto bad_output = run_cli({"converse", "--model-id", "m", "--prompt", "x", "--output", "jsonl"},
+                            "", kFakeCredentials);
   CHECK(bad_output.status == 2);
 
   auto no_region = run_cli({"converse", "--model-id", "m", "--prompt", "x"}, "",
@@ -212,8 +234,8 @@ TEST_CASE("cli converse: errors are one line with the AWS type or the local kind
 
 TEST_CASE("cli converse-stream --replay needs no credentials or network", "[cli][converse]") {
   const auto folder = recorded("test_bedrock_model_stream/00");
-  auto run = run_cli({"converse-stream", "--replay", folder.string(), "--model-id", "us.amazon.nova-micro-v1:0",
-                      "--request-file", "-"},
+  auto run = run_cli({"converse-stream", "--replay", folder.string(), "--model-id",
+                      "us.amazon.nova-micro-v1:0", "--request-file", "-"},
                      request_body("test_bedrock_model_stream/00"));
   INFO(run.err);
   REQUIRE(run.status == 0);
@@ -223,15 +245,17 @@ TEST_CASE("cli converse-stream --replay needs no credentials or network", "[cli]
 
 TEST_CASE("cli converse --debug never prints a secret", "[cli][converse]") {
   FakeBedrock server;
-  auto run = run_cli({"converse", "--debug", "--endpoint-url", server.url(), "--model-id", "m", "--prompt", "hi"},
-                     "", kFakeCredentials);
+  auto run = run_cli(
+      {"converse", "--debug", "--endpoint-url", server.url(), "--model-id", "m", "--prompt", "hi"},
+      "", kFakeCredentials);
   REQUIRE(run.status == 0);
   CHECK_THAT(run.err, Catch::Contains("debug: endpoint = " + server.url()));
   CHECK_THAT(run.err, Catch::Contains("Authorization: <redacted>"));
   CHECK(run.err.find("fake/secret+key/for-the-loopback-server") == std::string::npos);
 }
 
-TEST_CASE("cli converse-stream --record writes fixtures that --replay answers from", "[cli][converse]") {
+TEST_CASE("cli converse-stream --record writes fixtures that --replay answers from",
+          "[cli][converse]") {
   bedrock_lite::test::TempDir record;
   const std::string dir = (record.path() / "recorded").string();
   std::string first_out;
@@ -253,8 +277,8 @@ TEST_CASE("cli converse-stream --record writes fixtures that --replay answers fr
   CHECK(bedrock_lite::test::read_file(folders[0] / "response.body") ==
         bedrock_lite::test::read_file(recorded("test_bedrock_model_stream/00") / "response.body"));
 
-  auto replayed = run_cli({"converse-stream", "--replay", dir, "--model-id", "us.amazon.nova-micro-v1:0",
-                           "--request-file", "-"},
+  auto replayed = run_cli({"converse-stream", "--replay", dir, "--model-id",
+                           "us.amazon.nova-micro-v1:0", "--request-file", "-"},
                           request_body("test_bedrock_model_stream/00"));
   INFO(replayed.err);
   REQUIRE(replayed.status == 0);

@@ -14,22 +14,22 @@
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
 
-#include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <catch2/catch.hpp>
 
+#include <sys/wait.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <mutex>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
 using namespace bedrock_lite;
-using bedrock_lite::test::Fault;
 using bedrock_lite::test::FakeBedrock;
+using bedrock_lite::test::Fault;
 
 namespace {
 
@@ -69,13 +69,14 @@ std::string yyyymmdd(std::chrono::system_clock::time_point t) {
 // Everything no output may contain: the secrets, in raw and percent-encoded form, and the hex
 // of each derived key (our own HMAC chain, checked against the library's kSigning).
 std::vector<std::string> forbidden() {
-  std::vector<std::string> out = {kSecretKey, kSessionToken, kBearer, kContainerToken,
-                                  "sweep%2FSECRET%2Bkey", "IQoJb3JpZ2luX2VjEJr%2B"};
+  std::vector<std::string> out = {
+      kSecretKey,      kSessionToken,          kBearer,
+      kContainerToken, "sweep%2FSECRET%2Bkey", "IQoJb3JpZ2luX2VjEJr%2B"};
   const auto now = std::chrono::system_clock::now();
   for (int day = -1; day <= 1; ++day) {
     const std::string date = yyyymmdd(now + std::chrono::hours(24 * day));
-    for (const auto& [region, service] : {std::pair<std::string, std::string>{"us-east-1", "bedrock"},
-                                          {"us-east-1", "service"}}) {
+    for (const auto& [region, service] :
+         {std::pair<std::string, std::string>{"us-east-1", "bedrock"}, {"us-east-1", "service"}}) {
       const std::string k_date = hmac("AWS4" + kSecretKey, date);
       const std::string k_region = hmac(k_date, region);
       const std::string k_service = hmac(k_region, service);
@@ -113,8 +114,10 @@ struct Run {
 std::string quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
@@ -165,14 +168,23 @@ TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand
     std::vector<std::string> args;
   };
   const std::vector<Command> commands = {
-      {{"converse", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output", "json"}},
-      {{"converse-stream", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output", "jsonl"}},
-      {{"count-tokens", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output", "json"}},
+      {{"converse", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output",
+        "json"}},
+      {{"converse-stream", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output",
+        "jsonl"}},
+      {{"count-tokens", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output",
+        "json"}},
   };
   // Every fault the fake server has that ends a call quickly, clean calls included.
-  const Fault faults[] = {Fault::None,           Fault::Status400,      Fault::Status429,
-                          Fault::ExpiredToken,   Fault::StreamException, Fault::CorruptCrc,
-                          Fault::ResetMidStream, Fault::TruncatedJson,  Fault::ClockSkew,
+  const Fault faults[] = {Fault::None,
+                          Fault::Status400,
+                          Fault::Status429,
+                          Fault::ExpiredToken,
+                          Fault::StreamException,
+                          Fault::CorruptCrc,
+                          Fault::ResetMidStream,
+                          Fault::TruncatedJson,
+                          Fault::ClockSkew,
                           Fault::StreamExceptionFirst};
   std::size_t runs = 0, errors = 0, recorded = 0;
   for (bool bearer : {false, true}) {
@@ -209,7 +221,7 @@ TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand
     }
   }
   CHECK(runs == 60);
-  CHECK(errors >= 20);   // 400, exhausted 429, truncated JSON and the stream faults
+  CHECK(errors >= 20);  // 400, exhausted 429, truncated JSON and the stream faults
   CHECK(recorded >= 20);
 }
 
@@ -222,8 +234,9 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
     std::vector<std::string> env = {"AWS_ACCESS_KEY_ID=" + kKeyId,
                                     "AWS_SECRET_ACCESS_KEY=" + kSecretKey + "-wrong",
                                     "AWS_SESSION_TOKEN=" + kSessionToken, "AWS_REGION=us-east-1"};
-    const Run run = run_cli(home, {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
-                                   server.url(), "--debug"},
+    const Run run = run_cli(home,
+                            {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
+                             server.url(), "--debug"},
                             env);
     CHECK(run.status != 0);
     CHECK(run.err.find("InvalidSignatureException") != std::string::npos);
@@ -232,10 +245,11 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
   // A timeout.
   {
     server.push_fault(Fault::StallBeforeResponse);
-    const Run run = run_cli(home, {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
-                                   server.url(), "--debug", "--read-timeout", "0.2",
-                                   "--max-attempts", "1"},
-                            kSigV4Env);
+    const Run run =
+        run_cli(home,
+                {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url", server.url(),
+                 "--debug", "--read-timeout", "0.2", "--max-attempts", "1"},
+                kSigV4Env);
     CHECK(run.status != 0);
     CHECK(run.err.find("error: Timeout") != std::string::npos);
     sweep("timeout stderr", run.err);
@@ -243,9 +257,13 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
   // A connection refused (nothing listens on the port any more).
   {
     std::string dead_url;
-    { FakeBedrock gone; dead_url = gone.url(); }
-    const Run run = run_cli(home, {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
-                                   dead_url, "--debug", "--max-attempts", "1"},
+    {
+      FakeBedrock gone;
+      dead_url = gone.url();
+    }
+    const Run run = run_cli(home,
+                            {"converse", "--model-id", "m", "--prompt", "hi", "--endpoint-url",
+                             dead_url, "--debug", "--max-attempts", "1"},
                             kSigV4Env);
     CHECK(run.status != 0);
     CHECK(run.err.find("error: Network") != std::string::npos);
@@ -263,7 +281,8 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
                                                "\naws_secret_access_key = " + kSecretKey +
                                                "\naws_session_token = " + kSessionToken + "\n");
     const Run profile_run =
-        run_cli(profile_home, {"credentials", "--debug", "--profile", "sweep", "--region", "us-east-1"}, {});
+        run_cli(profile_home,
+                {"credentials", "--debug", "--profile", "sweep", "--region", "us-east-1"}, {});
     CHECK(profile_run.status == 0);
     CHECK(profile_run.out.find("profile:sweep") != std::string::npos);
     sweep("credentials (profile)", profile_run.out + profile_run.err);
@@ -276,8 +295,7 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
   // A malformed profile line and a broken credential_process (its stdout holds the secret).
   {
     test::TempDir broken_home;
-    broken_home.write(".aws/credentials",
-                      "[sweep]\naws_secret_access_key " + kSecretKey + "\n");
+    broken_home.write(".aws/credentials", "[sweep]\naws_secret_access_key " + kSecretKey + "\n");
     const Run malformed = run_cli(broken_home, {"credentials", "--profile", "sweep"}, {});
     CHECK(malformed.status != 0);
     CHECK(malformed.err.find("error: Config") != std::string::npos);
@@ -289,7 +307,8 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
                          "\", \"SecretAccessKey\": \"" + kSecretKey + "\", \"SessionToken\": \"" +
                          kSessionToken + "\", \"Expiration\": \"soon " + "\"}'\n");
     std::filesystem::permissions(helper, std::filesystem::perms::owner_all);
-    process_home.write(".aws/config", "[profile sweep]\ncredential_process = " + helper.string() + "\n");
+    process_home.write(".aws/config",
+                       "[profile sweep]\ncredential_process = " + helper.string() + "\n");
     const Run process = run_cli(process_home, {"credentials", "--debug", "--profile", "sweep"}, {});
     CHECK(process.status != 0);
     CHECK(process.err.find("Expiration") != std::string::npos);
@@ -304,8 +323,8 @@ TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command
         res.set_content("error for " + req.get_header_value("Authorization"), "text/plain");
       });
       s.Get("/garbage", [](const httplib::Request& req, httplib::Response& res) {
-        res.set_content("{\"AccessKeyId\":\"x\",\"SecretAccessKey\":\"" + kSecretKey + "\",\"Token\":" +
-                            req.get_header_value("Authorization"),
+        res.set_content("{\"AccessKeyId\":\"x\",\"SecretAccessKey\":\"" + kSecretKey +
+                            "\",\"Token\":" + req.get_header_value("Authorization"),
                         "application/json");
       });
     });
@@ -327,8 +346,9 @@ TEST_CASE("cli secrets: sign prints the signed request but never the secret key 
       "Content-Type: application/json\n\n{}";
   for (const char* print : {"request", "creq", "sts", "authz"}) {
     for (bool query : {false, true}) {
-      std::vector<std::string> args = {"sign", "--service", "service", "--region", "us-east-1",
-                                       "--time", "20150830T123600Z", "--print", print, "--debug"};
+      std::vector<std::string> args = {"sign",      "--service", "service",          "--region",
+                                       "us-east-1", "--time",    "20150830T123600Z", "--print",
+                                       print,       "--debug"};
       if (query) args.push_back("--query");
       const Run run = run_cli(home, args, kSigV4Env, request);
       INFO(print << (query ? " --query" : "") << ": " << run.err);
@@ -342,7 +362,8 @@ TEST_CASE("cli secrets: sign prints the signed request but never the secret key 
       for (std::size_t at; (at = out.find(kSessionToken)) != std::string::npos;)
         out.erase(at, kSessionToken.size());
       const std::string encoded = "sweep-SESSION-token%2FIQoJb3JpZ2luX2VjEJr%2B%2F%3D%3D";
-      for (std::size_t at; (at = out.find(encoded)) != std::string::npos;) out.erase(at, encoded.size());
+      for (std::size_t at; (at = out.find(encoded)) != std::string::npos;)
+        out.erase(at, encoded.size());
       sweep(std::string("sign stdout --print ") + print, out);
       sweep(std::string("sign stderr --print ") + print, run.err);
     }
@@ -385,9 +406,8 @@ TEST_CASE("cli secrets: the library's log hook, errors and RecordingTransport le
       text.text = "hi";
       request.messages = {{"user", {text}, {}}};
       auto a = client->converse(request);
-      auto b = client->converse_stream(request, [](const converse::StreamEvent&) {
-        return converse::StreamControl::Continue;
-      });
+      auto b = client->converse_stream(
+          request, [](const converse::StreamEvent&) { return converse::StreamControl::Continue; });
       auto n = client->count_tokens(converse::count_tokens_request(request));
       calls += 3;
       if (!a.ok()) logged += a.error().to_string() + " " + a.error().request_id + "\n";
@@ -410,8 +430,9 @@ TEST_CASE("cli secrets: credential_process runs without a shell", "[cli][secrets
   const auto marker = dir.path() / "marker";
   const credentials::Environment env(std::map<std::string, std::string>{{"PATH", "/usr/bin:/bin"}});
   for (const std::string& command :
-       {"printf %s '$(touch " + marker.string() + "-subst)'", "true ; touch " + marker.string() + "-seq",
-        "true && touch " + marker.string() + "-and", "echo x > " + marker.string() + "-redirect",
+       {"printf %s '$(touch " + marker.string() + "-subst)'",
+        "true ; touch " + marker.string() + "-seq", "true && touch " + marker.string() + "-and",
+        "echo x > " + marker.string() + "-redirect",
         "printf %s `touch " + marker.string() + "-backtick`"}) {
     INFO(command);
     auto result = credentials::run_credential_process(command, "noshell", env);

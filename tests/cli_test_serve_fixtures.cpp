@@ -6,19 +6,19 @@
 #include "support/environment.h"
 #include "support/fixtures.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
-#include <fcntl.h>
-#include <spawn.h>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 namespace http = bedrock_lite::http;
@@ -50,8 +50,8 @@ class ServeProcess {
     std::string home = "HOME=" + dir_.path().string();
     std::string path = "PATH=/usr/bin:/bin";
     char* envp[] = {home.data(), path.data(), nullptr};
-    const int spawned = ::posix_spawn(&pid_, BEDROCK_LITE_CLI_PATH, &actions, nullptr,
-                                      argv.data(), envp);
+    const int spawned =
+        ::posix_spawn(&pid_, BEDROCK_LITE_CLI_PATH, &actions, nullptr, argv.data(), envp);
     posix_spawn_file_actions_destroy(&actions);
     ::close(out[1]);
     out_ = ::fdopen(out[0], "r");
@@ -111,16 +111,19 @@ std::string request_body_of(const std::filesystem::path& folder) {
 std::string quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
+    if (c == '\'')
+      out += "'\\''";
+    else
+      out += c;
   }
   return out + "'";
 }
 
 }  // namespace
 
-TEST_CASE("cli serve-fixtures: prints the port, answers with the recorded bytes, exits 0 on SIGTERM",
-          "[cli][serve-fixtures]") {
+TEST_CASE(
+    "cli serve-fixtures: prints the port, answers with the recorded bytes, exits 0 on SIGTERM",
+    "[cli][serve-fixtures]") {
   const auto folder = fixture_path("recorded/bedrock-recorded/test_bedrock_model_stream/00");
   // A one-interaction set: both requests below get its answer (a set replays cyclically).
   ServeProcess server({fixture_path("recorded/bedrock-recorded/test_bedrock_model_stream").string(),
@@ -156,9 +159,8 @@ TEST_CASE("cli serve-fixtures: prints the port, answers with the recorded bytes,
       " AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDSERVEFIXTURES"
       " AWS_SECRET_ACCESS_KEY=not-checked-by-the-server AWS_REGION=us-east-1 " +
       quote(BEDROCK_LITE_CLI_PATH) + " converse-stream --endpoint-url " + url +
-      " --model-id us.amazon.nova-micro-v1:0 --request-file " + quote(body_file.string()) +
-      " > " + quote((dir.path() / "out").string()) + " 2> " +
-      quote((dir.path() / "client-err").string());
+      " --model-id us.amazon.nova-micro-v1:0 --request-file " + quote(body_file.string()) + " > " +
+      quote((dir.path() / "out").string()) + " 2> " + quote((dir.path() / "client-err").string());
   const int raw = std::system(command.c_str());
   INFO(read_file(dir.path() / "client-err"));
   REQUIRE(WIFEXITED(raw));

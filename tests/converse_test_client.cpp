@@ -28,37 +28,55 @@ struct EndpointCase {
   const char* region;
   bool fips;
   bool dual_stack;
-  const char* endpoint;  // nullptr: none
+  const char* endpoint;        // nullptr: none
   const char* expected_url;    // nullptr when an error is expected
   const char* expected_error;  // substring of the error message
 };
 
 // From the service's endpoint rule set (API.md §1.2) and its endpoint-tests file.
 const EndpointCase kEndpointCases[] = {
-    {"us-east-1", "us-east-1", false, false, nullptr, "https://bedrock-runtime.us-east-1.amazonaws.com", nullptr},
-    {"eu-central-1", "eu-central-1", false, false, nullptr, "https://bedrock-runtime.eu-central-1.amazonaws.com", nullptr},
-    {"fips", "us-east-1", true, false, nullptr, "https://bedrock-runtime-fips.us-east-1.amazonaws.com", nullptr},
-    {"dual-stack", "us-east-1", false, true, nullptr, "https://bedrock-runtime.us-east-1.api.aws", nullptr},
-    {"fips+dual-stack", "us-east-1", true, true, nullptr, "https://bedrock-runtime-fips.us-east-1.api.aws", nullptr},
-    {"china", "cn-north-1", false, false, nullptr, "https://bedrock-runtime.cn-north-1.amazonaws.com.cn", nullptr},
-    {"china dual-stack", "cn-north-1", false, true, nullptr, "https://bedrock-runtime.cn-north-1.api.amazonwebservices.com.cn", nullptr},
-    {"china fips", "cn-northwest-1", true, false, nullptr, "https://bedrock-runtime-fips.cn-northwest-1.amazonaws.com.cn", nullptr},
-    {"govcloud", "us-gov-west-1", false, false, nullptr, "https://bedrock-runtime.us-gov-west-1.amazonaws.com", nullptr},
-    {"govcloud fips", "us-gov-west-1", true, false, nullptr, "https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com", nullptr},
-    {"iso", "us-iso-east-1", false, false, nullptr, "https://bedrock-runtime.us-iso-east-1.c2s.ic.gov", nullptr},
-    {"iso-b", "us-isob-east-1", false, false, nullptr, "https://bedrock-runtime.us-isob-east-1.sc2s.sgov.gov", nullptr},
-    {"iso dual-stack", "us-iso-east-1", false, true, nullptr, nullptr, "does not support DualStack"},
-    {"custom endpoint", "us-east-1", false, false, "https://example.com", "https://example.com", nullptr},
-    {"custom endpoint without region", "", false, false, "https://example.com/", "https://example.com", nullptr},
-    {"custom endpoint http loopback", "us-east-1", false, false, "http://127.0.0.1:8080", "http://127.0.0.1:8080", nullptr},
+    {"us-east-1", "us-east-1", false, false, nullptr,
+     "https://bedrock-runtime.us-east-1.amazonaws.com", nullptr},
+    {"eu-central-1", "eu-central-1", false, false, nullptr,
+     "https://bedrock-runtime.eu-central-1.amazonaws.com", nullptr},
+    {"fips", "us-east-1", true, false, nullptr,
+     "https://bedrock-runtime-fips.us-east-1.amazonaws.com", nullptr},
+    {"dual-stack", "us-east-1", false, true, nullptr, "https://bedrock-runtime.us-east-1.api.aws",
+     nullptr},
+    {"fips+dual-stack", "us-east-1", true, true, nullptr,
+     "https://bedrock-runtime-fips.us-east-1.api.aws", nullptr},
+    {"china", "cn-north-1", false, false, nullptr,
+     "https://bedrock-runtime.cn-north-1.amazonaws.com.cn", nullptr},
+    {"china dual-stack", "cn-north-1", false, true, nullptr,
+     "https://bedrock-runtime.cn-north-1.api.amazonwebservices.com.cn", nullptr},
+    {"china fips", "cn-northwest-1", true, false, nullptr,
+     "https://bedrock-runtime-fips.cn-northwest-1.amazonaws.com.cn", nullptr},
+    {"govcloud", "us-gov-west-1", false, false, nullptr,
+     "https://bedrock-runtime.us-gov-west-1.amazonaws.com", nullptr},
+    {"govcloud fips", "us-gov-west-1", true, false, nullptr,
+     "https://bedrock-runtime-fips.us-gov-west-1.amazonaws.com", nullptr},
+    {"iso", "us-iso-east-1", false, false, nullptr,
+     "https://bedrock-runtime.us-iso-east-1.c2s.ic.gov", nullptr},
+    {"iso-b", "us-isob-east-1", false, false, nullptr,
+     "https://bedrock-runtime.us-isob-east-1.sc2s.sgov.gov", nullptr},
+    {"iso dual-stack", "us-iso-east-1", false, true, nullptr, nullptr,
+     "does not support DualStack"},
+    {"custom endpoint", "us-east-1", false, false, "https://example.com", "https://example.com",
+     nullptr},
+    {"custom endpoint without region", "", false, false, "https://example.com/",
+     "https://example.com", nullptr},
+    {"custom endpoint http loopback", "us-east-1", false, false, "http://127.0.0.1:8080",
+     "http://127.0.0.1:8080", nullptr},
     {"custom endpoint + fips", "us-east-1", true, false, "https://example.com", nullptr,
      "Invalid Configuration: FIPS and custom endpoint are not supported"},
     {"custom endpoint + dual-stack", "us-east-1", false, true, "https://example.com", nullptr,
      "Invalid Configuration: Dualstack and custom endpoint are not supported"},
     {"missing region", "", false, false, nullptr, nullptr, "Invalid Configuration: Missing Region"},
-    {"region not a host label", "us-east-1.evil.com/x", false, false, nullptr, nullptr, "not a valid host label"},
+    {"region not a host label", "us-east-1.evil.com/x", false, false, nullptr, nullptr,
+     "not a valid host label"},
     {"endpoint without scheme", "us-east-1", false, false, "example.com", nullptr, "has no scheme"},
-    {"endpoint with ftp scheme", "us-east-1", false, false, "ftp://example.com", nullptr, "has scheme 'ftp'"},
+    {"endpoint with ftp scheme", "us-east-1", false, false, "ftp://example.com", nullptr,
+     "has scheme 'ftp'"},
 };
 
 // ---- a scripted transport ----------------------------------------------------------------------
@@ -148,14 +166,17 @@ const char* kConverseBody =
     R"({"output":{"message":{"role":"assistant","content":[{"text":"Hi"}]}},"stopReason":"end_turn",)"
     R"("usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":5}})";
 
-Scripted ok_reply() { return Scripted{200, {{"x-amzn-RequestId", "ok-id"}}, {kConverseBody}, std::nullopt}; }
+Scripted ok_reply() {
+  return Scripted{200, {{"x-amzn-RequestId", "ok-id"}}, {kConverseBody}, std::nullopt};
+}
 
 Scripted error_reply(int status, const std::string& type, const std::string& id = "err-id") {
-  return Scripted{status,
-                  {{"x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/"},
-                   {"x-amzn-RequestId", id}},
-                  {R"({"message":"scripted )" + type + R"("})"},
-                  std::nullopt};
+  return Scripted{
+      status,
+      {{"x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/"},
+       {"x-amzn-RequestId", id}},
+      {R"({"message":"scripted )" + type + R"("})"},
+      std::nullopt};
 }
 
 struct Harness {
@@ -183,7 +204,8 @@ struct Harness {
 };
 
 ConverseRequest hello_request(std::string model_id = "anthropic.claude-3-haiku-20240307-v1:0") {
-  auto parsed = parse_converse_request(R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})");
+  auto parsed =
+      parse_converse_request(R"({"messages":[{"role":"user","content":[{"text":"Hello"}]}]})");
   REQUIRE(parsed.ok());
   ConverseRequest request = std::move(parsed).value();
   request.model_id = std::move(model_id);
@@ -235,7 +257,9 @@ TEST_CASE("model ids are percent-encoded once in the path", "[converse][path]") 
        "/model/us.amazon.nova-micro-v1%3A0/converse-stream"},
       {"arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456",
        Operation::Converse,
-       "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc123def456/converse"},
+       "/model/"
+       "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%"
+       "2Fabc123def456/converse"},
       {"arn:aws:bedrock:us-east-1:123456789012:prompt/PROMPT12345:1", Operation::Converse,
        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aprompt%2FPROMPT12345%3A1/converse"},
       {"anthropic.claude-sonnet-4-20250514-v1:0", Operation::CountTokens,
@@ -331,11 +355,13 @@ TEST_CASE("retry state: attempts, retryable flag and the quota decide", "[conver
   CHECK_FALSE(detail::is_throttling(transient));
 }
 
-TEST_CASE("clock skew: HTTP dates parse and the offset follows the JS SDK rule", "[converse][skew]") {
+TEST_CASE("clock skew: HTTP dates parse and the offset follows the JS SDK rule",
+          "[converse][skew]") {
   using detail::parse_http_date;
   auto t = parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT");
   REQUIRE(t);
-  CHECK(std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() == 784111777);
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(t->time_since_epoch()).count() ==
+        784111777);
   auto amz = parse_http_date("19941106T084937Z");
   REQUIRE(amz);
   CHECK(*amz == *t);
@@ -364,7 +390,8 @@ TEST_CASE("clock skew: HTTP dates parse and the offset follows the JS SDK rule",
   CHECK_FALSE(detail::is_clock_skew_error(expired));
 }
 
-TEST_CASE("client: each attempt is signed anew and transient errors are retried", "[converse][client]") {
+TEST_CASE("client: each attempt is signed anew and transient errors are retried",
+          "[converse][client]") {
   Harness h;
   h.transport->push(error_reply(500, "InternalServerException"));
   h.transport->push(error_reply(429, "ThrottlingException"));
@@ -378,11 +405,13 @@ TEST_CASE("client: each attempt is signed anew and transient errors are retried"
   REQUIRE(requests.size() == 3);
   for (const auto& request : requests) {
     CHECK(request.url ==
-          "https://bedrock-runtime.us-east-1.amazonaws.com/model/anthropic.claude-3-haiku-20240307-v1%3A0/converse");
+          "https://bedrock-runtime.us-east-1.amazonaws.com/model/"
+          "anthropic.claude-3-haiku-20240307-v1%3A0/converse");
     REQUIRE(header(request, "Authorization") != nullptr);
     CHECK_THAT(*header(request, "Authorization"),
-               Catch::StartsWith("AWS4-HMAC-SHA256 Credential=AKID1/20260101/us-east-1/bedrock/aws4_request, "
-                                 "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="));
+               Catch::StartsWith(
+                   "AWS4-HMAC-SHA256 Credential=AKID1/20260101/us-east-1/bedrock/aws4_request, "
+                   "SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="));
     CHECK(*header(request, "Host") == "bedrock-runtime.us-east-1.amazonaws.com");
     CHECK(*header(request, "X-Amz-Security-Token") == "token-1");
     CHECK(*header(request, "Content-Type") == "application/json");
@@ -394,7 +423,8 @@ TEST_CASE("client: each attempt is signed anew and transient errors are retried"
   CHECK(h.sleeps[1] == milliseconds(500));  // throttling base 500 ms * 2 * 0.5
 }
 
-TEST_CASE("client: a non-retryable error is returned at once with its request id", "[converse][client]") {
+TEST_CASE("client: a non-retryable error is returned at once with its request id",
+          "[converse][client]") {
   Harness h;
   h.transport->push(error_reply(400, "ValidationException", "req-400"));
   auto client = Client::create(h.config());
@@ -445,7 +475,8 @@ TEST_CASE("client: the call timeout caps all attempts and their backoff", "[conv
   CHECK(response.error().aws_type == "ServiceUnavailableException");
   const auto requests = h.transport->requests();
   REQUIRE(requests.size() == 4);
-  CHECK(h.sleeps == std::vector<milliseconds>{milliseconds(99), milliseconds(198), milliseconds(396)});
+  CHECK(h.sleeps ==
+        std::vector<milliseconds>{milliseconds(99), milliseconds(198), milliseconds(396)});
   // Every attempt's own deadline is cut to what is left of the call.
   REQUIRE(requests[0].timeouts.total.has_value());
   CHECK(*requests[0].timeouts.total == milliseconds(1000));
@@ -524,7 +555,8 @@ TEST_CASE("client: bearer tokens replace SigV4", "[converse][client]") {
   CHECK(h.provider->resolves == 0);
 }
 
-TEST_CASE("client: bad configuration and requests are refused before sending", "[converse][client]") {
+TEST_CASE("client: bad configuration and requests are refused before sending",
+          "[converse][client]") {
   Harness h;
   Config no_region = h.config();
   no_region.region.clear();
@@ -649,12 +681,15 @@ TEST_CASE("config resolution reads one Environment snapshot", "[converse][config
     CHECK(ignored->endpoint == "https://bedrock-runtime.eu-west-3.amazonaws.com");
   }
   SECTION("FIPS and dual-stack from the environment") {
-    auto config = resolve_config(env({{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}}));
+    auto config = resolve_config(
+        env({{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_USE_DUALSTACK_ENDPOINT", "true"}}));
     REQUIRE(config.ok());
     CHECK(config->endpoint == "https://bedrock-runtime-fips.eu-west-3.api.aws");
-    auto clash = resolve_config(env({{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_ENDPOINT_URL", "https://x.example"}}));
+    auto clash = resolve_config(
+        env({{"AWS_USE_FIPS_ENDPOINT", "true"}, {"AWS_ENDPOINT_URL", "https://x.example"}}));
     REQUIRE_FALSE(clash.ok());
-    CHECK_THAT(clash.error().message, Catch::Contains("FIPS and custom endpoint are not supported"));
+    CHECK_THAT(clash.error().message,
+               Catch::Contains("FIPS and custom endpoint are not supported"));
     CHECK_THAT(clash.error().message, Catch::Contains("AWS_ENDPOINT_URL"));
   }
   SECTION("bad values are Config errors naming their source") {
@@ -676,13 +711,16 @@ TEST_CASE("config resolution reads one Environment snapshot", "[converse][config
     REQUIRE(config.ok());
     REQUIRE(config->bearer_token);
     CHECK(config->bearer_token->reveal() == "bedrock-api-key-xyz");
-    for (const auto& o : config->origins) CHECK(o.value.find("bedrock-api-key-xyz") == std::string::npos);
+    for (const auto& o : config->origins)
+      CHECK(o.value.find("bedrock-api-key-xyz") == std::string::npos);
   }
 }
 
-TEST_CASE("client: a malformed 200 body is a Protocol error that keeps the request id", "[converse][client]") {
+TEST_CASE("client: a malformed 200 body is a Protocol error that keeps the request id",
+          "[converse][client]") {
   Harness h;
-  h.transport->push(Scripted{200, {{"x-amzn-RequestId", "bad-body-id"}}, {"{not json"}, std::nullopt});
+  h.transport->push(
+      Scripted{200, {{"x-amzn-RequestId", "bad-body-id"}}, {"{not json"}, std::nullopt});
   auto client = Client::create(h.config());
   REQUIRE(client.ok());
   auto response = client->converse(hello_request());
@@ -692,9 +730,11 @@ TEST_CASE("client: a malformed 200 body is a Protocol error that keeps the reque
   CHECK(h.transport->requests().size() == 1);
 }
 
-TEST_CASE("client: transport errors before any byte are retried, with the request re-signed", "[converse][client]") {
+TEST_CASE("client: transport errors before any byte are retried, with the request re-signed",
+          "[converse][client]") {
   Harness h;
-  h.transport->push(Scripted{0, {}, {}, make_error(ErrorKind::Network, "connection refused", true)});
+  h.transport->push(
+      Scripted{0, {}, {}, make_error(ErrorKind::Network, "connection refused", true)});
   h.transport->push(ok_reply());
   auto client = Client::create(h.config());
   REQUIRE(client.ok());
@@ -718,17 +758,20 @@ std::string stream_message(const char* message_type, const char* name_header, co
 }
 }  // namespace
 
-TEST_CASE("client: a retryable stream exception is retried only before the first event", "[converse][client]") {
-  const std::string start = stream_message("event", ":event-type", "messageStart", R"({"role":"assistant"})");
-  const std::string throttled =
-      stream_message("exception", ":exception-type", "throttlingException", R"({"message":"slow down"})");
+TEST_CASE("client: a retryable stream exception is retried only before the first event",
+          "[converse][client]") {
+  const std::string start =
+      stream_message("event", ":event-type", "messageStart", R"({"role":"assistant"})");
+  const std::string throttled = stream_message("exception", ":exception-type",
+                                               "throttlingException", R"({"message":"slow down"})");
   const std::string delta = stream_message("event", ":event-type", "contentBlockDelta",
                                            R"({"contentBlockIndex":0,"delta":{"text":"Hi"}})");
   const std::string rest =
       stream_message("event", ":event-type", "contentBlockStop", R"({"contentBlockIndex":0})") +
       stream_message("event", ":event-type", "messageStop", R"({"stopReason":"end_turn"})") +
-      stream_message("event", ":event-type", "metadata",
-                     R"({"usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":1}})");
+      stream_message(
+          "event", ":event-type", "metadata",
+          R"({"usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":1}})");
   const http::Headers head = {{"x-amzn-RequestId", "stream-id"},
                               {"Content-Type", "application/vnd.amazon.eventstream"}};
   Harness h;

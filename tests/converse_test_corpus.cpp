@@ -10,10 +10,10 @@
 #include "support/fixtures.h"
 #include "support/json.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <cstdint>
@@ -30,8 +30,8 @@ using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::folders_with;
 using bedrock_lite::test::json_difference;
 using bedrock_lite::test::parse_json;
-using bedrock_lite::test::render_json;
 using bedrock_lite::test::read_file;
+using bedrock_lite::test::render_json;
 
 namespace {
 
@@ -43,7 +43,7 @@ struct Case {
   std::string model_id;
   std::string region;
   int status = 0;
-  std::string skip;  // why the request cannot go through the typed API; empty when it can
+  std::string skip;     // why the request cannot go through the typed API; empty when it can
   bool elided = false;  // the request holds "<elided: ...>" strings
 };
 
@@ -86,8 +86,7 @@ const std::vector<Case>& cases() {
 class CountingTransport final : public http::Transport {
  public:
   explicit CountingTransport(std::shared_ptr<http::Transport> inner) : inner_(std::move(inner)) {}
-  bl::Result<http::ResponseHead> send(const http::Request& request,
-                                      http::BodySink& sink) override {
+  bl::Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override {
     ++sends;
     return inner_->send(request, sink);
   }
@@ -240,8 +239,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
       REQUIRE(block.tool_use.has_value());
       CHECK(json_difference(want.tool_input.empty() ? "{}" : want.tool_input,
                             block.tool_use->input) == "");
-    } else if (!want.reasoning_text.empty() || !want.signature.empty() ||
-               !want.redacted.empty()) {
+    } else if (!want.reasoning_text.empty() || !want.signature.empty() || !want.redacted.empty()) {
       REQUIRE(block.reasoning_content.has_value());
       if (!want.redacted.empty()) {
         CHECK(block.reasoning_content->redacted_content == want.redacted);
@@ -330,8 +328,10 @@ TEST_CASE("corpus: the table covers both recorded sets, skips counted", "[corpus
   CHECK(skipped.size() == 1);
 }
 
-TEST_CASE("corpus: every recorded Converse, ConverseStream and CountTokens interaction through the Client",
-          "[corpus][recorded]") {
+TEST_CASE(
+    "corpus: every recorded Converse, ConverseStream and CountTokens interaction through the "
+    "Client",
+    "[corpus][recorded]") {
   for (const auto& c : cases()) {
     if (!c.skip.empty()) continue;
     DYNAMIC_SECTION(c.name) {

@@ -7,10 +7,10 @@
 #include "support/fixtures.h"
 #include "support/json.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -26,8 +26,8 @@ using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::folders_with;
 using bedrock_lite::test::json_difference;
 using bedrock_lite::test::parse_json;
-using bedrock_lite::test::render_json;
 using bedrock_lite::test::read_file;
+using bedrock_lite::test::render_json;
 
 namespace {
 
@@ -100,8 +100,7 @@ TEST_CASE("model: every recorded Converse response round-trips", "[model][record
       auto doc = parse_json(body);
       CHECK(parsed->stop_reason == doc["stopReason"].GetString());
       REQUIRE(parsed->output.message.has_value());
-      CHECK(parsed->output.message->content.size() ==
-            doc["output"]["message"]["content"].Size());
+      CHECK(parsed->output.message->content.size() == doc["output"]["message"]["content"].Size());
     }
   }
 }
@@ -195,8 +194,8 @@ namespace {
 
 // What the events say, computed independently of the accumulator.
 struct ExpectedBlock {
-  std::string text;            // text deltas
-  std::string tool_input;      // toolUse fragments
+  std::string text;        // text deltas
+  std::string tool_input;  // toolUse fragments
   bool tool_use = false;
   std::string reasoning_text;  // reasoningContent.text deltas
   std::string signature;
@@ -305,8 +304,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
           } else {
             REQUIRE(got.reasoning_content->reasoning_text.has_value());
             CHECK(got.reasoning_content->reasoning_text->text == want.reasoning_text);
-            CHECK(got.reasoning_content->reasoning_text->signature.value_or("") ==
-                  want.signature);
+            CHECK(got.reasoning_content->reasoning_text->signature.value_or("") == want.signature);
           }
         } else if (got.text) {
           CHECK(*got.text == want.text);
@@ -353,8 +351,8 @@ TEST_CASE("model: every recorded HTTP error maps to a typed error", "[model][rec
       if (type != nullptr) {
         // arize-openinference keeps the header: "ValidationException:http://internal…".
         CHECK(error.aws_type == type->substr(0, type->find(':')));
-        CHECK((error.aws_type == "ValidationException" ||
-               error.aws_type == "AccessDeniedException"));
+        CHECK(
+            (error.aws_type == "ValidationException" || error.aws_type == "AccessDeniedException"));
         CHECK(error.display_name() == error.aws_type);
       } else {
         // bedrock-recorded: the recorder dropped x-amzn-ErrorType and the body has only a
@@ -370,8 +368,7 @@ TEST_CASE("model: every recorded HTTP error maps to a typed error", "[model][rec
 // ---------------------------------------------------------------------------------------------
 // HTTP error mapping rules (API.md §2.2, §6.4)
 
-TEST_CASE("model: http_error reads type, message, request id and retryability",
-          "[model][errors]") {
+TEST_CASE("model: http_error reads type, message, request id and retryability", "[model][errors]") {
   struct Case {
     const char* name;
     int status;
@@ -382,37 +379,94 @@ TEST_CASE("model: http_error reads type, message, request id and retryability",
     bool retryable;
   };
   const std::vector<Case> cases = {
-      {"header cut at ':'", 400,
+      {"header cut at ':'",
+       400,
        {{"X-Amzn-ErrorType", "ValidationException:http://internal.amazon.com/coral/x/"}},
-       R"({"message":"bad"})", "ValidationException", "bad", false},
-      {"header after '#'", 429,
+       R"({"message":"bad"})",
+       "ValidationException",
+       "bad",
+       false},
+      {"header after '#'",
+       429,
        {{"x-amzn-errortype", "com.amazon.coral.service#ThrottlingException"}},
-       R"({"Message":"slow down"})", "ThrottlingException", "slow down", true},
-      {"body code", 400, {}, R"({"code":"SerializationException","message":"x"})",
-       "SerializationException", "x", false},
-      {"body Code", 400, {}, R"({"Code":"UnknownOperationException"})",
-       "UnknownOperationException", "HTTP 400 without a message", false},
-      {"body __type with namespace", 403, {},
+       R"({"Message":"slow down"})",
+       "ThrottlingException",
+       "slow down",
+       true},
+      {"body code",
+       400,
+       {},
+       R"({"code":"SerializationException","message":"x"})",
+       "SerializationException",
+       "x",
+       false},
+      {"body Code",
+       400,
+       {},
+       R"({"Code":"UnknownOperationException"})",
+       "UnknownOperationException",
+       "HTTP 400 without a message",
+       false},
+      {"body __type with namespace",
+       403,
+       {},
        R"({"__type":"com.amazon.coral.service#ExpiredTokenException","message":"expired"})",
-       "ExpiredTokenException", "expired", false},
-      {"model not ready is retryable", 429, {}, R"({"__type":"ModelNotReadyException"})",
-       "ModelNotReadyException", "HTTP 429 without a message", true},
-      {"model timeout is not", 408, {{"x-amzn-ErrorType", "ModelTimeoutException"}},
-       R"({"message":"t"})", "ModelTimeoutException", "t", false},
-      {"model error is not", 424, {{"x-amzn-ErrorType", "ModelErrorException"}},
-       R"({"message":"m"})", "ModelErrorException", "m", false},
-      {"access denied is not", 403, {{"x-amzn-ErrorType", "AccessDeniedException"}},
-       R"({"message":"no"})", "AccessDeniedException", "no", false},
-      {"internal server error", 500, {{"x-amzn-ErrorType", "InternalServerException"}},
-       R"({"message":"oops"})", "InternalServerException", "oops", true},
+       "ExpiredTokenException",
+       "expired",
+       false},
+      {"model not ready is retryable",
+       429,
+       {},
+       R"({"__type":"ModelNotReadyException"})",
+       "ModelNotReadyException",
+       "HTTP 429 without a message",
+       true},
+      {"model timeout is not",
+       408,
+       {{"x-amzn-ErrorType", "ModelTimeoutException"}},
+       R"({"message":"t"})",
+       "ModelTimeoutException",
+       "t",
+       false},
+      {"model error is not",
+       424,
+       {{"x-amzn-ErrorType", "ModelErrorException"}},
+       R"({"message":"m"})",
+       "ModelErrorException",
+       "m",
+       false},
+      {"access denied is not",
+       403,
+       {{"x-amzn-ErrorType", "AccessDeniedException"}},
+       R"({"message":"no"})",
+       "AccessDeniedException",
+       "no",
+       false},
+      {"internal server error",
+       500,
+       {{"x-amzn-ErrorType", "InternalServerException"}},
+       R"({"message":"oops"})",
+       "InternalServerException",
+       "oops",
+       true},
       {"service unavailable", 503, {}, R"({"message":"later"})", "503", "later", true},
       {"bare 502", 502, {}, "", "502", "HTTP 502 without a message", true},
       {"bare 504", 504, {}, "  \n", "504", "HTTP 504 without a message", true},
       {"429 without a type", 429, {}, "{}", "429", "HTTP 429 without a message", true},
-      {"html body", 502, {}, "<html>\n<body>Bad   Gateway</body>\n</html>\n", "502",
-       "HTTP 502 with a non-JSON body: <html> <body>Bad Gateway</body> </html>", true},
-      {"multi-line message flattened", 400, {}, "{\"message\":\"line one\\nline two\"}", "400",
-       "line one line two", false},
+      {"html body",
+       502,
+       {},
+       "<html>\n<body>Bad   Gateway</body>\n</html>\n",
+       "502",
+       "HTTP 502 with a non-JSON body: <html> <body>Bad Gateway</body> </html>",
+       true},
+      {"multi-line message flattened",
+       400,
+       {},
+       "{\"message\":\"line one\\nline two\"}",
+       "400",
+       "line one line two",
+       false},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) {
@@ -476,7 +530,8 @@ std::string base64_decode(const std::string& text) {
 }
 
 std::uint32_t be32(const std::string& s, std::size_t at) {
-  return (std::uint32_t(std::uint8_t(s[at])) << 24) | (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
+  return (std::uint32_t(std::uint8_t(s[at])) << 24) |
+         (std::uint32_t(std::uint8_t(s[at + 1])) << 16) |
          (std::uint32_t(std::uint8_t(s[at + 2])) << 8) | std::uint32_t(std::uint8_t(s[at + 3]));
 }
 
@@ -505,8 +560,9 @@ TEST_CASE("model: the vercel-ai modelStreamErrorException maps to a typed error"
   const std::string payload = message.substr(12 + headers_length, total - 12 - headers_length - 4);
   REQUIRE(headers[":message-type"] == "exception");
   REQUIRE(headers[":exception-type"] == "modelStreamErrorException");
-  REQUIRE(payload ==
-          R"({"message":"Model Stream Error","originalStatusCode":500,"originalMessage":"The model stream failed."})");
+  REQUIRE(
+      payload ==
+      R"({"message":"Model Stream Error","originalStatusCode":500,"originalMessage":"The model stream failed."})");
 
   const bl::Error e = cv::stream_exception_error(headers[":exception-type"], payload);
   CHECK(e.kind == bl::ErrorKind::Service);
@@ -531,8 +587,7 @@ TEST_CASE("model: stream exception and error messages", "[model][stream]") {
       {"internalServerException", R"({"Message":"boom","p":"abc"})", "boom", true},
       {"serviceUnavailableException", R"({"message":"later"})", "later", true},
       {"validationException", R"({"message":"bad input"})", "bad input", false},
-      {"modelStreamErrorException", R"({"originalStatusCode":424})", "original status 424",
-       false},
+      {"modelStreamErrorException", R"({"originalStatusCode":424})", "original status 424", false},
       {"somethingNewException", "", "stream exception without a message", false},
       {"throttlingException", "not json\n at all", "exception payload is not JSON: not json at all",
        true},
@@ -586,13 +641,14 @@ TEST_CASE("model: unknown event types pass through with their payload", "[model]
               .add(*cv::parse_stream_event("contentBlockDelta",
                                            R"({"contentBlockIndex":0,"delta":{"text":"hi"}})"))
               .ok());
-  REQUIRE(accumulator.add(*cv::parse_stream_event("messageStop", R"({"stopReason":"end_turn"})"))
-              .ok());
-  REQUIRE(accumulator
-              .add(*cv::parse_stream_event(
-                  "metadata",
-                  R"({"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":5}})"))
-              .ok());
+  REQUIRE(
+      accumulator.add(*cv::parse_stream_event("messageStop", R"({"stopReason":"end_turn"})")).ok());
+  REQUIRE(
+      accumulator
+          .add(*cv::parse_stream_event(
+              "metadata",
+              R"({"usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},"metrics":{"latencyMs":5}})"))
+          .ok());
   auto response = accumulator.finish();
   REQUIRE(response.ok());
   CHECK(json_difference(cv::to_json(*response),
@@ -619,8 +675,7 @@ TEST_CASE("model: malformed event payloads are Protocol errors naming the event"
       {"messageStart", R"({"p":"ab"})",
        "malformed messageStart event (message 7): /: missing required member 'role'"},
       {"metadata", R"([1])", "malformed metadata event (message 7): /: expected an object"},
-      {"contentBlockStart",
-       R"({"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"t"}}})",
+      {"contentBlockStart", R"({"contentBlockIndex":1,"start":{"toolUse":{"toolUseId":"t"}}})",
        "malformed contentBlockStart event (message 7): /start/toolUse: missing required member "
        "'name'"},
       {"messageStop", "", "malformed messageStop event (message 7): /: invalid JSON at offset 0"},
@@ -716,11 +771,11 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
       R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t9","name":"f"}}})"};
   SECTION("invalid tool input JSON") {
     cv::StreamAccumulator accumulator;
-    auto fed = feed(accumulator,
-                    {tool_start,
-                     {"contentBlockDelta",
-                      R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\":"}}})"},
-                     {"contentBlockStop", R"({"contentBlockIndex":0})"}});
+    auto fed =
+        feed(accumulator, {tool_start,
+                           {"contentBlockDelta",
+                            R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{\"a\":"}}})"},
+                           {"contentBlockStop", R"({"contentBlockIndex":0})"}});
     REQUIRE_FALSE(fed.ok());
     CHECK(fed.error().kind == bl::ErrorKind::Protocol);
     CHECK_THAT(fed.error().message,
@@ -734,11 +789,11 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
   }
   SECTION("a tool block never stopped is still checked at finish") {
     cv::StreamAccumulator accumulator;
-    REQUIRE(feed(accumulator,
-                 {tool_start,
-                  {"contentBlockDelta",
-                   R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"nope"}}})"},
-                  kStop, kMetadata})
+    REQUIRE(feed(accumulator, {tool_start,
+                               {"contentBlockDelta",
+                                R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"nope"}}})"},
+                               kStop,
+                               kMetadata})
                 .ok());
     auto response = accumulator.finish();
     REQUIRE_FALSE(response.ok());
@@ -756,26 +811,26 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
   }
   SECTION("text delta into a tool block") {
     cv::StreamAccumulator accumulator;
-    auto fed = feed(accumulator,
-                    {tool_start,
-                     {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"a"}})"}});
+    auto fed = feed(
+        accumulator,
+        {tool_start, {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"a"}})"}});
     REQUIRE_FALSE(fed.ok());
     CHECK(fed.error().message ==
           "ConverseStream event 1: text delta for block 0, which is a toolUse block");
   }
   SECTION("tool delta without a start") {
     cv::StreamAccumulator accumulator;
-    auto fed = feed(accumulator, {{"contentBlockDelta",
-                                   R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{}"}}})"}});
+    auto fed = feed(
+        accumulator,
+        {{"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{}"}}})"}});
     REQUIRE_FALSE(fed.ok());
     CHECK(fed.error().message ==
           "ConverseStream event 0: toolUse delta for block 0, which is a empty block");
   }
   SECTION("stream ending before metadata") {
     cv::StreamAccumulator accumulator;
-    REQUIRE(feed(accumulator, {{"contentBlockDelta",
-                                R"({"contentBlockIndex":0,"delta":{"text":"a"}})"},
-                               kStop})
+    REQUIRE(feed(accumulator,
+                 {{"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"a"}})"}, kStop})
                 .ok());
     auto response = accumulator.finish();
     REQUIRE_FALSE(response.ok());
@@ -784,10 +839,10 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
   }
   SECTION("unknown delta members stay on the block") {
     cv::StreamAccumulator accumulator;
-    REQUIRE(feed(accumulator,
-                 {{"contentBlockDelta",
-                   R"({"contentBlockIndex":0,"delta":{"hologram":{"frames":2}}})"},
-                  kStop, kMetadata})
+    REQUIRE(feed(accumulator, {{"contentBlockDelta",
+                                R"({"contentBlockIndex":0,"delta":{"hologram":{"frames":2}}})"},
+                               kStop,
+                               kMetadata})
                 .ok());
     auto response = accumulator.finish();
     REQUIRE(response.ok());
@@ -801,8 +856,7 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
 // ---------------------------------------------------------------------------------------------
 // Request model
 
-TEST_CASE("model: request members, unknown members and documents round-trip",
-          "[model][request]") {
+TEST_CASE("model: request members, unknown members and documents round-trip", "[model][request]") {
   const std::string body = R"({
     "messages":[{"role":"user","content":[
       {"text":"hi"},
@@ -942,8 +996,7 @@ TEST_CASE("model: accumulator rebuilds toolResult and image blocks", "[model][st
       accumulator,
       {{"contentBlockStart",
         R"({"contentBlockIndex":0,"start":{"toolResult":{"toolUseId":"t","type":"nova_code_interpreter_result","status":"success"}}})"},
-       {"contentBlockDelta",
-        R"({"contentBlockIndex":0,"delta":{"toolResult":[{"text":"out"}]}})"},
+       {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolResult":[{"text":"out"}]}})"},
        {"contentBlockDelta",
         R"({"contentBlockIndex":0,"delta":{"toolResult":[{"text":"put"},{"json":{"exitCode":0}}]}})"},
        {"contentBlockStop", R"({"contentBlockIndex":0})"},
@@ -959,7 +1012,8 @@ TEST_CASE("model: accumulator rebuilds toolResult and image blocks", "[model][st
   auto response = accumulator.finish();
   REQUIRE(response.ok());
   const auto rebuilt = parse_json(cv::to_json(*response));
-  CHECK(json_difference(render_json(rebuilt["output"]), R"({"message":{"role":"assistant","content":[
+  CHECK(
+      json_difference(render_json(rebuilt["output"]), R"({"message":{"role":"assistant","content":[
     {"toolResult":{"toolUseId":"t","type":"nova_code_interpreter_result","status":"success",
                    "content":[{"text":"output"},{"json":{"exitCode":0}}]}},
     {"image":{"format":"png","source":{"bytes":"iVBO"}}},

@@ -35,7 +35,8 @@ std::string value_of(const creds::SharedConfig& config, const std::string& profi
 }
 
 // A context for providers that need no network, over a temp HOME.
-creds::ProviderContext context_for(const TempDir& home, std::map<std::string, std::string> vars = {}) {
+creds::ProviderContext context_for(const TempDir& home,
+                                   std::map<std::string, std::string> vars = {}) {
   vars["HOME"] = home.path().string();
   vars.emplace("PATH", "/usr/bin:/bin");
   creds::ProviderContext context;
@@ -56,7 +57,8 @@ TEST_CASE("Environment is a snapshot built from a map; HOME expansion", "[creden
   CHECK(env.expand_home("~/.aws/config") == "/home/u/.aws/config");
   CHECK(env.expand_home("~other/x") == "~other/x");
   CHECK(env.expand_home("/abs/~/x") == "/abs/~/x");
-  CHECK(env_of({{"USERPROFILE", "C:\\Users\\u"}}).home() == std::optional<std::string>("C:\\Users\\u"));
+  CHECK(env_of({{"USERPROFILE", "C:\\Users\\u"}}).home() ==
+        std::optional<std::string>("C:\\Users\\u"));
   CHECK(env_of({{"HOMEDRIVE", "C:"}, {"HOMEPATH", "\\Users\\v"}}).home() ==
         std::optional<std::string>("C:\\Users\\v"));
   CHECK_FALSE(env_of({}).home().has_value());
@@ -68,9 +70,10 @@ TEST_CASE("Environment is a snapshot built from a map; HOME expansion", "[creden
 TEST_CASE("Environment provider: keys, session token, expiration, half-set keys are errors",
           "[credentials][env]") {
   SECTION("id, secret and session token") {
-    auto provider = creds::make_environment_provider(env_of({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
-                                                             {"AWS_SECRET_ACCESS_KEY", "env-secret"},
-                                                             {"AWS_SESSION_TOKEN", "env-token"}}));
+    auto provider =
+        creds::make_environment_provider(env_of({{"AWS_ACCESS_KEY_ID", "AKIDENV"},
+                                                 {"AWS_SECRET_ACCESS_KEY", "env-secret"},
+                                                 {"AWS_SESSION_TOKEN", "env-token"}}));
     auto result = provider->resolve();
     REQUIRE(result.ok());
     CHECK(result->access_key_id == "AKIDENV");
@@ -92,7 +95,8 @@ TEST_CASE("Environment provider: keys, session token, expiration, half-set keys 
     CHECK(creds::format_iso8601(*result->expiration) == "2030-05-06T07:08:09Z");
   }
   SECTION("an id without a secret names the missing variable") {
-    auto result = creds::make_environment_provider(env_of({{"AWS_ACCESS_KEY_ID", "AKID"}}))->resolve();
+    auto result =
+        creds::make_environment_provider(env_of({{"AWS_ACCESS_KEY_ID", "AKID"}}))->resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Config);
     CHECK(result.error().message == "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not");
@@ -114,11 +118,11 @@ TEST_CASE("Environment provider: keys, session token, expiration, half-set keys 
     CHECK(result.error().kind == ErrorKind::NoCredentials);
   }
   SECTION("a malformed expiration is a Config error") {
-    auto result = creds::make_environment_provider(
-                      env_of({{"AWS_ACCESS_KEY_ID", "AKID"},
-                              {"AWS_SECRET_ACCESS_KEY", "s"},
-                              {"AWS_CREDENTIAL_EXPIRATION", "tomorrow"}}))
-                      ->resolve();
+    auto result =
+        creds::make_environment_provider(env_of({{"AWS_ACCESS_KEY_ID", "AKID"},
+                                                 {"AWS_SECRET_ACCESS_KEY", "s"},
+                                                 {"AWS_CREDENTIAL_EXPIRATION", "tomorrow"}}))
+            ->resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Config);
     CHECK(result.error().message.find("AWS_CREDENTIAL_EXPIRATION") != std::string::npos);
@@ -135,22 +139,39 @@ struct ParserCase {
 
 TEST_CASE("Shared files: the cross-SDK parser rules (API.md 5.3)", "[credentials][ini]") {
   const std::vector<ParserCase> cases = {
-      {"comment lines with # and ;", "# top\n; also\n[default]\n# inside\nregion = us-east-1\n", "",
+      {"comment lines with # and ;",
+       "# top\n; also\n[default]\n# inside\nregion = us-east-1\n",
+       "",
        {{"default", "region", "us-east-1"}}},
-      {"inline comment only after whitespace", "[default]\na = b #c\nd = e#f\ng = h;i\nj = k ;l\n",
-       "", {{"default", "a", "b"}, {"default", "d", "e#f"}, {"default", "g", "h;i"}, {"default", "j", "k"}}},
-      {"whitespace around keys and values, tabs", "[default]\n \t\nregion\t=\t eu-west-1 \t\n", "",
+      {"inline comment only after whitespace",
+       "[default]\na = b #c\nd = e#f\ng = h;i\nj = k ;l\n",
+       "",
+       {{"default", "a", "b"},
+        {"default", "d", "e#f"},
+        {"default", "g", "h;i"},
+        {"default", "j", "k"}}},
+      {"whitespace around keys and values, tabs",
+       "[default]\n \t\nregion\t=\t eu-west-1 \t\n",
+       "",
        {{"default", "region", "eu-west-1"}}},
-      {"empty value allowed", "[default]\nregion =\nother = x\n", "",
+      {"empty value allowed",
+       "[default]\nregion =\nother = x\n",
+       "",
        {{"default", "region", ""}, {"default", "other", "x"}}},
-      {"continuation lines join with newline, comments kept", "[default]\na = first\n  second # kept\n\tthird\n",
-       "", {{"default", "a", "first\nsecond # kept\nthird"}}},
-      {"[profile x] in config, bare [x] ignored there", "[profile dev]\nregion = r1\n[prod]\nregion = r2\n", "",
+      {"continuation lines join with newline, comments kept",
+       "[default]\na = first\n  second # kept\n\tthird\n",
+       "",
+       {{"default", "a", "first\nsecond # kept\nthird"}}},
+      {"[profile x] in config, bare [x] ignored there",
+       "[profile dev]\nregion = r1\n[prod]\nregion = r2\n",
+       "",
        {{"dev", "region", "r1"}, {"prod", "region", "<absent>"}}},
       {"tabs between 'profile' and the name, comment after ]",
-       "[profile\t\tdev] # note\nregion = r1\n[ profile  qa ];x\nregion = r3\n", "",
+       "[profile\t\tdev] # note\nregion = r1\n[ profile  qa ];x\nregion = r3\n",
+       "",
        {{"dev", "region", "r1"}, {"qa", "region", "r3"}}},
-      {"credentials file: bare [x]; [profile x] ignored there", "",
+      {"credentials file: bare [x]; [profile x] ignored there",
+       "",
        "[dev]\naws_access_key_id = A\n[profile qa]\naws_access_key_id = B\n",
        {{"dev", "aws_access_key_id", "A"}, {"qa", "aws_access_key_id", "<absent>"}}},
       {"credentials file wins for the same key; other keys merge",
@@ -158,18 +179,29 @@ TEST_CASE("Shared files: the cross-SDK parser rules (API.md 5.3)", "[credentials
        "[dev]\naws_access_key_id = FROMCREDS\n",
        {{"dev", "aws_access_key_id", "FROMCREDS"}, {"dev", "region", "r1"}}},
       {"duplicate keys: last wins, keys are case-insensitive",
-       "[default]\nRegion = one\nREGION = two\n[default]\nregion = three\n", "",
+       "[default]\nRegion = one\nREGION = two\n[default]\nregion = three\n",
+       "",
        {{"default", "region", "three"}}},
       {"[profile default] beats [default], which is then ignored",
-       "[default]\nregion = bare\nonly_bare = x\n[profile default]\nregion = prefixed\n", "",
+       "[default]\nregion = bare\nonly_bare = x\n[profile default]\nregion = prefixed\n",
+       "",
        {{"default", "region", "prefixed"}, {"default", "only_bare", "<absent>"}}},
-      {"profile names are case-sensitive", "[profile Dev]\nregion = r\n", "",
+      {"profile names are case-sensitive",
+       "[profile Dev]\nregion = r\n",
+       "",
        {{"Dev", "region", "r"}, {"dev", "region", "<absent>"}}},
-      {"invalid profile names are ignored", "[profile bad!name]\nregion = r\n[profile ok]\nregion = s\n",
-       "", {{"bad!name", "region", "<absent>"}, {"ok", "region", "s"}}},
-      {"CRLF line ends", "[default]\r\nregion = us-west-2\r\n", "", {{"default", "region", "us-west-2"}}},
-      {"sub-section lines are kept apart from the value", "[default]\ns3 =\n  max_concurrent_requests = 10\nregion = r\n",
-       "", {{"default", "s3", ""}, {"default", "region", "r"}}},
+      {"invalid profile names are ignored",
+       "[profile bad!name]\nregion = r\n[profile ok]\nregion = s\n",
+       "",
+       {{"bad!name", "region", "<absent>"}, {"ok", "region", "s"}}},
+      {"CRLF line ends",
+       "[default]\r\nregion = us-west-2\r\n",
+       "",
+       {{"default", "region", "us-west-2"}}},
+      {"sub-section lines are kept apart from the value",
+       "[default]\ns3 =\n  max_concurrent_requests = 10\nregion = r\n",
+       "",
+       {{"default", "s3", ""}, {"default", "region", "r"}}},
   };
   for (const auto& c : cases) {
     SECTION(c.name) {
@@ -182,7 +214,8 @@ TEST_CASE("Shared files: the cross-SDK parser rules (API.md 5.3)", "[credentials
   }
 }
 
-TEST_CASE("Shared files: services sub-sections and where each value came from", "[credentials][ini]") {
+TEST_CASE("Shared files: services sub-sections and where each value came from",
+          "[credentials][ini]") {
   auto config = parse_ok(
       "[profile dev]\nregion = us-east-1\nservices = local\n\n"
       "[services local]\nbedrock_runtime =\n  endpoint_url = http://localhost:8080\n"
@@ -191,7 +224,8 @@ TEST_CASE("Shared files: services sub-sections and where each value came from", 
         std::optional<std::string>("http://localhost:8080"));
   CHECK(config.service_get("dev", "bedrock_runtime", "max_attempts") ==
         std::optional<std::string>("5"));
-  CHECK(config.service_get("dev", "s3", "endpoint_url") == std::optional<std::string>("http://s3.local"));
+  CHECK(config.service_get("dev", "s3", "endpoint_url") ==
+        std::optional<std::string>("http://s3.local"));
   CHECK_FALSE(config.service_get("dev", "sts", "endpoint_url").has_value());
   CHECK_FALSE(config.service_get("default", "bedrock_runtime", "endpoint_url").has_value());
   const auto* region = config.get("dev", "region");
@@ -200,21 +234,25 @@ TEST_CASE("Shared files: services sub-sections and where each value came from", 
   REQUIRE(config.services("local") != nullptr);
 }
 
-TEST_CASE("Shared files: malformed lines are Config errors naming file:line", "[credentials][ini]") {
+TEST_CASE("Shared files: malformed lines are Config errors naming file:line",
+          "[credentials][ini]") {
   struct Bad {
     const char* config;
     const char* credentials;
     const char* message;
   };
   const std::vector<Bad> cases = {
-      {"[default]\nregion = x\nthis line has no equals\n", "", "config:3: expected 'key = value' (no '=')"},
+      {"[default]\nregion = x\nthis line has no equals\n", "",
+       "config:3: expected 'key = value' (no '=')"},
       {"[default]\n= value\n", "", "config:2: property with an empty key"},
       {"[default]\n = value\n", "", "config:2: indented line does not continue a property"},
       {"region = x\n", "", "config:1: property before any section header"},
       {"[profile dev\nregion = x\n", "", "config:1: section header without a closing ']'"},
       {"[profile dev] junk\n", "", "config:1: unexpected text after ']' in section header"},
-      {"[default]\ns3 =\n  no equals here\n", "", "config:3: expected 'key = value' in a sub-section"},
-      {"", "[default]\naws_access_key_id = A\n\n  \nbroken\n", "credentials:5: expected 'key = value' (no '=')"},
+      {"[default]\ns3 =\n  no equals here\n", "",
+       "config:3: expected 'key = value' in a sub-section"},
+      {"", "[default]\naws_access_key_id = A\n\n  \nbroken\n",
+       "credentials:5: expected 'key = value' (no '=')"},
       {"  indented first\n", "", "config:1: indented line before any section header"},
   };
   for (const auto& c : cases) {
@@ -226,7 +264,8 @@ TEST_CASE("Shared files: malformed lines are Config errors naming file:line", "[
   }
 }
 
-TEST_CASE("Shared files: loaded from HOME or the override variables, bounded", "[credentials][ini]") {
+TEST_CASE("Shared files: loaded from HOME or the override variables, bounded",
+          "[credentials][ini]") {
   TempDir home;
   SECTION("no files at all is an empty config, not an error") {
     auto loaded = creds::SharedConfig::load(env_of({{"HOME", home.path().string()}}));
@@ -248,10 +287,10 @@ TEST_CASE("Shared files: loaded from HOME or the override variables, bounded", "
     home.write(".aws/config", "[default]\nregion = ignored\n");
     home.write("alt/cfg", "[default]\nregion = from-alt\n");
     home.write("alt/creds", "[default]\naws_access_key_id = ALT\n");
-    auto loaded = creds::SharedConfig::load(env_of({{"HOME", home.path().string()},
-                                                    {"AWS_CONFIG_FILE", "~/alt/cfg"},
-                                                    {"AWS_SHARED_CREDENTIALS_FILE",
-                                                     (home.path() / "alt/creds").string()}}));
+    auto loaded = creds::SharedConfig::load(
+        env_of({{"HOME", home.path().string()},
+                {"AWS_CONFIG_FILE", "~/alt/cfg"},
+                {"AWS_SHARED_CREDENTIALS_FILE", (home.path() / "alt/creds").string()}}));
     REQUIRE(loaded.ok());
     CHECK(value_of(*loaded, "default", "region") == "from-alt");
     CHECK(value_of(*loaded, "default", "aws_access_key_id") == "ALT");
@@ -279,8 +318,9 @@ TEST_CASE("Profile provider: static keys, selection, unknown profiles", "[creden
              "[dev]\naws_access_key_id = AKIDDEV\naws_secret_access_key = dev-secret\n"
              "aws_session_token = dev-token\n"
              "[half]\naws_access_key_id = AKIDHALF\n");
-  home.write(".aws/config", "[profile cfgkeys]\naws_access_key_id = AKIDCFG\n"
-                            "aws_secret_access_key = cfg-secret\n[profile empty]\nregion = x\n");
+  home.write(".aws/config",
+             "[profile cfgkeys]\naws_access_key_id = AKIDCFG\n"
+             "aws_secret_access_key = cfg-secret\n[profile empty]\nregion = x\n");
 
   SECTION("default profile") {
     auto result = creds::make_profile_provider(context_for(home))->resolve();
@@ -298,7 +338,8 @@ TEST_CASE("Profile provider: static keys, selection, unknown profiles", "[creden
     CHECK(result->source == "profile:dev");
   }
   SECTION("AWS_PROFILE, keys from the config file") {
-    auto result = creds::make_profile_provider(context_for(home, {{"AWS_PROFILE", "cfgkeys"}}))->resolve();
+    auto result =
+        creds::make_profile_provider(context_for(home, {{"AWS_PROFILE", "cfgkeys"}}))->resolve();
     REQUIRE(result.ok());
     CHECK(result->access_key_id == "AKIDCFG");
     CHECK(result->source == "profile:cfgkeys");
@@ -326,8 +367,9 @@ TEST_CASE("Profile provider: static keys, selection, unknown profiles", "[creden
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Config);
     CHECK(result.error().message ==
-          home.path().string() + "/.aws/credentials:9: profile 'half' has aws_access_key_id but no "
-                                 "aws_secret_access_key");
+          home.path().string() +
+              "/.aws/credentials:9: profile 'half' has aws_access_key_id but no "
+              "aws_secret_access_key");
   }
   SECTION("a profile without keys or process is 'not configured'") {
     auto context = context_for(home);
@@ -339,7 +381,8 @@ TEST_CASE("Profile provider: static keys, selection, unknown profiles", "[creden
   SECTION("construction does no I/O: a provider built before the files exist sees them") {
     TempDir later;
     auto provider = creds::make_profile_provider(context_for(later));
-    later.write(".aws/credentials", "[default]\naws_access_key_id = LATE\naws_secret_access_key = s\n");
+    later.write(".aws/credentials",
+                "[default]\naws_access_key_id = LATE\naws_secret_access_key = s\n");
     auto result = provider->resolve();
     REQUIRE(result.ok());
     CHECK(result->access_key_id == "LATE");
@@ -361,19 +404,20 @@ std::filesystem::path write_script(const TempDir& dir, const std::string& name,
 TEST_CASE("credential_process: a real script, Version 1 JSON, errors with capped stderr",
           "[credentials][process]") {
   TempDir dir;
-  auto env = env_of({{"PATH", "/usr/bin:/bin"}, {"HOME", dir.path().string()},
-                     {"FROM_SNAPSHOT", "AKIDSNAP"}});
+  auto env = env_of(
+      {{"PATH", "/usr/bin:/bin"}, {"HOME", dir.path().string()}, {"FROM_SNAPSHOT", "AKIDSNAP"}});
 
   SECTION("success with session token and Expiration; the child sees the snapshot environment") {
-    auto script = write_script(dir, "ok helper.sh",
-                               "echo 'ignored on stderr' >&2\n"
-                               "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
-                               "\"SecretAccessKey\": \"proc-secret\", \"SessionToken\": \"proc-token\", "
-                               "\"Expiration\": \"2031-02-03T04:05:06Z\", \"AccountId\": \"111122223333\"}' "
-                               "\"$FROM_SNAPSHOT\"\n");
+    auto script =
+        write_script(dir, "ok helper.sh",
+                     "echo 'ignored on stderr' >&2\n"
+                     "printf '{\"Version\": 1, \"AccessKeyId\": \"%s\", "
+                     "\"SecretAccessKey\": \"proc-secret\", \"SessionToken\": \"proc-token\", "
+                     "\"Expiration\": \"2031-02-03T04:05:06Z\", \"AccountId\": \"111122223333\"}' "
+                     "\"$FROM_SNAPSHOT\"\n");
     // Quoted path with a space and an argument: split like a shell, run without one.
-    auto result = creds::run_credential_process("\"" + script.string() + "\" --flag 'two words'",
-                                                "dev", env);
+    auto result =
+        creds::run_credential_process("\"" + script.string() + "\" --flag 'two words'", "dev", env);
     INFO((result ? std::string() : result.error().to_string()));
     REQUIRE(result.ok());
     CHECK(result->access_key_id == "AKIDSNAP");
@@ -385,11 +429,13 @@ TEST_CASE("credential_process: a real script, Version 1 JSON, errors with capped
     CHECK(result->source == "process:dev");
   }
   SECTION("arguments arrive intact") {
-    auto script = write_script(dir, "args.sh",
-                               "[ \"$1\" = 'a b' ] && [ \"$2\" = 'c\"d' ] && [ \"$3\" = 'e f' ] || "
-                               "{ echo \"bad args: $*\" >&2; exit 9; }\n"
-                               "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}'\n");
-    auto result = creds::run_credential_process(script.string() + " 'a b' \"c\\\"d\" e\\ f", "p", env);
+    auto script =
+        write_script(dir, "args.sh",
+                     "[ \"$1\" = 'a b' ] && [ \"$2\" = 'c\"d' ] && [ \"$3\" = 'e f' ] || "
+                     "{ echo \"bad args: $*\" >&2; exit 9; }\n"
+                     "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}'\n");
+    auto result =
+        creds::run_credential_process(script.string() + " 'a b' \"c\\\"d\" e\\ f", "p", env);
     INFO((result ? std::string() : result.error().to_string()));
     REQUIRE(result.ok());
     CHECK_FALSE(result->expiration.has_value());
@@ -404,14 +450,16 @@ TEST_CASE("credential_process: a real script, Version 1 JSON, errors with capped
     REQUIRE_FALSE(result.ok());
     const auto& message = result.error().message;
     CHECK(message.rfind("credential_process of profile 'dev': exited with status 3; stderr: "
-                        "token expired: run aws sso login second line xxx", 0) == 0);
+                        "token expired: run aws sso login second line xxx",
+                        0) == 0);
     CHECK(message.find('\n') == std::string::npos);
     CHECK(message.size() < 1200);
   }
   SECTION("bad JSON is an error with stderr, never the stdout") {
-    auto script = write_script(dir, "badjson.sh",
-                               "echo 'warning: something' >&2\n"
-                               "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"leaky-secret\"'\n");
+    auto script = write_script(
+        dir, "badjson.sh",
+        "echo 'warning: something' >&2\n"
+        "echo '{\"Version\":1,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"leaky-secret\"'\n");
     auto result = creds::run_credential_process(script.string(), "dev", env);
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Protocol);
@@ -420,14 +468,16 @@ TEST_CASE("credential_process: a real script, Version 1 JSON, errors with capped
     CHECK(result.error().message.find("leaky-secret") == std::string::npos);
   }
   SECTION("Version other than 1 is refused") {
-    auto script = write_script(dir, "v2.sh",
-                               "echo '{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}'\n");
+    auto script = write_script(
+        dir, "v2.sh", "echo '{\"Version\":2,\"AccessKeyId\":\"A\",\"SecretAccessKey\":\"S\"}'\n");
     auto result = creds::run_credential_process(script.string(), "dev", env);
     REQUIRE_FALSE(result.ok());
-    CHECK(result.error().message == "credential_process of profile 'dev': field 'Version' must be 1");
+    CHECK(result.error().message ==
+          "credential_process of profile 'dev': field 'Version' must be 1");
   }
   SECTION("a missing required field is named") {
-    auto script = write_script(dir, "nosecret.sh", "echo '{\"Version\":1,\"AccessKeyId\":\"A\"}'\n");
+    auto script =
+        write_script(dir, "nosecret.sh", "echo '{\"Version\":1,\"AccessKeyId\":\"A\"}'\n");
     auto result = creds::run_credential_process(script.string(), "dev", env);
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().message ==
@@ -454,14 +504,18 @@ TEST_CASE("credential_process: a real script, Version 1 JSON, errors with capped
           "credential_process of profile 'dev': program 'no-such-helper-xyz' not found in PATH");
     auto quote = creds::run_credential_process("helper 'open", "dev", env);
     REQUIRE_FALSE(quote.ok());
-    CHECK(quote.error().message == "credential_process of profile 'dev': unterminated ' in command");
+    CHECK(quote.error().message ==
+          "credential_process of profile 'dev': unterminated ' in command");
   }
   SECTION("through a profile: source process:<name>; credentials-file keys would win") {
-    auto script = write_script(dir, "p.sh",
-                               "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"S\"}'\n");
+    auto script = write_script(
+        dir, "p.sh",
+        "echo '{\"Version\":1,\"AccessKeyId\":\"AKIDPROC\",\"SecretAccessKey\":\"S\"}'\n");
     dir.write(".aws/config", "[profile tool]\ncredential_process = " + script.string() +
-                                 "\n[profile both]\ncredential_process = " + script.string() + "\n");
-    dir.write(".aws/credentials", "[both]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
+                                 "\n[profile both]\ncredential_process = " + script.string() +
+                                 "\n");
+    dir.write(".aws/credentials",
+              "[both]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
     auto context = context_for(dir);
     context.profile = "tool";
     auto result = creds::make_profile_provider(context)->resolve();
@@ -475,7 +529,8 @@ TEST_CASE("credential_process: a real script, Version 1 JSON, errors with capped
   }
 }
 
-TEST_CASE("Region: --region > AWS_REGION > AWS_DEFAULT_REGION > profile region", "[credentials][region]") {
+TEST_CASE("Region: --region > AWS_REGION > AWS_DEFAULT_REGION > profile region",
+          "[credentials][region]") {
   auto config = parse_ok("[default]\nregion = from-default\n[profile dev]\nregion = from-dev\n");
   struct Row {
     std::optional<std::string> cli;
@@ -485,9 +540,17 @@ TEST_CASE("Region: --region > AWS_REGION > AWS_DEFAULT_REGION > profile region",
     const char* source;
   };
   const std::vector<Row> rows = {
-      {"cli-r", {{"AWS_REGION", "env-r"}, {"AWS_DEFAULT_REGION", "def-r"}}, {}, "cli-r", "--region"},
+      {"cli-r",
+       {{"AWS_REGION", "env-r"}, {"AWS_DEFAULT_REGION", "def-r"}},
+       {},
+       "cli-r",
+       "--region"},
       {{}, {{"AWS_REGION", "env-r"}, {"AWS_DEFAULT_REGION", "def-r"}}, {}, "env-r", "AWS_REGION"},
-      {{}, {{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", "def-r"}}, {}, "def-r", "AWS_DEFAULT_REGION"},
+      {{},
+       {{"AWS_REGION", ""}, {"AWS_DEFAULT_REGION", "def-r"}},
+       {},
+       "def-r",
+       "AWS_DEFAULT_REGION"},
       {{}, {}, {}, "from-default", "profile default (config:2)"},
       {{}, {{"AWS_PROFILE", "dev"}}, {}, "from-dev", "profile dev (config:4)"},
       {{}, {{"AWS_PROFILE", "default"}}, std::string("dev"), "from-dev", "profile dev (config:4)"},
@@ -507,7 +570,8 @@ TEST_CASE("Region: --region > AWS_REGION > AWS_DEFAULT_REGION > profile region",
         "profile 'other' in config (read), credentials (read)");
 }
 
-TEST_CASE("Bearer token: AWS_BEARER_TOKEN_BEDROCK, unless sigv4 is preferred", "[credentials][bearer]") {
+TEST_CASE("Bearer token: AWS_BEARER_TOKEN_BEDROCK, unless sigv4 is preferred",
+          "[credentials][bearer]") {
   CHECK_FALSE(creds::bearer_token(env_of({})).has_value());
   CHECK_FALSE(creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", ""}})).has_value());
   auto token = creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", "bedrock-api-key-abc"}}));
@@ -517,27 +581,31 @@ TEST_CASE("Bearer token: AWS_BEARER_TOKEN_BEDROCK, unless sigv4 is preferred", "
   CHECK_FALSE(creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", "k"},
                                           {"AWS_AUTH_SCHEME_PREFERENCE", "sigv4"}}))
                   .has_value());
-  CHECK_FALSE(creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", "k"},
-                                          {"AWS_AUTH_SCHEME_PREFERENCE", " sigv4 , httpBearerAuth"}}))
-                  .has_value());
+  CHECK_FALSE(
+      creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", "k"},
+                                  {"AWS_AUTH_SCHEME_PREFERENCE", " sigv4 , httpBearerAuth"}}))
+          .has_value());
   CHECK(creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", "k"},
                                     {"AWS_AUTH_SCHEME_PREFERENCE", "httpBearerAuth,sigv4"}}))
             .has_value());
-  CHECK(creds::bearer_token(env_of({{"AWS_BEARER_TOKEN_BEDROCK", "k"},
-                                    {"AWS_AUTH_SCHEME_PREFERENCE", "sigv4a"}}))
+  CHECK(creds::bearer_token(
+            env_of({{"AWS_BEARER_TOKEN_BEDROCK", "k"}, {"AWS_AUTH_SCHEME_PREFERENCE", "sigv4a"}}))
             .has_value());
 }
 
 TEST_CASE("ISO-8601 timestamps as AWS sends them", "[credentials][time]") {
   auto base = creds::parse_iso8601("2026-01-01T00:00:00Z");
   REQUIRE(base.has_value());
-  CHECK(std::chrono::duration_cast<std::chrono::seconds>(base->time_since_epoch()).count() == 1767225600);
+  CHECK(std::chrono::duration_cast<std::chrono::seconds>(base->time_since_epoch()).count() ==
+        1767225600);
   CHECK(creds::parse_iso8601("2026-01-01T02:00:00+02:00") == base);
   CHECK(creds::parse_iso8601("2025-12-31T19:00:00-0500") == base);
   CHECK(creds::parse_iso8601("2026-01-01T00:00:00.000Z") == base);
-  CHECK(creds::format_iso8601(*creds::parse_iso8601("2024-02-29T23:59:59.9Z")) == "2024-02-29T23:59:59Z");
-  for (const char* bad : {"", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z",
-                          "2026-01-01T00:00:00Zjunk", "20260101T000000Z", "2026-01-01T00:00:00.Z"}) {
+  CHECK(creds::format_iso8601(*creds::parse_iso8601("2024-02-29T23:59:59.9Z")) ==
+        "2024-02-29T23:59:59Z");
+  for (const char* bad :
+       {"", "2026-01-01", "2026-01-01T00:00:00", "2026-13-01T00:00:00Z", "2026-01-01T00:00:00Zjunk",
+        "20260101T000000Z", "2026-01-01T00:00:00.Z"}) {
     INFO(bad);
     CHECK_FALSE(creds::parse_iso8601(bad).has_value());
   }

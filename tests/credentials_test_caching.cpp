@@ -93,7 +93,8 @@ struct LogRecorder {
 
 }  // namespace
 
-TEST_CASE("Caching provider: cached until the advisory window, then refreshed", "[credentials][cache]") {
+TEST_CASE("Caching provider: cached until the advisory window, then refreshed",
+          "[credentials][cache]") {
   ManualClock clock;
   auto inner = std::make_shared<ScriptedProvider>();
   inner->push(make_credentials(1, kStart + 1h));
@@ -124,7 +125,8 @@ TEST_CASE("Caching provider: static credentials are fetched once", "[credentials
   CHECK(inner->resolves() == 1);
 }
 
-TEST_CASE("Caching provider: a failed refresh keeps valid credentials and logs it", "[credentials][cache]") {
+TEST_CASE("Caching provider: a failed refresh keeps valid credentials and logs it",
+          "[credentials][cache]") {
   ManualClock clock;
   LogRecorder log;
   auto inner = std::make_shared<ScriptedProvider>();
@@ -138,8 +140,9 @@ TEST_CASE("Caching provider: a failed refresh keeps valid credentials and logs i
   auto kept = cache->resolve();
   REQUIRE(kept.ok());
   CHECK(kept->access_key_id == "AKID1");
-  CHECK(log.contains(LogLevel::Warn, "refresh failed, keeping the current ones from scripted "
-                                     "(valid until 2026-03-01T13:00:00Z): Network: IMDS down"));
+  CHECK(log.contains(LogLevel::Warn,
+                     "refresh failed, keeping the current ones from scripted "
+                     "(valid until 2026-03-01T13:00:00Z): Network: IMDS down"));
 
   clock.advance(150s);  // mandatory window (30 s left): still valid, failure tolerated
   auto still = cache->resolve();
@@ -169,7 +172,8 @@ TEST_CASE("Caching provider: expired credentials are never returned", "[credenti
   REQUIRE_FALSE(after.ok());
 }
 
-TEST_CASE("Caching provider: refresh() forces a fetch through the inner refresh()", "[credentials][cache]") {
+TEST_CASE("Caching provider: refresh() forces a fetch through the inner refresh()",
+          "[credentials][cache]") {
   ManualClock clock;
   auto inner = std::make_shared<ScriptedProvider>();
   inner->push(make_credentials(1, kStart + 6h));
@@ -193,7 +197,8 @@ TEST_CASE("Caching provider: refresh() forces a fetch through the inner refresh(
 // a new generation, slowly enough that refreshes overlap with readers.
 class IssuingProvider : public creds::CredentialsProvider {
  public:
-  IssuingProvider(ManualClock& clock, std::chrono::seconds lifetime) : clock_(clock), lifetime_(lifetime) {}
+  IssuingProvider(ManualClock& clock, std::chrono::seconds lifetime)
+      : clock_(clock), lifetime_(lifetime) {}
   Result<creds::Credentials> resolve() override {
     const int generation = ++issued_;
     std::this_thread::yield();
@@ -210,7 +215,8 @@ class IssuingProvider : public creds::CredentialsProvider {
 // Counts how many fetches run at once: single flight means never more than one.
 class SingleFlightProbe : public creds::CredentialsProvider {
  public:
-  explicit SingleFlightProbe(std::shared_ptr<creds::CredentialsProvider> inner) : inner_(std::move(inner)) {}
+  explicit SingleFlightProbe(std::shared_ptr<creds::CredentialsProvider> inner)
+      : inner_(std::move(inner)) {}
   Result<creds::Credentials> resolve() override {
     const int now_running = ++running_;
     int seen = max_.load();
@@ -281,7 +287,8 @@ TEST_CASE("Caching provider concurrency: 8 threads across refreshes see no torn 
   CHECK(issuing->issued() < kThreads * kRounds / 10);
 }
 
-TEST_CASE("Chain: first provider that answers wins; skips are logged with reasons", "[credentials][chain]") {
+TEST_CASE("Chain: first provider that answers wins; skips are logged with reasons",
+          "[credentials][chain]") {
   LogRecorder log;
   auto skip = std::make_shared<ScriptedProvider>();
   skip->push(bedrock_lite::make_error(ErrorKind::NoCredentials, "not configured here"));
@@ -305,7 +312,8 @@ TEST_CASE("Chain: first provider that answers wins; skips are logged with reason
 TEST_CASE("Chain: a configured provider that fails stops the chain; none is NoCredentials",
           "[credentials][chain]") {
   auto broken = std::make_shared<ScriptedProvider>();
-  broken->push(bedrock_lite::make_error(ErrorKind::Config, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
+  broken->push(bedrock_lite::make_error(
+      ErrorKind::Config, "AWS_ACCESS_KEY_ID is set but AWS_SECRET_ACCESS_KEY is not"));
   auto later = std::make_shared<ScriptedProvider>();
   later->push(make_credentials(1, std::nullopt));
   auto chain = creds::make_chain_provider({{"environment", broken}, {"profile", later}});
@@ -363,7 +371,7 @@ TEST_CASE("Caching provider concurrency: during a refresh others keep the valid 
   auto gated = std::make_shared<GatedProvider>();
   auto cache = creds::make_caching_provider(gated, clock.clock());
   REQUIRE(cache->resolve()->access_key_id == "AKID1");  // valid until kStart + 1h
-  clock.advance(57min);                                  // advisory window
+  clock.advance(57min);                                 // advisory window
 
   std::thread refresher([&] {
     auto refreshed = cache->resolve();

@@ -28,7 +28,6 @@ namespace {
 
 const creds::TimePoint kNow = *creds::parse_iso8601("2026-04-01T08:00:00Z");
 
-
 struct Log {
   std::mutex mutex;
   std::vector<std::string> lines;
@@ -58,9 +57,11 @@ struct Log {
 // transport: declared after the fake servers, it is destroyed (closing its keep-alive
 // connections) before them, so their shutdown does not wait out httplib's keep-alive timeout.
 struct World {
-  std::shared_ptr<bedrock_lite::http::Transport> transport = bedrock_lite::http::make_curl_transport();
+  std::shared_ptr<bedrock_lite::http::Transport> transport =
+      bedrock_lite::http::make_curl_transport();
   TempDir home;
-  std::shared_ptr<std::atomic<std::int64_t>> clock_offset = std::make_shared<std::atomic<std::int64_t>>(0);
+  std::shared_ptr<std::atomic<std::int64_t>> clock_offset =
+      std::make_shared<std::atomic<std::int64_t>>(0);
   std::map<std::string, std::string> vars;
   Log log;
 
@@ -159,11 +160,12 @@ TEST_CASE("Container: full loopback URI with a token file re-read on every fetch
   CHECK(authorizations == std::vector<std::string>{"first-token", "rotated-token"});
 }
 
-TEST_CASE("Container: disallowed hosts, CR/LF in tokens, unset variables", "[credentials][container]") {
+TEST_CASE("Container: disallowed hosts, CR/LF in tokens, unset variables",
+          "[credentials][container]") {
   World world;
-  for (const char* url : {"http://example.com/creds", "http://10.0.0.1/creds",
-                          "http://127.0.0.1.evil.example/creds", "ftp://127.0.0.1/creds",
-                          "http://169.254.169.254/latest"}) {
+  for (const char* url :
+       {"http://example.com/creds", "http://10.0.0.1/creds", "http://127.0.0.1.evil.example/creds",
+        "ftp://127.0.0.1/creds", "http://169.254.169.254/latest"}) {
     world.vars = {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", url}};
     auto result = creds::make_container_provider(world.context())->resolve();
     INFO(url);
@@ -175,7 +177,8 @@ TEST_CASE("Container: disallowed hosts, CR/LF in tokens, unset variables", "[cre
                 {"AWS_CONTAINER_AUTHORIZATION_TOKEN", "abc\r\nX-Injected: 1"}};
   auto injected = creds::make_container_provider(world.context())->resolve();
   REQUIRE_FALSE(injected.ok());
-  CHECK(injected.error().message == "AWS_CONTAINER_AUTHORIZATION_TOKEN contains a CR or LF character");
+  CHECK(injected.error().message ==
+        "AWS_CONTAINER_AUTHORIZATION_TOKEN contains a CR or LF character");
 
   auto file = world.home.write("token", "abc\nX-Injected: 1");
   world.vars = {{"AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds"},
@@ -190,7 +193,8 @@ TEST_CASE("Container: disallowed hosts, CR/LF in tokens, unset variables", "[cre
   CHECK(unset.error().kind == ErrorKind::NoCredentials);
 }
 
-TEST_CASE("Container: bad answers name the endpoint and field; 5xx is retried", "[credentials][container]") {
+TEST_CASE("Container: bad answers name the endpoint and field; 5xx is retried",
+          "[credentials][container]") {
   std::atomic<int> calls{0};
   std::string body;
   int fail_first = 0;
@@ -215,7 +219,8 @@ TEST_CASE("Container: bad answers name the endpoint and field; 5xx is retried", 
     auto result = creds::make_container_provider(world.context())->resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Protocol);
-    CHECK(result.error().message.rfind("container endpoint " + url + ": response is not JSON", 0) == 0);
+    CHECK(result.error().message.rfind("container endpoint " + url + ": response is not JSON", 0) ==
+          0);
   }
   SECTION("missing field") {
     body = R"({"AccessKeyId":"A","SecretAccessKey":"hidden-secret","Token":"t"})";
@@ -278,10 +283,10 @@ TEST_CASE("IMDS: token PUT with TTL, extended path, token reused, then refreshed
     auto lock = imds.lock();
     CHECK(imds.state().token_puts == 1);  // reused
     CHECK(imds.state().paths ==
-          std::vector<std::string>{"PUT /latest/api/token",
-                                   "GET /latest/meta-data/iam/security-credentials-extended/",
-                                   "GET /latest/meta-data/iam/security-credentials-extended/bedrock-role",
-                                   "GET /latest/meta-data/iam/security-credentials-extended/bedrock-role"});
+          std::vector<std::string>{
+              "PUT /latest/api/token", "GET /latest/meta-data/iam/security-credentials-extended/",
+              "GET /latest/meta-data/iam/security-credentials-extended/bedrock-role",
+              "GET /latest/meta-data/iam/security-credentials-extended/bedrock-role"});
   }
   world.advance(6h - 100s);  // within 120 s of the 6 h TTL: a new token
   REQUIRE(provider->resolve().ok());
@@ -356,11 +361,13 @@ TEST_CASE("IMDS: configured instance profile name skips discovery", "[credential
   REQUIRE(creds::make_imds_provider(imds_context(world, imds))->resolve().ok());
   auto lock = imds.lock();
   CHECK(imds.state().paths ==
-        std::vector<std::string>{"PUT /latest/api/token",
-                                 "GET /latest/meta-data/iam/security-credentials-extended/bedrock-role"});
+        std::vector<std::string>{
+            "PUT /latest/api/token",
+            "GET /latest/meta-data/iam/security-credentials-extended/bedrock-role"});
 }
 
-TEST_CASE("IMDS: token endpoint disabled falls back to IMDSv1 only when allowed", "[credentials][imds]") {
+TEST_CASE("IMDS: token endpoint disabled falls back to IMDSv1 only when allowed",
+          "[credentials][imds]") {
   for (auto mode : {FakeImds::TokenMode::Forbidden403, FakeImds::TokenMode::NotFound404}) {
     FakeImds imds;
     World world;
@@ -406,7 +413,8 @@ TEST_CASE("IMDS: token endpoint disabled falls back to IMDSv1 only when allowed"
     auto result = creds::make_imds_provider(imds_context(world, imds))->resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Protocol);
-    CHECK(result.error().message == "IMDS " + imds.url() + "/latest/api/token rejected the token request (HTTP 400)");
+    CHECK(result.error().message ==
+          "IMDS " + imds.url() + "/latest/api/token rejected the token request (HTTP 400)");
   }
 }
 
@@ -428,7 +436,8 @@ TEST_CASE("IMDS: a token PUT that times out (hop limit) falls back to v1 within 
   CHECK(result->access_key_id == FakeImds::access_key_for(1));
 }
 
-TEST_CASE("IMDS: slow answers time out fast; an absent IMDS fails in under 2 s", "[credentials][imds]") {
+TEST_CASE("IMDS: slow answers time out fast; an absent IMDS fails in under 2 s",
+          "[credentials][imds]") {
   SECTION("GETs that hang") {
     FakeImds imds;
     World world;
@@ -441,9 +450,9 @@ TEST_CASE("IMDS: slow answers time out fast; an absent IMDS fails in under 2 s",
     auto result = creds::make_imds_provider(context)->resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::NoCredentials);
-    CHECK(result.error().message.rfind("IMDS " + imds.url() +
-                                           "/latest/meta-data/iam/security-credentials-extended/: ",
-                                       0) == 0);
+    CHECK(result.error().message.rfind(
+              "IMDS " + imds.url() + "/latest/meta-data/iam/security-credentials-extended/: ", 0) ==
+          0);
   }
   SECTION("nothing listening, default 1 s timeouts") {
     World world;
@@ -491,7 +500,8 @@ TEST_CASE("IMDS: bad documents name the endpoint and field", "[credentials][imds
       {R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"imds-hidden","Token":"t"})",
        where + ": missing field 'Expiration'"},
       {R"({"Code":"AssumeRoleUnauthorizedAccess","Message":"role cannot be assumed"})",
-       where + ": field 'Code' is 'AssumeRoleUnauthorizedAccess', not 'Success' (role cannot be assumed)"},
+       where + ": field 'Code' is 'AssumeRoleUnauthorizedAccess', not 'Success' (role cannot be "
+               "assumed)"},
       {R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"imds-hidden","Token":"t","Expiration":"soon"})",
        where + ": field 'Expiration' is not an ISO-8601 timestamp: 'soon'"},
   };
@@ -509,14 +519,16 @@ TEST_CASE("IMDS: bad documents name the endpoint and field", "[credentials][imds
   }
 }
 
-TEST_CASE("IMDS: disabled, endpoint settings from the environment and the profile", "[credentials][imds]") {
+TEST_CASE("IMDS: disabled, endpoint settings from the environment and the profile",
+          "[credentials][imds]") {
   FakeImds imds;
   World world;
   {
     auto lock = imds.lock();
     imds.state().expiration = kNow + 1h;
   }
-  world.vars = {{"AWS_EC2_METADATA_DISABLED", "TRUE"}, {"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()}};
+  world.vars = {{"AWS_EC2_METADATA_DISABLED", "TRUE"},
+                {"AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url()}};
   auto disabled = creds::make_imds_provider(world.context())->resolve();
   REQUIRE_FALSE(disabled.ok());
   CHECK(disabled.error().message == "disabled by AWS_EC2_METADATA_DISABLED");
@@ -525,7 +537,8 @@ TEST_CASE("IMDS: disabled, endpoint settings from the environment and the profil
   REQUIRE(creds::make_imds_provider(world.context())->resolve().ok());
 
   world.vars = {};
-  world.home.write(".aws/config", "[default]\nec2_metadata_service_endpoint = " + imds.url() + "\n");
+  world.home.write(".aws/config",
+                   "[default]\nec2_metadata_service_endpoint = " + imds.url() + "\n");
   REQUIRE(creds::make_imds_provider(world.context())->resolve().ok());
 
   world.home.write(".aws/config", "[default]\nec2_metadata_service_endpoint_mode = IPv5\n");
@@ -616,7 +629,8 @@ TEST_CASE("Default chain: lazy, env first, then profile, container, IMDS; reason
     CHECK(imds.state().token_puts + imds.state().gets == 0);
   }
   SECTION("profile before IMDS") {
-    world.home.write(".aws/credentials", "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
+    world.home.write(".aws/credentials",
+                     "[default]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
     auto result = creds::make_default_chain(imds_context(world, imds))->resolve();
     REQUIRE(result.ok());
     CHECK(result->source == "profile:default");
@@ -625,12 +639,15 @@ TEST_CASE("Default chain: lazy, env first, then profile, container, IMDS; reason
     auto result = creds::make_default_chain(imds_context(world, imds))->resolve();
     REQUIRE(result.ok());
     CHECK(result->source == "imds");
-    CHECK(world.log.contains("debug: credentials: environment skipped: AWS_ACCESS_KEY_ID and "
-                             "AWS_SECRET_ACCESS_KEY are not set"));
-    CHECK(world.log.contains("debug: credentials: profile skipped: profile 'default' not found in"));
-    CHECK(world.log.contains("debug: credentials: container skipped: "
-                             "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
-                             "AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"));
+    CHECK(
+        world.log.contains("debug: credentials: environment skipped: AWS_ACCESS_KEY_ID and "
+                           "AWS_SECRET_ACCESS_KEY are not set"));
+    CHECK(
+        world.log.contains("debug: credentials: profile skipped: profile 'default' not found in"));
+    CHECK(
+        world.log.contains("debug: credentials: container skipped: "
+                           "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI and "
+                           "AWS_CONTAINER_CREDENTIALS_FULL_URI are not set"));
     CHECK(world.log.contains("debug: credentials: using imds (source imds)"));
   }
   SECTION("nothing anywhere: NoCredentials naming every place") {
@@ -661,8 +678,8 @@ namespace {
 // would send where no server can be reached (the IPv6 IMDS address).
 class RecordingTransport : public bedrock_lite::http::Transport {
  public:
-  bedrock_lite::Result<bedrock_lite::http::ResponseHead> send(const bedrock_lite::http::Request& request,
-                                                              bedrock_lite::http::BodySink&) override {
+  bedrock_lite::Result<bedrock_lite::http::ResponseHead> send(
+      const bedrock_lite::http::Request& request, bedrock_lite::http::BodySink&) override {
     std::lock_guard<std::mutex> lock(mutex);
     requests.push_back(request);
     return bedrock_lite::make_error(ErrorKind::Network, request.url + ": connection refused", true);
@@ -723,16 +740,18 @@ TEST_CASE("IMDS and container requests: IPv6 mode, no proxy, 1 s timeouts, bound
   }
 }
 
-TEST_CASE("Secret sweep: no secret in any error, log line or debug output", "[credentials][secrets]") {
+TEST_CASE("Secret sweep: no secret in any error, log line or debug output",
+          "[credentials][secrets]") {
   // Known secret values planted everywhere a secret can come from.
-  const std::vector<std::string> secrets = {"SWEEP-ENV-SECRET", "SWEEP-ENV-TOKEN", "SWEEP-FILE-SECRET",
-                                            "SWEEP-PROC-SECRET", "SWEEP-CONTAINER-TOKEN",
-                                            "SWEEP-CONTAINER-AUTH", "SWEEP-BEARER"};
+  const std::vector<std::string> secrets = {
+      "SWEEP-ENV-SECRET",      "SWEEP-ENV-TOKEN",      "SWEEP-FILE-SECRET", "SWEEP-PROC-SECRET",
+      "SWEEP-CONTAINER-TOKEN", "SWEEP-CONTAINER-AUTH", "SWEEP-BEARER"};
   std::vector<std::string> outputs;
   LoopbackServer server([](httplib::Server& s) {
     s.Get("/c", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content(R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":"SWEEP-CONTAINER-TOKEN"})",
-                      "application/json");
+      res.set_content(
+          R"({"AccessKeyId":"A","SecretAccessKey":"S","Token":"SWEEP-CONTAINER-TOKEN"})",
+          "application/json");
     });
   });
   World world;  // after the server: its transport closes its connections first
@@ -768,7 +787,8 @@ TEST_CASE("Secret sweep: no secret in any error, log line or debug output", "[cr
   }
 }
 
-TEST_CASE("IMDS behind the cache: rotating credentials are picked up before expiry", "[credentials][imds]") {
+TEST_CASE("IMDS behind the cache: rotating credentials are picked up before expiry",
+          "[credentials][imds]") {
   FakeImds imds;
   World world;
   {

@@ -6,10 +6,10 @@
 #include "support/fixtures.h"
 #include "support/json.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <mutex>
@@ -18,8 +18,8 @@
 
 using namespace bedrock_lite;
 using namespace bedrock_lite::converse;
-using bedrock_lite::test::Fault;
 using bedrock_lite::test::FakeBedrock;
+using bedrock_lite::test::Fault;
 using std::chrono::milliseconds;
 
 namespace {
@@ -157,7 +157,8 @@ TEST_CASE("e2e: Converse returns the recorded response, signed correctly", "[e2e
   auto request = request_from_fixture("test_bedrock_model/00", "us.amazon.nova-micro-v1:0");
   auto response = client->converse(request);
   REQUIRE(response.ok());
-  const std::string recorded_body = test::read_file(recorded("test_bedrock_model/00") / "response.body");
+  const std::string recorded_body =
+      test::read_file(recorded("test_bedrock_model/00") / "response.body");
   CHECK(test::json_difference(to_json(*response), recorded_body).empty());
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
@@ -172,13 +173,16 @@ TEST_CASE("e2e: an ARN model id with ':' and '/' is encoded once and signed", "[
   Sleeps sleeps;
   auto client = Client::create(make_config(server, sleeps));
   REQUIRE(client.ok());
-  const std::string arn = "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456";
+  const std::string arn =
+      "arn:aws:bedrock:us-east-1:123456789012:application-inference-profile/abc123def456";
   auto response = client->converse(request_from_fixture("test_bedrock_model/00", arn));
   REQUIRE(response.ok());
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].target ==
-        "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%2Fabc123def456/converse");
+        "/model/"
+        "arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%"
+        "2Fabc123def456/converse");
   CHECK(seen[0].model_id == arn);
   check_all_signed(server);
 }
@@ -234,7 +238,8 @@ TEST_CASE("e2e: every recorded stream replays through the client", "[e2e]") {
   std::size_t streams = 0;
   for (const auto& folder : test::folders_with(test::fixture_path("recorded/bedrock-recorded"),
                                                "response.events.jsonl")) {
-    const std::string name = folder.parent_path().filename().string() + "/" + folder.filename().string();
+    const std::string name =
+        folder.parent_path().filename().string() + "/" + folder.filename().string();
     SECTION(name) {
       FakeBedrock server;
       server.answer("converse-stream", folder);
@@ -314,7 +319,8 @@ TEST_CASE("e2e: a 400 is not retried", "[e2e]") {
   CHECK(response.error().aws_type == "ValidationException");
   CHECK(response.error().message == "The provided model identifier is invalid.");
   CHECK(response.error().request_id == "fake-request-1");
-  CHECK(response.error().to_string() == "ValidationException: The provided model identifier is invalid.");
+  CHECK(response.error().to_string() ==
+        "ValidationException: The provided model identifier is invalid.");
   CHECK(server.request_count() == 1);
   CHECK(collected.events.empty());
   CHECK(sleeps.values.empty());
@@ -331,8 +337,8 @@ TEST_CASE("e2e: stream faults after the first event end the call, never retried"
   };
   const Case cases[] = {
       {"connection reset mid-stream", Fault::ResetMidStream, ErrorKind::Network, "", ""},
-      {"stream exception event", Fault::StreamException, ErrorKind::Service, "modelStreamErrorException",
-       "The model stream failed (injected)"},
+      {"stream exception event", Fault::StreamException, ErrorKind::Service,
+       "modelStreamErrorException", "The model stream failed (injected)"},
       {"corrupted message CRC", Fault::CorruptCrc, ErrorKind::Protocol, "", "message_crc"},
       {"hang mid-stream past the stall timeout", Fault::HangMidStream, ErrorKind::Timeout, "", ""},
   };
@@ -503,7 +509,8 @@ TEST_CASE("e2e: a handler that stops cancels the stream", "[e2e]") {
   CHECK(server.request_count() == 1);
 }
 
-TEST_CASE("e2e concurrency: one client shared by threads over keep-alive connections", "[e2e][concurrency]") {
+TEST_CASE("e2e concurrency: one client shared by threads over keep-alive connections",
+          "[e2e][concurrency]") {
   FakeBedrock server;
   Sleeps sleeps;
   auto client = Client::create(make_config(server, sleeps));
@@ -515,7 +522,11 @@ TEST_CASE("e2e concurrency: one client shared by threads over keep-alive connect
     threads.emplace_back([&] {
       for (int i = 0; i < 10; ++i) {
         if (client->converse(request).ok()) ++ok;
-        if (client->converse_stream(request, [](const StreamEvent&) { return StreamControl::Continue; }).ok()) ++ok;
+        if (client
+                ->converse_stream(request,
+                                  [](const StreamEvent&) { return StreamControl::Continue; })
+                .ok())
+          ++ok;
       }
     });
   }
@@ -548,10 +559,12 @@ TEST_CASE("e2e: no secret reaches errors or the log hook", "[e2e][secrets]") {
       if (bearer) config.bearer_token = Secret("bedrock-api-key-sweep");
       auto client = Client::create(config);
       REQUIRE(client.ok());
-      auto a = client->converse_stream(stream_request(), [](const StreamEvent&) { return StreamControl::Continue; });
+      auto a = client->converse_stream(stream_request(),
+                                       [](const StreamEvent&) { return StreamControl::Continue; });
       auto b = client->converse(stream_request());
       for (const auto* result : {&a, &b}) {
-        if (!result->ok()) seen_text.push_back(result->error().to_string() + " " + result->error().request_id);
+        if (!result->ok())
+          seen_text.push_back(result->error().to_string() + " " + result->error().request_id);
       }
     }
   }
@@ -587,15 +600,18 @@ TEST_CASE("e2e: no secret reaches errors or the log hook", "[e2e][secrets]") {
 TEST_CASE("e2e: unknown events pass through; an error message ends the stream", "[e2e]") {
   auto event = [](const std::string& type, const std::string& payload) {
     return FakeBedrock::encode_message(
-        {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}}, payload);
+        {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}},
+        payload);
   };
   const std::string start = event("messageStart", R"({"role":"assistant","p":"abc"})");
   const std::string unknown = event("futureEvent", R"({"newMember":[1,2,3],"p":"ab"})");
-  const std::string delta = event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"},"p":"a"})");
+  const std::string delta =
+      event("contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"Hi"},"p":"a"})");
   const std::string stop = event("contentBlockStop", R"({"contentBlockIndex":0})");
   const std::string message_stop = event("messageStop", R"({"stopReason":"end_turn"})");
-  const std::string metadata =
-      event("metadata", R"({"usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":3}})");
+  const std::string metadata = event(
+      "metadata",
+      R"({"usage":{"inputTokens":1,"outputTokens":1,"totalTokens":2},"metrics":{"latencyMs":3}})");
 
   SECTION("unknown event types reach the handler raw and leave the response alone") {
     FakeBedrock server;
@@ -608,7 +624,8 @@ TEST_CASE("e2e: unknown events pass through; an error message ends the stream", 
     bool saw_unknown = false;
     auto response = client->converse_stream(stream_request(), [&](const StreamEvent& e) {
       if (std::holds_alternative<UnknownEvent>(e.body)) {
-        saw_unknown = e.event_type == "futureEvent" && e.payload == R"({"newMember":[1,2,3],"p":"ab"})";
+        saw_unknown =
+            e.event_type == "futureEvent" && e.payload == R"({"newMember":[1,2,3],"p":"ab"})";
       }
       return collected.handler()(e);
     });
@@ -619,9 +636,12 @@ TEST_CASE("e2e: unknown events pass through; an error message ends the stream", 
   }
   SECTION("an un-modelled error message becomes a typed error after the earlier events") {
     FakeBedrock server;
-    const std::string error = FakeBedrock::encode_message(
-        {{":error-code", "InternalFailure"}, {":error-message", "the fake broke"}, {":message-type", "error"}}, "");
-    server.answer_with("converse-stream", start + delta + error + message_stop, "application/vnd.amazon.eventstream");
+    const std::string error = FakeBedrock::encode_message({{":error-code", "InternalFailure"},
+                                                           {":error-message", "the fake broke"},
+                                                           {":message-type", "error"}},
+                                                          "");
+    server.answer_with("converse-stream", start + delta + error + message_stop,
+                       "application/vnd.amazon.eventstream");
     Sleeps sleeps;
     auto client = Client::create(make_config(server, sleeps));
     REQUIRE(client.ok());
@@ -640,13 +660,15 @@ TEST_CASE("e2e: unknown events pass through; an error message ends the stream", 
     Sleeps sleeps;
     auto client = Client::create(make_config(server, sleeps));
     REQUIRE(client.ok());
-    auto response = client->converse_stream(stream_request(), [](const StreamEvent&) { return StreamControl::Continue; });
+    auto response = client->converse_stream(
+        stream_request(), [](const StreamEvent&) { return StreamControl::Continue; });
     REQUIRE_FALSE(response.ok());
     CHECK(response.error().kind == ErrorKind::Protocol);
   }
   SECTION("a stream cut inside a message is truncated") {
     FakeBedrock server;
-    server.answer_with("converse-stream", start + delta.substr(0, delta.size() / 2), "application/vnd.amazon.eventstream");
+    server.answer_with("converse-stream", start + delta.substr(0, delta.size() / 2),
+                       "application/vnd.amazon.eventstream");
     Sleeps sleeps;
     auto client = Client::create(make_config(server, sleeps));
     REQUIRE(client.ok());
@@ -659,7 +681,8 @@ TEST_CASE("e2e: unknown events pass through; an error message ends the stream", 
   }
 }
 
-TEST_CASE("e2e: the read timeout is a stall timeout, never a cap on a stream that keeps sending", "[e2e]") {
+TEST_CASE("e2e: the read timeout is a stall timeout, never a cap on a stream that keeps sending",
+          "[e2e]") {
   // 33 messages 50 ms apart: the whole stream takes several times the 600 ms stall limit, while
   // no gap comes near it.
   const auto expected = recorded_events("test_bedrock_model_stream/00");

@@ -20,7 +20,9 @@ using namespace bedrock_lite::converse;
 namespace {
 
 // `depth` nested arrays: depth 1 is "[]".
-std::string nested(std::size_t depth) { return std::string(depth, '[') + std::string(depth, ']'); }
+std::string nested(std::size_t depth) {
+  return std::string(depth, '[') + std::string(depth, ']');
+}
 
 // A Converse response whose `trace` document is `depth` arrays deep: the whole body is then
 // depth + 1 levels (the top-level object).
@@ -32,13 +34,15 @@ std::string response_with_trace(std::size_t depth) {
 // Answers every request with one fixed reply.
 class FixedTransport final : public http::Transport {
  public:
-  explicit FixedTransport(std::string body, int status = 200) : body_(std::move(body)), status_(status) {}
+  explicit FixedTransport(std::string body, int status = 200)
+      : body_(std::move(body)), status_(status) {}
   Result<http::ResponseHead> send(const http::Request&, http::BodySink& sink) override {
     http::ResponseHead head;
     head.status = status_;
     head.headers.push_back({"x-amzn-RequestId", "bounds-1"});
     if (!sink.on_head(head)) return make_error(ErrorKind::Cancelled, "cancelled");
-    if (!body_.empty() && !sink.on_body(body_)) return make_error(ErrorKind::Cancelled, "cancelled");
+    if (!body_.empty() && !sink.on_body(body_))
+      return make_error(ErrorKind::Cancelled, "cancelled");
     return head;
   }
 
@@ -84,8 +88,9 @@ TEST_CASE("bounds: JSON nesting is limited to 128 levels in every model parser",
   CHECK(parse_stream_event("messageStop", stop_prefix + nested(127) + "}", 4).ok());
   auto event = parse_stream_event("messageStop", stop_prefix + nested(128) + "}", 4);
   REQUIRE_FALSE(event.ok());
-  CHECK_THAT(event.error().message,
-             Catch::StartsWith("malformed messageStop event (message 4): /: JSON nested deeper than 128"));
+  CHECK_THAT(
+      event.error().message,
+      Catch::StartsWith("malformed messageStop event (message 4): /: JSON nested deeper than 128"));
 
   // Tool input assembled from deltas is parsed at contentBlockStop.
   for (std::size_t depth : {std::size_t{128}, std::size_t{129}}) {
@@ -94,8 +99,10 @@ TEST_CASE("bounds: JSON nesting is limited to 128 levels in every model parser",
     for (char c : nested(depth)) escaped += c;
     const std::vector<std::pair<const char*, std::string>> events = {
         {"messageStart", R"({"role":"assistant"})"},
-        {"contentBlockStart", R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t","name":"n"}}})"},
-        {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":")" + escaped + R"("}}})"},
+        {"contentBlockStart",
+         R"({"contentBlockIndex":0,"start":{"toolUse":{"toolUseId":"t","name":"n"}}})"},
+        {"contentBlockDelta",
+         R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":")" + escaped + R"("}}})"},
     };
     for (const auto& [type, payload] : events) {
       auto parsed = parse_stream_event(type, payload);
@@ -122,7 +129,8 @@ TEST_CASE("bounds: an error body nested too deep is reported as a snippet, not p
   CHECK(parsed.message == "deep");
   const std::string over = R"({"message":"deep","x":)" + nested(128) + "}";
   const Error snippet = http_error(400, {}, over);
-  CHECK_THAT(snippet.message, Catch::StartsWith("HTTP 400 with a non-JSON body: {\"message\":\"deep\""));
+  CHECK_THAT(snippet.message,
+             Catch::StartsWith("HTTP 400 with a non-JSON body: {\"message\":\"deep\""));
   CHECK(snippet.message.size() < 260);
   const Error exception = stream_exception_error("throttlingException", over);
   CHECK_THAT(exception.message, Catch::StartsWith("exception payload is not JSON: "));
@@ -131,7 +139,8 @@ TEST_CASE("bounds: an error body nested too deep is reported as a snippet, not p
 TEST_CASE("bounds: an error type is one line of at most 200 bytes", "[e2e][bounds]") {
   const Error broken = http_error(400, {}, R"({"code":"Bad\nCode","message":"m"})");
   CHECK(broken.aws_type == "Bad Code");
-  const Error huge = http_error(400, {}, R"({"code":")" + std::string(5000, 'A') + R"(","message":"m"})");
+  const Error huge =
+      http_error(400, {}, R"({"code":")" + std::string(5000, 'A') + R"(","message":"m"})");
   CHECK(huge.aws_type.size() == 200 + 3);  // 200 bytes, then "..."
 }
 
@@ -208,7 +217,8 @@ TEST_CASE("bounds: non-streaming response size cap (Config::max_response_bytes),
     CHECK(response.ok() == (cap == body.size()));
     if (!response.ok()) {
       CHECK(response.error().kind == ErrorKind::Protocol);
-      CHECK_THAT(response.error().message, Catch::Contains("exceeds " + std::to_string(cap) + " bytes"));
+      CHECK_THAT(response.error().message,
+                 Catch::Contains("exceeds " + std::to_string(cap) + " bytes"));
     }
   }
 }
@@ -299,8 +309,9 @@ TEST_CASE("fuzz regression: a repeated member name is matched by its last occurr
   // fixtures/regressions/fixture_loader/repeated_member_name: a recorded body with "system"
   // twice did not match itself (the first occurrence was compared against the first).
   test::TempDir dir;
-  dir.write("i/request.json",
-            R"({"method":"POST","uri":"/model/m/converse","body":{"system":[{"text":"first"}],"messages":[],"system":[{"text":"second"}]}})");
+  dir.write(
+      "i/request.json",
+      R"({"method":"POST","uri":"/model/m/converse","body":{"system":[{"text":"first"}],"messages":[],"system":[{"text":"second"}]}})");
   dir.write("i/response.json", R"({"status":200})");
   dir.write("i/response.body", "{}");
   auto replay = http::ReplayTransport::open(dir.path().string());
@@ -308,18 +319,23 @@ TEST_CASE("fuzz regression: a repeated member name is matched by its last occurr
   const auto& recorded = (*replay)->fixtures().interactions.at(0);
   CHECK((*replay)->match("POST", "/model/m/converse", recorded.request_body).ok());
   // What a JSON reader keeps (the last one) decides.
-  CHECK((*replay)->match("POST", "/model/m/converse", R"({"messages":[],"system":[{"text":"second"}]})").ok());
-  auto first = (*replay)->match("POST", "/model/m/converse", R"({"messages":[],"system":[{"text":"first"}]})");
+  CHECK((*replay)
+            ->match("POST", "/model/m/converse", R"({"messages":[],"system":[{"text":"second"}]})")
+            .ok());
+  auto first = (*replay)->match("POST", "/model/m/converse",
+                                R"({"messages":[],"system":[{"text":"first"}]})");
   REQUIRE_FALSE(first.ok());
-  CHECK_THAT(first.error().message, Catch::EndsWith("body differs at /system/0/text (string differs)"));
+  CHECK_THAT(first.error().message,
+             Catch::EndsWith("body differs at /system/0/text (string differs)"));
 }
 
 TEST_CASE("fuzz regression: a zero with an exponent or many decimals reads as 0.0",
           "[e2e][fuzz-regression]") {
-  // fixtures/regressions/fixture_loader/zero_with_negative_exponent: RapidJSON 1.1's full-precision strtod normalises a zero
-  // significand with clz(0) and read "0e-95" as 1.3e36; the model rewrites such zeros first.
-  for (const char* number : {"0e-95", "0.00000e-300", "-0e-95", "0E+5", "0.0000000000000000000000000",
-                             "0e-95666", "1e-400"}) {
+  // fixtures/regressions/fixture_loader/zero_with_negative_exponent: RapidJSON 1.1's full-precision
+  // strtod normalises a zero significand with clz(0) and read "0e-95" as 1.3e36; the model rewrites
+  // such zeros first.
+  for (const char* number : {"0e-95", "0.00000e-300", "-0e-95", "0E+5",
+                             "0.0000000000000000000000000", "0e-95666", "1e-400"}) {
     const std::string body =
         std::string(R"({"messages":[],"inferenceConfig":{"temperature":)") + number + "}}";
     auto request = parse_converse_request(body);

@@ -6,10 +6,10 @@
 #include "support/fixtures.h"
 #include "support/json.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
 #include <sstream>
 #include <string>
@@ -51,7 +51,8 @@ cv::Client client_for(const http::FixtureServer& server) {
 }  // namespace
 
 TEST_CASE("e2e fixture server: a streamed conversation through the Client over libcurl") {
-  const auto folder = fixture_path("recorded/arize-openinference/TestConverseStream.test_invoke_tool_message");
+  const auto folder =
+      fixture_path("recorded/arize-openinference/TestConverseStream.test_invoke_tool_message");
   auto server = http::FixtureServer::start(fixture_path("recorded/arize-openinference").string());
   REQUIRE(server.ok());
   auto client = client_for(**server);
@@ -95,9 +96,8 @@ TEST_CASE("e2e fixture server: a streamed conversation through the Client over l
   // naming the closest fixture, not retried.
   request->inference_config = cv::InferenceConfig{};
   request->inference_config->max_tokens = 7777;
-  auto miss = client.converse_stream(*request, [](const cv::StreamEvent&) {
-    return cv::StreamControl::Continue;
-  });
+  auto miss = client.converse_stream(
+      *request, [](const cv::StreamEvent&) { return cv::StreamControl::Continue; });
   REQUIRE_FALSE(miss.ok());
   CHECK(miss.error().kind == bl::ErrorKind::Service);
   CHECK(miss.error().aws_type == "ReplayMismatchException");

@@ -12,11 +12,12 @@
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <catch2/catch.hpp>
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -27,12 +28,11 @@
 #include <mutex>
 #include <random>
 #include <thread>
-#include <unistd.h>
 
 using namespace bedrock_lite;
 using namespace bedrock_lite::converse;
-using bedrock_lite::test::Fault;
 using bedrock_lite::test::FakeBedrock;
+using bedrock_lite::test::Fault;
 using std::chrono::milliseconds;
 
 namespace {
@@ -62,7 +62,8 @@ std::size_t env_size(const char* name, std::size_t fallback) {
 }
 
 std::uint64_t soak_seed() {
-  if (const char* text = std::getenv("BEDROCK_LITE_SOAK_SEED")) return std::strtoull(text, nullptr, 10);
+  if (const char* text = std::getenv("BEDROCK_LITE_SOAK_SEED"))
+    return std::strtoull(text, nullptr, 10);
   return std::random_device{}();
 }
 
@@ -78,7 +79,9 @@ std::shared_ptr<credentials::CredentialsProvider> static_credentials() {
   return credentials::make_static_provider(c);
 }
 
-milliseconds soak_config_stall() { return milliseconds(kSanitized || !kOptimised ? 500 : 250); }
+milliseconds soak_config_stall() {
+  return milliseconds(kSanitized || !kOptimised ? 500 : 250);
+}
 
 Config soak_config(const FakeBedrock& server) {
   Config config;
@@ -118,33 +121,54 @@ ConverseRequest soak_request() {
 enum class Op { Converse, ConverseStream, CountTokens };
 const char* op_name(Op op) {
   switch (op) {
-    case Op::Converse: return "converse";
-    case Op::ConverseStream: return "converse-stream";
-    case Op::CountTokens: return "count-tokens";
+    case Op::Converse:
+      return "converse";
+    case Op::ConverseStream:
+      return "converse-stream";
+    case Op::CountTokens:
+      return "count-tokens";
   }
   return "?";
 }
 
 const char* fault_name(Fault fault) {
   switch (fault) {
-    case Fault::None: return "None";
-    case Fault::Status429: return "Status429";
-    case Fault::Status500: return "Status500";
-    case Fault::Status503: return "Status503";
-    case Fault::Status400: return "Status400";
-    case Fault::ExpiredToken: return "ExpiredToken";
-    case Fault::ResetMidStream: return "ResetMidStream";
-    case Fault::StreamException: return "StreamException";
-    case Fault::StreamExceptionFirst: return "StreamExceptionFirst";
-    case Fault::CorruptCrc: return "CorruptCrc";
-    case Fault::OneByteChunks: return "OneByteChunks";
-    case Fault::HangBeforeResponse: return "HangBeforeResponse";
-    case Fault::HangMidStream: return "HangMidStream";
-    case Fault::SlowStream: return "SlowStream";
-    case Fault::TruncatedJson: return "TruncatedJson";
-    case Fault::ClockSkew: return "ClockSkew";
-    case Fault::StallBeforeResponse: return "StallBeforeResponse";
-    case Fault::StallMidStream: return "StallMidStream";
+    case Fault::None:
+      return "None";
+    case Fault::Status429:
+      return "Status429";
+    case Fault::Status500:
+      return "Status500";
+    case Fault::Status503:
+      return "Status503";
+    case Fault::Status400:
+      return "Status400";
+    case Fault::ExpiredToken:
+      return "ExpiredToken";
+    case Fault::ResetMidStream:
+      return "ResetMidStream";
+    case Fault::StreamException:
+      return "StreamException";
+    case Fault::StreamExceptionFirst:
+      return "StreamExceptionFirst";
+    case Fault::CorruptCrc:
+      return "CorruptCrc";
+    case Fault::OneByteChunks:
+      return "OneByteChunks";
+    case Fault::HangBeforeResponse:
+      return "HangBeforeResponse";
+    case Fault::HangMidStream:
+      return "HangMidStream";
+    case Fault::SlowStream:
+      return "SlowStream";
+    case Fault::TruncatedJson:
+      return "TruncatedJson";
+    case Fault::ClockSkew:
+      return "ClockSkew";
+    case Fault::StallBeforeResponse:
+      return "StallBeforeResponse";
+    case Fault::StallMidStream:
+      return "StallMidStream";
   }
   return "?";
 }
@@ -167,15 +191,21 @@ Expected expected_outcome(Fault fault, Op op, int all_events) {
     return Expected{false, kind, std::move(type), stream ? events : 0};
   };
   switch (fault) {
-    case Fault::Status400: return fail(ErrorKind::Service, "ValidationException", 0);
-    case Fault::TruncatedJson: return fail(ErrorKind::Protocol, "", -1);
-    case Fault::ResetMidStream: return stream ? fail(ErrorKind::Network, "", 3) : ok();
+    case Fault::Status400:
+      return fail(ErrorKind::Service, "ValidationException", 0);
+    case Fault::TruncatedJson:
+      return fail(ErrorKind::Protocol, "", -1);
+    case Fault::ResetMidStream:
+      return stream ? fail(ErrorKind::Network, "", 3) : ok();
     case Fault::StreamException:
       return stream ? fail(ErrorKind::Service, "modelStreamErrorException", 3) : ok();
-    case Fault::CorruptCrc: return stream ? fail(ErrorKind::Protocol, "", 3) : ok();
-    case Fault::StallMidStream: return stream ? fail(ErrorKind::Timeout, "", 3) : ok();
-    default: return ok();  // 429/500/503, ExpiredToken, ClockSkew, StallBeforeResponse,
-                           // StreamExceptionFirst: retried; OneByteChunks, SlowStream: no fault
+    case Fault::CorruptCrc:
+      return stream ? fail(ErrorKind::Protocol, "", 3) : ok();
+    case Fault::StallMidStream:
+      return stream ? fail(ErrorKind::Timeout, "", 3) : ok();
+    default:
+      return ok();  // 429/500/503, ExpiredToken, ClockSkew, StallBeforeResponse,
+                    // StreamExceptionFirst: retried; OneByteChunks, SlowStream: no fault
   }
 }
 
@@ -237,8 +267,8 @@ bool is_prefix(const Events& got, const Events& reference) {
 
 TEST_CASE("e2e soak: thousands of calls under random faults end as the fault matrix says",
           "[e2e][soak]") {
-  const std::size_t iterations = env_size(
-      "BEDROCK_LITE_SOAK_ITERATIONS", kSanitized ? 300 : (kOptimised ? 3000 : 600));
+  const std::size_t iterations =
+      env_size("BEDROCK_LITE_SOAK_ITERATIONS", kSanitized ? 300 : (kOptimised ? 3000 : 600));
   const std::uint64_t seed = soak_seed();
   std::printf("soak: %zu calls, seed %llu (BEDROCK_LITE_SOAK_SEED=%llu replays it)\n", iterations,
               static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
@@ -265,11 +295,21 @@ TEST_CASE("e2e soak: thousands of calls under random faults end as the fault mat
 
   // Weights out of ~1000: mostly clean calls, every fault often enough to be hit many times.
   const std::vector<std::pair<Fault, int>> weights = {
-      {Fault::None, 400},          {Fault::Status429, 50},           {Fault::Status500, 50},
-      {Fault::Status503, 50},      {Fault::Status400, 40},           {Fault::ExpiredToken, 40},
-      {Fault::ResetMidStream, 50}, {Fault::StreamException, 50},     {Fault::StreamExceptionFirst, 50},
-      {Fault::CorruptCrc, 50},     {Fault::OneByteChunks, 40},       {Fault::TruncatedJson, 50},
-      {Fault::ClockSkew, 20},      {Fault::StallBeforeResponse, 5},  {Fault::StallMidStream, 5},
+      {Fault::None, 400},
+      {Fault::Status429, 50},
+      {Fault::Status500, 50},
+      {Fault::Status503, 50},
+      {Fault::Status400, 40},
+      {Fault::ExpiredToken, 40},
+      {Fault::ResetMidStream, 50},
+      {Fault::StreamException, 50},
+      {Fault::StreamExceptionFirst, 50},
+      {Fault::CorruptCrc, 50},
+      {Fault::OneByteChunks, 40},
+      {Fault::TruncatedJson, 50},
+      {Fault::ClockSkew, 20},
+      {Fault::StallBeforeResponse, 5},
+      {Fault::StallMidStream, 5},
   };
   std::vector<int> w;
   for (const auto& [fault, weight] : weights) w.push_back(weight);
@@ -341,8 +381,9 @@ TEST_CASE("e2e soak: thousands of calls under random faults end as the fault mat
   }
 }
 
-TEST_CASE("e2e soak concurrency: 8 threads share one client and one refreshing credentials provider",
-          "[e2e][soak][concurrency]") {
+TEST_CASE(
+    "e2e soak concurrency: 8 threads share one client and one refreshing credentials provider",
+    "[e2e][soak][concurrency]") {
   const std::size_t per_thread = env_size("BEDROCK_LITE_SOAK_THREAD_CALLS", kSanitized ? 40 : 200);
   const std::uint64_t seed = soak_seed();
   std::printf("soak concurrency: 8 x %zu calls, seed %llu\n", per_thread,
@@ -357,8 +398,9 @@ TEST_CASE("e2e soak concurrency: 8 threads share one client and one refreshing c
     s.Get("/credentials", [&fetches](const httplib::Request&, httplib::Response& res) {
       ++fetches;
       const auto expires = std::chrono::system_clock::now() + std::chrono::minutes(4);
-      res.set_content(std::string("{\"AccessKeyId\":\"") + kAccessKey + "\",\"SecretAccessKey\":\"" +
-                          kSecretKey + "\",\"Token\":\"soak-token\",\"Expiration\":\"" +
+      res.set_content(std::string("{\"AccessKeyId\":\"") + kAccessKey +
+                          "\",\"SecretAccessKey\":\"" + kSecretKey +
+                          "\",\"Token\":\"soak-token\",\"Expiration\":\"" +
                           credentials::format_iso8601(expires) + "\"}",
                       "application/json");
     });
@@ -387,10 +429,12 @@ TEST_CASE("e2e soak concurrency: 8 threads share one client and one refreshing c
               .ok());
 
   const std::vector<Fault> faults = {
-      Fault::Status429,      Fault::Status500,       Fault::Status503,  Fault::Status400,
-      Fault::ExpiredToken,   Fault::ResetMidStream,  Fault::StreamException,
-      Fault::StreamExceptionFirst, Fault::CorruptCrc, Fault::OneByteChunks, Fault::TruncatedJson,
-      Fault::ClockSkew,
+      Fault::Status429,       Fault::Status500,
+      Fault::Status503,       Fault::Status400,
+      Fault::ExpiredToken,    Fault::ResetMidStream,
+      Fault::StreamException, Fault::StreamExceptionFirst,
+      Fault::CorruptCrc,      Fault::OneByteChunks,
+      Fault::TruncatedJson,   Fault::ClockSkew,
   };
   std::mutex mutex;
   std::vector<std::string> failures;
@@ -421,7 +465,8 @@ TEST_CASE("e2e soak concurrency: 8 threads share one client and one refreshing c
         if (!is_prefix(events, reference)) problem = "events out of order or repeated";
         if (op == Op::ConverseStream && result.ok() && events.size() != reference.size())
           problem = "a successful stream missed events";
-        mine[std::string(op_name(op)) + (result.ok() ? " ok" : " " + result.error().display_name())]++;
+        mine[std::string(op_name(op)) +
+             (result.ok() ? " ok" : " " + result.error().display_name())]++;
         if (!problem.empty()) {
           std::lock_guard<std::mutex> lock(mutex);
           failures.push_back(problem);

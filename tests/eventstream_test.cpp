@@ -151,7 +151,9 @@ std::vector<fs::path> recorded_stream_folders() {
   return found;
 }
 
-std::string rel(const fs::path& p) { return fs::relative(p, fixture_path("")).string(); }
+std::string rel(const fs::path& p) {
+  return fs::relative(p, fixture_path("")).string();
+}
 
 }  // namespace
 

@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <cstdlib>
-#include <optional>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -205,19 +205,19 @@ TEST_CASE("curl transport: a chunked body is delivered piece by piece as it arri
   bool in_lockstep = true;
   LoopbackServer server([&](httplib::Server& s) {
     s.Get("/stream", [&](const httplib::Request&, httplib::Response& res) {
-      res.set_chunked_content_provider("application/vnd.amazon.eventstream",
-                                       [&](size_t, httplib::DataSink& out) {
-                                         for (int i = 0; i < kChunks; ++i) {
-                                           std::string piece = "chunk" + std::to_string(i) + ";";
-                                           out.write(piece.data(), piece.size());
-                                           std::unique_lock<std::mutex> lock(mutex);
-                                           if (!cv.wait_for(lock, 10s, [&] { return delivered > i; })) {
-                                             in_lockstep = false;
-                                           }
-                                         }
-                                         out.done();
-                                         return true;
-                                       });
+      res.set_chunked_content_provider(
+          "application/vnd.amazon.eventstream", [&](size_t, httplib::DataSink& out) {
+            for (int i = 0; i < kChunks; ++i) {
+              std::string piece = "chunk" + std::to_string(i) + ";";
+              out.write(piece.data(), piece.size());
+              std::unique_lock<std::mutex> lock(mutex);
+              if (!cv.wait_for(lock, 10s, [&] { return delivered > i; })) {
+                in_lockstep = false;
+              }
+            }
+            out.done();
+            return true;
+          });
     });
   });
   auto transport = http::make_curl_transport();
@@ -309,9 +309,8 @@ TEST_CASE("curl transport: stall timeout") {
   SECTION("no response at all is retryable") {
     LoopbackServer* self = nullptr;
     LoopbackServer server([&](httplib::Server& s) {
-      s.Get("/hang", [&](const httplib::Request&, httplib::Response&) {
-        self->wait_until_stopping();
-      });
+      s.Get("/hang",
+            [&](const httplib::Request&, httplib::Response&) { self->wait_until_stopping(); });
     });
     self = &server;
     auto transport = http::make_curl_transport();
@@ -472,7 +471,8 @@ namespace {
 
 // A self-signed certificate for IP 127.0.0.1 (valid until 2126), made with
 //   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500
-//     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -addext basicConstraints=critical,CA:TRUE
+//     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -addext
+//     basicConstraints=critical,CA:TRUE
 // It serves as its own CA bundle. Test-only key material, never a secret.
 constexpr const char* kTestCertificate = R"(-----BEGIN CERTIFICATE-----
 MIIBkTCCATagAwIBAgIUelHuLgXkbV/Qp9+CjmtUMo/l7XIwCgYIKoZIzj0EAwIw
@@ -573,10 +573,12 @@ TEST_CASE("curl transport: TLS is verified against the CA bundle") {
     auto response = http::fetch(*transport, get(tls.url() + "/hello"));
     REQUIRE_FALSE(response.ok());
     CHECK(response.error().kind == ErrorKind::Network);
-    CHECK(response.error().message.rfind("GET 127.0.0.1:" + std::to_string(tls.port) + ": ", 0) == 0);
+    CHECK(response.error().message.rfind("GET 127.0.0.1:" + std::to_string(tls.port) + ": ", 0) ==
+          0);
   }
   SECTION("an unreadable CA bundle is a Config error") {
-    auto transport = http::make_curl_transport(http::CurlOptions{"/nonexistent/ca.pem", {}, {}, 16});
+    auto transport =
+        http::make_curl_transport(http::CurlOptions{"/nonexistent/ca.pem", {}, {}, 16});
     auto response = http::fetch(*transport, get(tls.url() + "/hello"));
     REQUIRE_FALSE(response.ok());
     CHECK(response.error().kind == ErrorKind::Config);
@@ -584,7 +586,8 @@ TEST_CASE("curl transport: TLS is verified against the CA bundle") {
   }
 }
 
-TEST_CASE("curl transport: proxies from the environment or options, bypassed with use_proxy=false") {
+TEST_CASE(
+    "curl transport: proxies from the environment or options, bypassed with use_proxy=false") {
   LoopbackServer target([&](httplib::Server& s) {
     s.Get("/where", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("direct", "text/plain");
@@ -649,7 +652,9 @@ TEST_CASE("curl transport: a connection closed mid-body is a Network error, not 
   CHECK(sink.body() == "0123456789");
 }
 
-TEST_CASE("curl transport: header values with line breaks, malformed methods and non-HTTP URLs are refused") {
+TEST_CASE(
+    "curl transport: header values with line breaks, malformed methods and non-HTTP URLs are "
+    "refused") {
   auto transport = http::make_curl_transport();
   auto request = get("http://127.0.0.1:1/x");
   request.headers = {{"X-Test", "a\r\nInjected: yes"}};
@@ -688,7 +693,10 @@ TEST_CASE("redact_header_value masks secrets and shows the rest") {
     bool secret;
   };
   const Case cases[] = {
-      {"Authorization", "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/bedrock/aws4_request, SignedHeaders=host, Signature=abc", true},
+      {"Authorization",
+       "AWS4-HMAC-SHA256 Credential=AKID/20250101/us-east-1/bedrock/aws4_request, "
+       "SignedHeaders=host, Signature=abc",
+       true},
       {"authorization", "Bearer ABSK-key", true},
       {"X-Amz-Security-Token", "FwoGZXIvYXdzE", true},
       {"x-amz-security-token", "token", true},
@@ -698,7 +706,8 @@ TEST_CASE("redact_header_value masks secrets and shows the rest") {
       {"X-aws-ec2-metadata-token", "AQAEA", true},
       {"X-Custom-Token", "t", true},
       {"X-Forwarded-Auth", "bearer abc", true},
-      {"X-Amz-Content-Sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", false},
+      {"X-Amz-Content-Sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+       false},
       {"X-Amz-Date", "20250101T000000Z", false},
       {"Content-Type", "application/json", false},
       {"x-aws-ec2-metadata-token-ttl-seconds", "21600", false},

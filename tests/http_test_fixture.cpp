@@ -7,8 +7,8 @@
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <atomic>
 #include <filesystem>
@@ -103,7 +103,9 @@ TEST_CASE("fixtures: both recorded sets load") {
         bedrock_lite::test::read_file(fs::path(first.folder) / "response.body"));
 }
 
-TEST_CASE("replay: every recorded Converse, ConverseStream and CountTokens request gets its own response, byte for byte") {
+TEST_CASE(
+    "replay: every recorded Converse, ConverseStream and CountTokens request gets its own "
+    "response, byte for byte") {
   auto set = http::load_fixture_set(fixture_path("recorded").string());
   REQUIRE(set.ok());
   const auto interactions = set->interactions;  // the transport takes its own copy
@@ -152,7 +154,7 @@ TEST_CASE("replay: chunk size is configurable and the path matches in either per
   const http::Interaction expected = *stream;
   http::ReplayTransport replay(std::move(*set), http::ReplayOptions{7});
   std::string url = expected.uri;
-  url.replace(url.find("%3A0/converse-stream"), 3, ":");  // the raw ':' form of the model id
+  url.replace(url.find("%3A0/converse-stream"), 3, ":");      // the raw ':' form of the model id
   url.replace(0, url.find("/model/"), "http://127.0.0.1:1");  // host and scheme are ignored
   http::Request request = post(url, expected.request_body);
   CollectSink sink;
@@ -163,7 +165,8 @@ TEST_CASE("replay: chunk size is configurable and the path matches in either per
   for (const auto& chunk : sink.chunks) CHECK(chunk.size() <= 7);
 }
 
-TEST_CASE("replay: JSON bodies match regardless of key order and whitespace and string bodies as bytes") {
+TEST_CASE(
+    "replay: JSON bodies match regardless of key order and whitespace and string bodies as bytes") {
   TempDir dir;
   write_interaction(dir, "a",
                     R"({"method": "POST", "uri": "https://h/model/m/converse",
@@ -174,8 +177,8 @@ TEST_CASE("replay: JSON bodies match regardless of key order and whitespace and 
                     "raw answer");
   auto replay = http::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
-  auto answer = http::fetch(**replay,
-                            post("https://other/model/m/converse",
+  auto answer =
+      http::fetch(**replay, post("https://other/model/m/converse",
                                  R"({ "inferenceConfig":{"maxTokens":10,"temperature":5e-1},
                                       "messages":[{"content":[{"text":"hi"}],"role":"user"}]})"));
   REQUIRE(answer.ok());
@@ -190,14 +193,18 @@ TEST_CASE("replay: JSON bodies match regardless of key order and whitespace and 
 
 TEST_CASE("replay: elided strings match a string of that length and SHA-256") {
   TempDir dir;
-  write_interaction(dir, "small",
-                    std::string(R"({"method": "POST", "uri": "/model/m/converse", "body": {"bytes": "<elided: 3 chars, sha256 )") +
-                        kShaAbc + R"(>"}})",
-                    "small");
-  write_interaction(dir, "large",
-                    std::string(R"({"method": "POST", "uri": "/model/m/converse", "body": {"image": {"bytes": "<elided: 1000000 chars, sha256 )") +
-                        kShaMillionA + R"(>"}}})",
-                    "large");
+  write_interaction(
+      dir, "small",
+      std::string(
+          R"({"method": "POST", "uri": "/model/m/converse", "body": {"bytes": "<elided: 3 chars, sha256 )") +
+          kShaAbc + R"(>"}})",
+      "small");
+  write_interaction(
+      dir, "large",
+      std::string(
+          R"({"method": "POST", "uri": "/model/m/converse", "body": {"image": {"bytes": "<elided: 1000000 chars, sha256 )") +
+          kShaMillionA + R"(>"}}})",
+      "large");
   auto replay = http::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
   auto send = [&](const std::string& body) {
@@ -223,7 +230,9 @@ TEST_CASE("replay: elided strings match a string of that length and SHA-256") {
   CHECK(wrong_length.error().message.find("/image/bytes") != std::string::npos);
 }
 
-TEST_CASE("replay: a request that matches nothing names the closest fixture and the first differing JSON path") {
+TEST_CASE(
+    "replay: a request that matches nothing names the closest fixture and the first differing JSON "
+    "path") {
   TempDir dir;
   const std::string request_a =
       R"({"method": "POST", "uri": "https://h/model/us.amazon.nova-micro-v1%3A0/converse", "body": {"messages": [{"role": "user", "content": [{"text": "hello"}]}], "system": [{"text": "be brief"}]}})";
@@ -298,7 +307,8 @@ TEST_CASE("fixtures: loader errors name the file and what is wrong") {
   };
   const Case cases[] = {
       {R"({"uri": "/x", "body": {}})", ok_response, "request.json: member \"method\" is missing"},
-      {R"({"method": 1, "uri": "/x"})", ok_response, "request.json: member \"method\" is not a string"},
+      {R"({"method": 1, "uri": "/x"})", ok_response,
+       "request.json: member \"method\" is not a string"},
       {R"({"method": "POST", "uri": "/x", "headers": {"a": 1}})", ok_response,
        "request.json: header \"a\" is not a string"},
       {R"({"method": "POST", "uri": "/x",)", ok_response,
@@ -333,9 +343,12 @@ TEST_CASE("fixtures: loader errors name the file and what is wrong") {
 namespace {
 
 // The secrets a recording must never write.
-const char* const kSecrets[] = {
-    "AKIDSECRETSIGNATURE0123456789abcdef", "SESSIONTOKEN-FwoGZXIvYXdzEXAMPLE",
-    "ABSKBEARERKEY-abcdef", "COOKIE-SESSION-42", "SET-COOKIE-SESSION-43", "PRESIGNED-TOKEN-44"};
+const char* const kSecrets[] = {"AKIDSECRETSIGNATURE0123456789abcdef",
+                                "SESSIONTOKEN-FwoGZXIvYXdzEXAMPLE",
+                                "ABSKBEARERKEY-abcdef",
+                                "COOKIE-SESSION-42",
+                                "SET-COOKIE-SESSION-43",
+                                "PRESIGNED-TOKEN-44"};
 
 // A fake Bedrock that answers every POST with a recorded response (stream bodies chunked).
 struct RecordedBedrock {
@@ -358,15 +371,13 @@ struct RecordedBedrock {
           const std::string content_type = type ? *type : "application/json";
           if (chunked && content_type == "application/vnd.amazon.eventstream") {
             const std::string* body = &interaction.response_body;
-            res.set_chunked_content_provider(content_type,
-                                             [body](size_t, httplib::DataSink& out) {
-                                               for (std::size_t at = 0; at < body->size(); at += 1000) {
-                                                 out.write(body->data() + at,
-                                                           std::min<std::size_t>(1000, body->size() - at));
-                                               }
-                                               out.done();
-                                               return true;
-                                             });
+            res.set_chunked_content_provider(content_type, [body](size_t, httplib::DataSink& out) {
+              for (std::size_t at = 0; at < body->size(); at += 1000) {
+                out.write(body->data() + at, std::min<std::size_t>(1000, body->size() - at));
+              }
+              out.done();
+              return true;
+            });
           } else {
             res.set_content(interaction.response_body, content_type.c_str());
           }
@@ -409,7 +420,8 @@ http::Request secret_request(const std::string& base_url, const http::Interactio
                 "?X-Amz-Security-Token=" + kSecrets[5] + "&keep=1";
   request.headers = {
       {"Content-Type", "application/json"},
-      {"Authorization", std::string("AWS4-HMAC-SHA256 Credential=AKID/x, Signature=") + kSecrets[0]},
+      {"Authorization",
+       std::string("AWS4-HMAC-SHA256 Credential=AKID/x, Signature=") + kSecrets[0]},
       {"X-Amz-Security-Token", kSecrets[1]},
       {"X-Bearer-Forward", std::string("Bearer ") + kSecrets[2]},
       {"Cookie", kSecrets[3]},
@@ -439,7 +451,9 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   RecordedBedrock bedrock(sample_interactions(), true);
   TempDir dir;
   const std::string recording = (dir.path() / "recording").string();
-  auto fixed_clock = [] { return std::chrono::system_clock::time_point(std::chrono::seconds(1750939200)); };
+  auto fixed_clock = [] {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(1750939200));
+  };
   http::RecordingTransport recorder(http::make_curl_transport(), recording,
                                     http::RecordingOptions{fixed_clock});
   std::vector<std::string> live_bodies;
@@ -457,7 +471,8 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   REQUIRE(set.ok());
   REQUIRE(set->interactions.size() == bedrock.interactions.size());
   const auto& first = set->interactions.front();
-  CHECK(fs::path(first.folder).filename() == "000001-" + fs::path(first.uri.substr(0, first.uri.find('?'))).filename().string());
+  CHECK(fs::path(first.folder).filename() ==
+        "000001-" + fs::path(first.uri.substr(0, first.uri.find('?'))).filename().string());
   CHECK(*http::find_header(first.request_headers, "authorization") == "<redacted>");
   CHECK(*http::find_header(first.request_headers, "x-amz-security-token") == "<redacted>");
   CHECK(*http::find_header(first.request_headers, "x-amz-content-sha256") ==
@@ -471,9 +486,9 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   http::ReplayTransport replay(std::move(*set));
   for (std::size_t i = 0; i < bedrock.interactions.size(); ++i) {
     CollectSink sink;
-    auto head = replay.send(secret_request("https://bedrock-runtime.us-east-1.amazonaws.com",
-                                           bedrock.interactions[i]),
-                            sink);
+    auto head = replay.send(
+        secret_request("https://bedrock-runtime.us-east-1.amazonaws.com", bedrock.interactions[i]),
+        sink);
     REQUIRE(head.ok());
     CHECK(head->status == bedrock.interactions[i].status);
     CHECK(sink.body() == live_bodies[i]);

@@ -8,8 +8,8 @@
 #include "support/environment.h"
 #include "support/fixtures.h"
 
-#include <catch2/catch.hpp>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -20,8 +20,8 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
-#include <random>
 #include <mutex>
+#include <random>
 #include <string>
 #include <thread>
 #include <vector>
@@ -159,9 +159,8 @@ class RawClient {
     while (line_end != std::string::npos) {
       const std::size_t start = line_end + 2;
       line_end = head.find("\r\n", start);
-      const std::string line = head.substr(start, line_end == std::string::npos
-                                                      ? std::string::npos
-                                                      : line_end - start);
+      const std::string line =
+          head.substr(start, line_end == std::string::npos ? std::string::npos : line_end - start);
       const auto colon = line.find(':');
       REQUIRE(colon != std::string::npos);
       std::string value = line.substr(colon + 1);
@@ -216,10 +215,15 @@ struct SmallSet {
     dir.write("a/response.json",
               R"({"status":200,"reason":"OK","headers":{"content-type":"application/json",)"
               R"("content-length":"999","x-amzn-requestid":"r-1"}})");
-    dir.write("a/response.body", R"({"output":{"message":{"role":"assistant","content":[{"text":"hello"}]}},"stopReason":"end_turn"})");
-    dir.write("b/request.json",
-              R"({"method":"POST","uri":"/model/m%3A0/count-tokens","headers":{},"body":"raw bytes"})");
-    dir.write("b/response.json", R"({"status":429,"reason":"","headers":{"content-type":"application/json","x-amzn-errortype":"ThrottlingException"}})");
+    dir.write(
+        "a/response.body",
+        R"({"output":{"message":{"role":"assistant","content":[{"text":"hello"}]}},"stopReason":"end_turn"})");
+    dir.write(
+        "b/request.json",
+        R"({"method":"POST","uri":"/model/m%3A0/count-tokens","headers":{},"body":"raw bytes"})");
+    dir.write(
+        "b/response.json",
+        R"({"status":429,"reason":"","headers":{"content-type":"application/json","x-amzn-errortype":"ThrottlingException"}})");
     dir.write("b/response.body", R"({"message":"slow down"})");
   }
   std::string root() const { return dir.path().string(); }
@@ -228,14 +232,17 @@ struct SmallSet {
   }
   static std::string converse_request(const std::string& extra_headers = "") {
     const std::string body = converse_body();
-    return "POST /model/m:0/converse HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+    return "POST /model/m:0/converse HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+           "application/json\r\n" +
            extra_headers + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   }
 };
 
 }  // namespace
 
-TEST_CASE("fixture server: the curl transport gets every recorded Converse, ConverseStream and CountTokens answer byte for byte") {
+TEST_CASE(
+    "fixture server: the curl transport gets every recorded Converse, ConverseStream and "
+    "CountTokens answer byte for byte") {
   LogLines log;
   http::FixtureServerOptions options;
   options.log = log.hook();
@@ -296,11 +303,14 @@ TEST_CASE("fixture server: the curl transport gets every recorded Converse, Conv
   CHECK(log.count_containing("connection from port") == 1);
 }
 
-TEST_CASE("fixture server: keep-alive serves several requests on one connection, chunk sizes as configured") {
+TEST_CASE(
+    "fixture server: keep-alive serves several requests on one connection, chunk sizes as "
+    "configured") {
   SmallSet set;
   http::FixtureServerOptions options;
   options.chunk_bytes = 100;
-  auto server = start_server(fixture_path("recorded/bedrock-recorded/test_bedrock_model_stream").string(), options);
+  auto server = start_server(
+      fixture_path("recorded/bedrock-recorded/test_bedrock_model_stream").string(), options);
   const auto& stream = server->replay().fixtures().interactions.at(0);
   RawClient client(server->port());
   for (int i = 0; i < 3; ++i) {
@@ -344,7 +354,9 @@ TEST_CASE("fixture server: recorded framing headers are recomputed, reason and t
   CHECK(response.body == R"({"message":"slow down"})");
 }
 
-TEST_CASE("fixture server: a request that matches nothing gets 404 naming the closest fixture; the connection stays usable") {
+TEST_CASE(
+    "fixture server: a request that matches nothing gets 404 naming the closest fixture; the "
+    "connection stays usable") {
   SmallSet set;
   LogLines log;
   http::FixtureServerOptions options;
@@ -383,7 +395,8 @@ TEST_CASE("fixture server: a request that matches nothing gets 404 naming the cl
   CHECK(direct.error().message == message);
 }
 
-TEST_CASE("fixture server: malformed HTTP gets 400 and the connection closes; the server keeps serving") {
+TEST_CASE(
+    "fixture server: malformed HTTP gets 400 and the connection closes; the server keeps serving") {
   SmallSet set;
   LogLines log;
   http::FixtureServerOptions options;
@@ -401,19 +414,32 @@ TEST_CASE("fixture server: malformed HTTP gets 400 and the connection closes; th
       {"not HTTP", "hello there\r\n\r\n", 400, "malformed request line"},
       {"no version", "GET /\r\n\r\n", 400, "malformed request line"},
       {"bad version", "GET / HTTP/9.9\r\n\r\n", 505, "only HTTP/1.0 and HTTP/1.1"},
-      {"control character in target", std::string("GET /a\x01 HTTP/1.1\r\n\r\n"), 400, "control character"},
-      {"header without colon", "GET / HTTP/1.1\r\nHost x\r\n\r\n", 400, "header line 2 is not 'name: value'"},
+      {"control character in target", std::string("GET /a\x01 HTTP/1.1\r\n\r\n"), 400,
+       "control character"},
+      {"header without colon", "GET / HTTP/1.1\r\nHost x\r\n\r\n", 400,
+       "header line 2 is not 'name: value'"},
       {"folded header", "GET / HTTP/1.1\r\nA: b\r\n  c\r\n\r\n", 400, "folded"},
-      {"bad content-length", "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", 400, "Content-Length '1x'"},
-      {"control bytes quoted as ?", std::string("POST / HTTP/1.1\r\nContent-Length: 1\x1b\r\n\r\n"), 400, "Content-Length '1?'"},
-      {"two content-lengths", "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, "conflicting"},
-      {"both framings", "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400, "both"},
-      {"unknown transfer coding", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "only chunked"},
-      {"bad chunk size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400, "not hexadecimal"},
-      {"chunk without CRLF", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX", 400, "not followed by CRLF"},
-      {"head too long", "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a') + "\r\n\r\n", 431, "longer than 1024"},
-      {"body too long", "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", 413, "over the 4096-byte limit"},
-      {"chunked body too long", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n", 413, "over the 4096-byte limit"},
+      {"bad content-length", "POST / HTTP/1.1\r\nContent-Length: 1x\r\n\r\n", 400,
+       "Content-Length '1x'"},
+      {"control bytes quoted as ?", std::string("POST / HTTP/1.1\r\nContent-Length: 1\x1b\r\n\r\n"),
+       400, "Content-Length '1?'"},
+      {"two content-lengths", "POST / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab",
+       400, "conflicting"},
+      {"both framings",
+       "POST / HTTP/1.1\r\nContent-Length: 1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400,
+       "both"},
+      {"unknown transfer coding", "POST / HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", 501,
+       "only chunked"},
+      {"bad chunk size", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", 400,
+       "not hexadecimal"},
+      {"chunk without CRLF", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabX", 400,
+       "not followed by CRLF"},
+      {"head too long", "GET / HTTP/1.1\r\nX: " + std::string(2000, 'a') + "\r\n\r\n", 431,
+       "longer than 1024"},
+      {"body too long", "POST / HTTP/1.1\r\nContent-Length: 5000\r\n\r\n", 413,
+       "over the 4096-byte limit"},
+      {"chunked body too long", "POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2000\r\n",
+       413, "over the 4096-byte limit"},
   };
   for (const auto& c : cases) {
     DYNAMIC_SECTION(c.name) {
@@ -468,8 +494,9 @@ TEST_CASE("fixture server: chunked request bodies, Expect: 100-continue and HTTP
   }
   SECTION("Expect: 100-continue with a chunked body") {
     RawClient client(server->port());
-    client.send("POST /model/m%3A0/converse HTTP/1.1\r\nExpect: 100-continue\r\n"
-                "Transfer-Encoding: chunked\r\n\r\n");
+    client.send(
+        "POST /model/m%3A0/converse HTTP/1.1\r\nExpect: 100-continue\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n");
     CHECK(client.read_response().status == 100);
     char size[16];
     std::snprintf(size, sizeof size, "%zx", body.size());
@@ -529,9 +556,8 @@ TEST_CASE("fixture server: start errors name the address or the folder") {
   auto taken = http::FixtureServer::start(set.root(), same_port);
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.error().kind == ErrorKind::Network);
-  CHECK_THAT(taken.error().message,
-             Catch::StartsWith("serve-fixtures: cannot bind 127.0.0.1:" +
-                               std::to_string(first->port()) + ": "));
+  CHECK_THAT(taken.error().message, Catch::StartsWith("serve-fixtures: cannot bind 127.0.0.1:" +
+                                                      std::to_string(first->port()) + ": "));
   TempDir empty;
   auto nothing = http::FixtureServer::start(empty.path().string());
   REQUIRE_FALSE(nothing.ok());
@@ -596,17 +622,28 @@ TEST_CASE("fixture server: seeded random garbage never stops it serving") {
   INFO("seed " << seed);
   std::mt19937 random(seed);
   const std::string valid = SmallSet::converse_request();
-  const std::vector<std::string> pieces = {"\r\n", "\n", ":", " ", "Content-Length: 5\r\n",
-                                           "Transfer-Encoding: chunked\r\n", "0\r\n\r\n",
-                                           "ffffffffffffffffff\r\n", "HTTP/1.1", "POST "};
+  const std::vector<std::string> pieces = {"\r\n",
+                                           "\n",
+                                           ":",
+                                           " ",
+                                           "Content-Length: 5\r\n",
+                                           "Transfer-Encoding: chunked\r\n",
+                                           "0\r\n\r\n",
+                                           "ffffffffffffffffff\r\n",
+                                           "HTTP/1.1",
+                                           "POST "};
   for (int round = 0; round < 100; ++round) {
     INFO("round " << round);
     std::string garbage;
     const int parts = static_cast<int>(random() % 12);
     for (int i = 0; i < parts; ++i) {
       switch (random() % 3) {
-        case 0: garbage += pieces[random() % pieces.size()]; break;
-        case 1: garbage += valid.substr(0, random() % valid.size()); break;
+        case 0:
+          garbage += pieces[random() % pieces.size()];
+          break;
+        case 1:
+          garbage += valid.substr(0, random() % valid.size());
+          break;
         default:
           for (int n = static_cast<int>(random() % 40); n > 0; --n)
             garbage += static_cast<char>(random() % 256);
@@ -639,7 +676,8 @@ TEST_CASE("fixture server: connections beyond max_connections get 503 and are cl
     RawClient second(server->port());
     const auto response = second.read_response();
     CHECK(response.status == 503);
-    CHECK(*http::find_header(response.headers, "x-amzn-ErrorType") == "ServiceUnavailableException");
+    CHECK(*http::find_header(response.headers, "x-amzn-ErrorType") ==
+          "ServiceUnavailableException");
     CHECK(second.closed_by_server());
   }
   CHECK(log.count_containing("more than 1 connections at once") == 1);

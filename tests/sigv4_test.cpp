@@ -5,10 +5,10 @@
 
 #include <bedrock_lite/sigv4.h>
 
-#include <catch2/catch.hpp>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <rapidjson/document.h>
+#include <catch2/catch.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -243,8 +243,8 @@ TEST_CASE("sigv4: aws-c-auth-v4 vectors, header and query signing, every interme
         settings.expires = std::chrono::seconds(context.expires);
         settings.path_normalization = context.normalize ? sigv4::PathNormalization::Normalize
                                                         : sigv4::PathNormalization::AsIs;
-        settings.content_sha256 = context.sign_body ? sigv4::ContentSha256Header::Add
-                                                    : sigv4::ContentSha256Header::Omit;
+        settings.content_sha256 =
+            context.sign_body ? sigv4::ContentSha256Header::Add : sigv4::ContentSha256Header::Omit;
         settings.session_token = context.omit_session_token
                                      ? sigv4::SessionTokenMode::AddedAfterSigning
                                      : sigv4::SessionTokenMode::Signed;
@@ -345,9 +345,8 @@ TEST_CASE("sigv4: smithy-rs double-encoding extras", "[sigv4][vectors]") {
       const Parameters& p = found->second;
       const auto request = parse_or_fail(read_file(folder / "request.txt"), name);
       const sigv4::Credentials credentials{p.access_key_id, p.secret, ""};
-      const auto result = sign_or_fail(request, credentials,
-                                       sigv4::Scope{p.region, p.service, time_of(p.time)}, {},
-                                       name);
+      const auto result = sign_or_fail(
+          request, credentials, sigv4::Scope{p.region, p.service, time_of(p.time)}, {}, name);
       // double-encode-path's canonical-request file was made at another time than its signed
       // request (README): compare it with that one date swapped for the signing time.
       std::string expected_creq =
@@ -441,9 +440,9 @@ TEST_CASE("sigv4: Bedrock inference-profile ARN reproduces API.md 1.9's worked s
 
   // The client's simple call: same request, the headers to append.
   sigv4::Signer signer;
-  auto added = signer.sign_headers("POST", path, kBedrockHeaders, kBedrockBody,
-                                   {kAccessKeyId, kSecret, ""}, "us-east-1", "bedrock",
-                                   time_of("20250101T000000Z"));
+  auto added =
+      signer.sign_headers("POST", path, kBedrockHeaders, kBedrockBody, {kAccessKeyId, kSecret, ""},
+                          "us-east-1", "bedrock", time_of("20250101T000000Z"));
   REQUIRE(added.ok());
   REQUIRE(added->size() == 2);
   CHECK((*added)[0].name == "X-Amz-Date");
@@ -458,7 +457,8 @@ TEST_CASE("sigv4: a raw ':' in the path canonicalises as one encoding, %3A", "[s
   const auto raw = sign_bedrock("/model/anthropic.claude-sonnet-4-20250514-v1:0/count-tokens");
   CHECK(line_of(raw.canonical_request, 1) ==
         "/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens");
-  const auto encoded = sign_bedrock("/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens");
+  const auto encoded =
+      sign_bedrock("/model/anthropic.claude-sonnet-4-20250514-v1%3A0/count-tokens");
   CHECK(line_of(encoded.canonical_request, 1) ==
         "/model/anthropic.claude-sonnet-4-20250514-v1%253A0/count-tokens");
   CHECK(raw.signature != encoded.signature);
@@ -467,10 +467,10 @@ TEST_CASE("sigv4: a raw ':' in the path canonicalises as one encoding, %3A", "[s
 TEST_CASE("sigv4: session token signed for Bedrock, and the signing name is bedrock",
           "[sigv4][bedrock]") {
   sigv4::Signer signer;
-  auto added = signer.sign_headers(
-      "POST", "/model/us.amazon.nova-micro-v1%3A0/converse-stream", kBedrockHeaders, kBedrockBody,
-      {kAccessKeyId, kSecret, "session-token-value"}, "us-west-2", "bedrock",
-      time_of("20250101T000000Z"));
+  auto added = signer.sign_headers("POST", "/model/us.amazon.nova-micro-v1%3A0/converse-stream",
+                                   kBedrockHeaders, kBedrockBody,
+                                   {kAccessKeyId, kSecret, "session-token-value"}, "us-west-2",
+                                   "bedrock", time_of("20250101T000000Z"));
   REQUIRE(added.ok());
   REQUIRE(added->size() == 3);
   CHECK((*added)[0].name == "X-Amz-Security-Token");
@@ -548,8 +548,8 @@ TEST_CASE("sigv4: signing errors say what was wrong and never hold a secret", "[
   REQUIRE_FALSE(no_secret.ok());
   CHECK(no_secret.error().message == "empty secret access key");
 
-  const std::vector<sigv4::Header> other_token = {
-      {"host", "h"}, {"X-Amz-Security-Token", "an-old-token"}};
+  const std::vector<sigv4::Header> other_token = {{"host", "h"},
+                                                  {"X-Amz-Security-Token", "an-old-token"}};
   request.headers = &other_token;
   auto mismatch = sigv4::sign(request, {kAccessKeyId, kSecret, "the-new-token"}, scope);
   REQUIRE_FALSE(mismatch.ok());
@@ -629,8 +629,8 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
       request.path = "/model/m%3A0/converse";
       request.headers = &kBedrockHeaders;
       request.body = kBedrockBody;
-      auto one_off = sigv4::sign(request, {kAccessKeyId, secret, ""},
-                                 {"us-east-1", "bedrock", times[date]});
+      auto one_off =
+          sigv4::sign(request, {kAccessKeyId, secret, ""}, {"us-east-1", "bedrock", times[date]});
       REQUIRE(one_off.ok());
       expected_authorization[{date, secret}] = one_off->authorization();
     }
@@ -656,9 +656,9 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
         const auto& secret = secrets[static_cast<std::size_t>((i / 3 + t) % 2)];
         if (signer.signing_key(secret, date, "us-east-1", "bedrock") != expected.at({date, secret}))
           ++wrong;
-        auto added = signer.sign_headers("POST", "/model/m%3A0/converse", kBedrockHeaders,
-                                         kBedrockBody, {kAccessKeyId, secret, ""}, "us-east-1",
-                                         "bedrock", times.at(date));
+        auto added =
+            signer.sign_headers("POST", "/model/m%3A0/converse", kBedrockHeaders, kBedrockBody,
+                                {kAccessKeyId, secret, ""}, "us-east-1", "bedrock", times.at(date));
         if (!added.ok() || added->back().value != expected_authorization.at({date, secret}))
           ++failed;
       }
@@ -709,7 +709,8 @@ TEST_CASE("sigv4: raw request parser errors name the line", "[sigv4][parser]") {
 
 TEST_CASE("sigv4: CRLF and LF requests sign alike and render in their own line endings",
           "[sigv4][parser]") {
-  const std::string lf = "POST /a?b=c HTTP/1.1\nHost:example.amazonaws.com\nMy-Header:a\n  b\n\nbody";
+  const std::string lf =
+      "POST /a?b=c HTTP/1.1\nHost:example.amazonaws.com\nMy-Header:a\n  b\n\nbody";
   std::string crlf;
   for (char c : lf.substr(0, lf.size() - 4)) {
     if (c == '\n') crlf += '\r';
@@ -729,9 +730,10 @@ TEST_CASE("sigv4: CRLF and LF requests sign alike and render in their own line e
   CHECK(a.canonical_request == b.canonical_request);
   CHECK(a.signature == b.signature);
   const std::string rendered = sigv4::render_signed_request(from_crlf, b);
-  CHECK(rendered.rfind("POST /a?b=c HTTP/1.1\r\nHost:example.amazonaws.com\r\nMy-Header:a\r\n  b\r\n"
-                       "X-Amz-Date:20150830T123600Z\r\nAuthorization:",
-                       0) == 0);
+  CHECK(
+      rendered.rfind("POST /a?b=c HTTP/1.1\r\nHost:example.amazonaws.com\r\nMy-Header:a\r\n  b\r\n"
+                     "X-Amz-Date:20150830T123600Z\r\nAuthorization:",
+                     0) == 0);
   CHECK(rendered.substr(rendered.size() - 8) == "\r\n\r\nbody");
 }
 
@@ -749,8 +751,7 @@ TEST_CASE("sigv4: X-Amz-Date round trip and range", "[sigv4]") {
   CHECK_FALSE(sigv4::parse_amz_date("20150830T246000Z").has_value());
 }
 
-TEST_CASE("sigv4: byte scans find a control character or whitespace at any position",
-          "[sigv4]") {
+TEST_CASE("sigv4: byte scans find a control character or whitespace at any position", "[sigv4]") {
   // The token and header-value checks scan 16 and 8 bytes at a time, then byte by byte: every
   // position of a 40-byte value exercises each path.
   const sigv4::Scope scope{"us-east-1", "bedrock", time_of("20250101T000000Z")};

@@ -26,14 +26,22 @@ BlockKind kind_of(const ContentBlock& b) {
 
 const char* name_of(BlockKind kind) {
   switch (kind) {
-    case BlockKind::Empty: return "empty";
-    case BlockKind::Text: return "text";
-    case BlockKind::Citations: return "citations";
-    case BlockKind::ToolUse: return "toolUse";
-    case BlockKind::ToolResult: return "toolResult";
-    case BlockKind::Image: return "image";
-    case BlockKind::Reasoning: return "reasoningContent";
-    case BlockKind::Other: return "unknown";
+    case BlockKind::Empty:
+      return "empty";
+    case BlockKind::Text:
+      return "text";
+    case BlockKind::Citations:
+      return "citations";
+    case BlockKind::ToolUse:
+      return "toolUse";
+    case BlockKind::ToolResult:
+      return "toolResult";
+    case BlockKind::Image:
+      return "image";
+    case BlockKind::Reasoning:
+      return "reasoningContent";
+    case BlockKind::Other:
+      return "unknown";
   }
   return "unknown";
 }
@@ -132,11 +140,10 @@ Result<void> StreamAccumulator::add_delta(const ContentBlockDeltaEvent& event) {
     // Cited text: Converse returns it as a citationsContent block holding the generated text
     // and the citations, so the text accumulated so far moves there.
     b.content.text.reset();
-    CitationsContentBlock& c =
-        b.content.citations_content ? *b.content.citations_content
-                                    : b.content.citations_content.emplace();
-    Citation& citation = c.citations ? c.citations->emplace_back()
-                                     : c.citations.emplace().emplace_back();
+    CitationsContentBlock& c = b.content.citations_content ? *b.content.citations_content
+                                                           : b.content.citations_content.emplace();
+    Citation& citation =
+        c.citations ? c.citations->emplace_back() : c.citations.emplace().emplace_back();
     citation.title = d.citation->title;
     citation.source = d.citation->source;
     citation.source_content = d.citation->source_content;
@@ -209,14 +216,15 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
       b.content.tool_use->input = "{}";
     } else if (const std::size_t at = detail::find_excess_nesting(b.tool_input);
                at != std::string::npos) {
-      return make_error(ErrorKind::Protocol,
-                        "toolUse input of block " + std::to_string(index) + " (toolUseId " +
-                            b.content.tool_use->tool_use_id + ") is nested deeper than " +
-                            std::to_string(detail::kMaxJsonDepth) + " levels at offset " +
-                            std::to_string(at));
+      return make_error(ErrorKind::Protocol, "toolUse input of block " + std::to_string(index) +
+                                                 " (toolUseId " + b.content.tool_use->tool_use_id +
+                                                 ") is nested deeper than " +
+                                                 std::to_string(detail::kMaxJsonDepth) +
+                                                 " levels at offset " + std::to_string(at));
     } else {
       rapidjson::Document doc;
-      if (auto rewritten = detail::rewrite_misread_zeros(b.tool_input)) b.tool_input = std::move(*rewritten);
+      if (auto rewritten = detail::rewrite_misread_zeros(b.tool_input))
+        b.tool_input = std::move(*rewritten);
       doc.Parse<detail::kParseFlags>(b.tool_input.data(), b.tool_input.size());
       if (doc.HasParseError()) {
         return make_error(ErrorKind::Protocol,
@@ -235,13 +243,11 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
 Result<ConverseResponse> StreamAccumulator::finish() {
   if (failed_) return *failed_;
   if (!stop_) {
-    return make_error(ErrorKind::Protocol, "ConverseStream ended after " +
-                                               std::to_string(events_) +
+    return make_error(ErrorKind::Protocol, "ConverseStream ended after " + std::to_string(events_) +
                                                " events without a messageStop event");
   }
   if (!metadata_) {
-    return make_error(ErrorKind::Protocol, "ConverseStream ended after " +
-                                               std::to_string(events_) +
+    return make_error(ErrorKind::Protocol, "ConverseStream ended after " + std::to_string(events_) +
                                                " events without a metadata event");
   }
   // A block the stream never stopped is closed here, so its tool input is checked too.

@@ -249,7 +249,9 @@ bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config
   return BEDROCK_LITE_OK;
 }
 
-void bedrock_lite_client_destroy(bedrock_lite_client* client) noexcept { delete client; }
+void bedrock_lite_client_destroy(bedrock_lite_client* client) noexcept {
+  delete client;
+}
 
 bedrock_lite_status bedrock_lite_converse(const bedrock_lite_client* client, const char* model_id,
                                           const char* request_json, char** response_json,
@@ -307,7 +309,9 @@ bedrock_lite_status bedrock_lite_count_tokens(const bedrock_lite_client* client,
   return deliver(converse::to_json(*response), response_json, error);
 }
 
-void bedrock_lite_string_free(char* text) noexcept { std::free(text); }
+void bedrock_lite_string_free(char* text) noexcept {
+  std::free(text);
+}
 
 bedrock_lite_status bedrock_lite_error_status(const bedrock_lite_error* error) noexcept {
   return error != nullptr ? error->status : BEDROCK_LITE_OK;
@@ -341,7 +345,9 @@ int bedrock_lite_error_retryable(const bedrock_lite_error* error) noexcept {
   return error != nullptr && error->retryable ? 1 : 0;
 }
 
-void bedrock_lite_error_free(bedrock_lite_error* error) noexcept { delete error; }
+void bedrock_lite_error_free(bedrock_lite_error* error) noexcept {
+  delete error;
+}
 
 const char* bedrock_lite_status_name(bedrock_lite_status status) noexcept {
   switch (status) {
@@ -363,6 +369,8 @@ const char* bedrock_lite_status_name(bedrock_lite_status status) noexcept {
   return "Unknown";
 }
 
-const char* bedrock_lite_version(void) noexcept { return "0.1.0"; }
+const char* bedrock_lite_version(void) noexcept {
+  return "0.1.0";
+}
 
 }  // extern "C"

@@ -41,9 +41,12 @@ bool is_expired_token_error(const Error& error) {
 
 const char* operation_name(Operation operation) {
   switch (operation) {
-    case Operation::Converse: return "Converse";
-    case Operation::ConverseStream: return "ConverseStream";
-    case Operation::CountTokens: return "CountTokens";
+    case Operation::Converse:
+      return "Converse";
+    case Operation::ConverseStream:
+      return "ConverseStream";
+    case Operation::CountTokens:
+      return "CountTokens";
   }
   return "?";
 }
@@ -103,13 +106,14 @@ class StreamSink final : public http::BodySink {
   // After the transport finished cleanly: a stream that ends inside a message is truncated.
   void finish() {
     if (terminal_) return;
-    if (decoder_.finish() == eventstream::Status::Failed) terminal_ = decode_error(*decoder_.error());
+    if (decoder_.finish() == eventstream::Status::Failed)
+      terminal_ = decode_error(*decoder_.error());
   }
 
   http::ResponseHead head_;
   bool streaming_ = false;
   std::string error_body_;
-  std::uint64_t delivered_ = 0;  // events handed to the caller
+  std::uint64_t delivered_ = 0;    // events handed to the caller
   std::optional<Error> terminal_;  // what ended the stream early (exception, decode, stop)
   StreamAccumulator accumulator_;
 
@@ -210,7 +214,8 @@ struct Client::Impl {
   }
 
   // Builds and signs one attempt's request.
-  Result<http::Request> build(const std::string& path, const std::string& body, bool refresh) const {
+  Result<http::Request> build(const std::string& path, const std::string& body,
+                              bool refresh) const {
     http::Request request;
     request.method = "POST";
     request.url = base_url + path;
@@ -238,7 +243,8 @@ struct Client::Impl {
     auto added = signer.sign_headers(request.method, path, to_sign, body, keys, config.region,
                                      kSigningName, skew.signing_time(config.clock()));
     if (!added) return signing_error(added.error());
-    for (auto& header : *added) request.headers.push_back({std::move(header.name), std::move(header.value)});
+    for (auto& header : *added)
+      request.headers.push_back({std::move(header.name), std::move(header.value)});
     return request;
   }
 
@@ -287,8 +293,8 @@ struct Client::Impl {
       if (left && left->count() <= 0) {
         return make_error(ErrorKind::Timeout,
                           std::string(operation_name(operation)) + ": the call timeout of " +
-                              std::to_string(config.call_timeout->count()) + " ms passed before attempt " +
-                              std::to_string(number));
+                              std::to_string(config.call_timeout->count()) +
+                              " ms passed before attempt " + std::to_string(number));
       }
       auto request = build(path, body, refresh);
       if (!request) return std::move(request).error();
@@ -331,8 +337,8 @@ struct Client::Impl {
         return std::move(error);
       }
       log(LogLevel::Info, std::string(operation_name(operation)) + ": " + error.display_name() +
-                              " (" + error.message + "); retry " + std::to_string(number) +
-                              " of " + std::to_string(config.retry.max_attempts - 1) + " in " +
+                              " (" + error.message + "); retry " + std::to_string(number) + " of " +
+                              std::to_string(config.retry.max_attempts - 1) + " in " +
                               std::to_string(wait.count()) + " ms");
       sleeper(wait);
       ++number;
@@ -349,10 +355,10 @@ struct Client::Impl {
       auto head = transport->send(request, sink);
       if (sink.head_.status != 0) result.skew_corrected = observe(sink.head_);
       if (sink.too_large_) {
-        Error error = make_error(ErrorKind::Protocol,
-                                 std::string(operation_name(operation)) + " response from " +
-                                     base_url + " exceeds " +
-                                     std::to_string(config.max_response_bytes) + " bytes");
+        Error error =
+            make_error(ErrorKind::Protocol,
+                       std::string(operation_name(operation)) + " response from " + base_url +
+                           " exceeds " + std::to_string(config.max_response_bytes) + " bytes");
         add_request_id(error, sink.head_.headers);
         result.error = std::move(error);
         return result;
@@ -382,7 +388,9 @@ Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 Client::~Client() = default;
 
-const Config& Client::config() const noexcept { return impl_->config; }
+const Config& Client::config() const noexcept {
+  return impl_->config;
+}
 
 Result<Client> Client::create(Config config) {
   if (config.region.empty()) {
@@ -408,8 +416,8 @@ Result<Client> Client::create(Config config) {
   const std::string& url = impl->config.endpoint;
   const auto scheme_end = url.find("://") + 3;
   const auto path_start = url.find('/', scheme_end);
-  impl->authority = url.substr(scheme_end, path_start == std::string::npos ? std::string::npos
-                                                                           : path_start - scheme_end);
+  impl->authority = url.substr(
+      scheme_end, path_start == std::string::npos ? std::string::npos : path_start - scheme_end);
   impl->base_url = url.substr(0, path_start);
   if (path_start != std::string::npos) impl->base_path = url.substr(path_start);
   impl->transport = impl->config.transport;
@@ -462,7 +470,8 @@ Result<ConverseResponse> Client::converse_stream(const ConverseRequest& request,
         };
         if (sink.terminal_) return finish(std::move(*sink.terminal_));
         if (!head) return finish(std::move(head).error());
-        if (head->status != 200) return finish(http_error(head->status, head->headers, sink.error_body_));
+        if (head->status != 200)
+          return finish(http_error(head->status, head->headers, sink.error_body_));
         sink.finish();
         if (sink.terminal_) return finish(std::move(*sink.terminal_));
         auto accumulated = sink.accumulator_.finish();

@@ -25,14 +25,14 @@ long long days_from_civil(int y, int m, int d) {
   return static_cast<long long>(era) * 146097 + doe - 719468;
 }
 
-std::optional<std::chrono::system_clock::time_point> make_time(int year, int month, int day, int hour,
-                                                               int minute, int second) {
+std::optional<std::chrono::system_clock::time_point> make_time(int year, int month, int day,
+                                                               int hour, int minute, int second) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 ||
       hour < 0 || minute < 0 || second < 0 || year < 1970 || year > 9999) {
     return std::nullopt;
   }
-  const long long seconds = days_from_civil(year, month, day) * 86400LL + hour * 3600LL +
-                            minute * 60LL + second;
+  const long long seconds =
+      days_from_civil(year, month, day) * 86400LL + hour * 3600LL + minute * 60LL + second;
   return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }
 
@@ -74,8 +74,8 @@ std::optional<std::chrono::system_clock::time_point> parse_http_date(std::string
 
 bool is_clock_skew_error(const Error& error) {
   static constexpr std::array<std::string_view, 6> kCodes = {
-      "AuthFailure",         "InvalidSignatureException", "RequestExpired",
-      "RequestInTheFuture",  "RequestTimeTooSkewed",      "SignatureDoesNotMatch"};
+      "AuthFailure",        "InvalidSignatureException", "RequestExpired",
+      "RequestInTheFuture", "RequestTimeTooSkewed",      "SignatureDoesNotMatch"};
   for (auto code : kCodes) {
     if (error.aws_type == code) return true;
   }

@@ -27,7 +27,8 @@ class ClockSkew {
   static constexpr std::chrono::milliseconds kThreshold{5 * 60 * 1000};
 
   // now() + offset: the time to sign with.
-  std::chrono::system_clock::time_point signing_time(std::chrono::system_clock::time_point now) const;
+  std::chrono::system_clock::time_point signing_time(
+      std::chrono::system_clock::time_point now) const;
   // Looks at the response's Date (else X-Amz-Date) header; when it is kThreshold or more away
   // from the corrected time, sets offset = server - now. Returns true when the offset changed.
   bool observe(const http::Headers& headers, std::chrono::system_clock::time_point now);

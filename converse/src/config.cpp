@@ -45,10 +45,13 @@ Result<Config> resolve_config(const credentials::Environment& environment,
   auto shared = std::make_shared<const credentials::SharedConfig>(std::move(loaded).value());
   const std::string profile = credentials::selected_profile(environment, overrides.profile);
   origin("profile", profile,
-         overrides.profile ? "--profile" : (environment.get_non_empty("AWS_PROFILE") ? "AWS_PROFILE" : "default"));
+         overrides.profile
+             ? "--profile"
+             : (environment.get_non_empty("AWS_PROFILE") ? "AWS_PROFILE" : "default"));
 
   // Region.
-  auto region = credentials::resolve_region(overrides.region, environment, *shared, overrides.profile);
+  auto region =
+      credentials::resolve_region(overrides.region, environment, *shared, overrides.profile);
   if (!region) return std::move(region).error();
   config.region = region->name;
   origin("region", region->name, region->source);
@@ -77,7 +80,8 @@ Result<Config> resolve_config(const credentials::Environment& environment,
       endpoint_source = "profile " + profile + " (" + property->where() + ")";
     }
   }
-  if (auto fips = lookup(environment, *shared, profile, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")) {
+  if (auto fips =
+          lookup(environment, *shared, profile, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")) {
     params.use_fips = is_true(fips->value);
     origin("use_fips_endpoint", fips->value, fips->source);
   }
@@ -99,13 +103,15 @@ Result<Config> resolve_config(const credentials::Environment& environment,
   if (overrides.max_attempts) {
     config.retry.max_attempts = *overrides.max_attempts;
     origin("max_attempts", std::to_string(*overrides.max_attempts), "--max-attempts");
-  } else if (auto attempts = lookup(environment, *shared, profile, "AWS_MAX_ATTEMPTS", "max_attempts")) {
+  } else if (auto attempts =
+                 lookup(environment, *shared, profile, "AWS_MAX_ATTEMPTS", "max_attempts")) {
     int value = 0;
     const auto* end = attempts->value.data() + attempts->value.size();
     auto [ptr, ec] = std::from_chars(attempts->value.data(), end, value);
     if (ec != std::errc() || ptr != end || value < 1) {
-      return make_error(ErrorKind::Config, attempts->source + ": max attempts must be a whole number "
-                                                              "of at least 1, not '" +
+      return make_error(ErrorKind::Config, attempts->source +
+                                               ": max attempts must be a whole number "
+                                               "of at least 1, not '" +
                                                attempts->value + "'");
     }
     config.retry.max_attempts = value;
@@ -118,8 +124,10 @@ Result<Config> resolve_config(const credentials::Environment& environment,
     // We implement standard mode; legacy and adaptive callers get standard (the AWS default
     // for new SDKs), said in --debug rather than refused.
     if (mode->value != "standard" && mode->value != "legacy" && mode->value != "adaptive") {
-      return make_error(ErrorKind::Config, mode->source + ": retry mode must be standard, legacy or "
-                                                          "adaptive, not '" + mode->value + "'");
+      return make_error(ErrorKind::Config, mode->source +
+                                               ": retry mode must be standard, legacy or "
+                                               "adaptive, not '" +
+                                               mode->value + "'");
     }
     origin("retry_mode", "standard (asked: " + mode->value + ")", mode->source);
   }

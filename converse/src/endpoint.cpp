@@ -33,14 +33,16 @@ const Partition& partition_of(const std::string& region) {
 bool is_valid_host_label(const std::string& label) {
   if (label.empty() || label.size() > 63 || label.front() == '-') return false;
   for (char c : label) {
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '-';
+    const bool ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
     if (!ok) return false;
   }
   return true;
 }
 
-Error config_error(std::string message) { return make_error(ErrorKind::Config, std::move(message)); }
+Error config_error(std::string message) {
+  return make_error(ErrorKind::Config, std::move(message));
+}
 
 Result<std::string> check_endpoint_url(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
@@ -85,10 +87,10 @@ Result<std::string> resolve_endpoint(const EndpointParams& params) {
   const char* suffix = partition.dns_suffix;
   if (params.use_dual_stack) {
     if (partition.dual_stack_dns_suffix == nullptr) {
-      return config_error(params.use_fips
-                              ? "FIPS and DualStack are enabled, but this partition does not "
-                                "support one or both"
-                              : "DualStack is enabled but this partition does not support DualStack");
+      return config_error(
+          params.use_fips ? "FIPS and DualStack are enabled, but this partition does not "
+                            "support one or both"
+                          : "DualStack is enabled but this partition does not support DualStack");
     }
     suffix = partition.dual_stack_dns_suffix;
   }
@@ -118,9 +120,15 @@ std::string operation_path(std::string_view model_id, Operation operation) {
     }
   }
   switch (operation) {
-    case Operation::Converse: path += "/converse"; break;
-    case Operation::ConverseStream: path += "/converse-stream"; break;
-    case Operation::CountTokens: path += "/count-tokens"; break;
+    case Operation::Converse:
+      path += "/converse";
+      break;
+    case Operation::ConverseStream:
+      path += "/converse-stream";
+      break;
+    case Operation::CountTokens:
+      path += "/count-tokens";
+      break;
   }
   return path;
 }

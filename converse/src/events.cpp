@@ -24,12 +24,18 @@ Result<StreamEvent> parse_stream_event(std::string_view event_type, std::string_
 
   enum class Kind { MessageStart, BlockStart, BlockDelta, BlockStop, MessageStop, Metadata, Other };
   Kind kind = Kind::Other;
-  if (event_type == "contentBlockDelta") kind = Kind::BlockDelta;
-  else if (event_type == "contentBlockStart") kind = Kind::BlockStart;
-  else if (event_type == "contentBlockStop") kind = Kind::BlockStop;
-  else if (event_type == "messageStart") kind = Kind::MessageStart;
-  else if (event_type == "messageStop") kind = Kind::MessageStop;
-  else if (event_type == "metadata") kind = Kind::Metadata;
+  if (event_type == "contentBlockDelta")
+    kind = Kind::BlockDelta;
+  else if (event_type == "contentBlockStart")
+    kind = Kind::BlockStart;
+  else if (event_type == "contentBlockStop")
+    kind = Kind::BlockStop;
+  else if (event_type == "messageStart")
+    kind = Kind::MessageStart;
+  else if (event_type == "messageStop")
+    kind = Kind::MessageStop;
+  else if (event_type == "metadata")
+    kind = Kind::Metadata;
 
   // An event type this version does not know is passed through untouched, payload unread:
   // the service may add event types with any payload (API.md §2.3, forward compatibility).
@@ -41,19 +47,32 @@ Result<StreamEvent> parse_stream_event(std::string_view event_type, std::string_
   auto& doc = json.doc();
   if (detail::parse_document(payload, doc, ctx)) {
     switch (kind) {
-      case Kind::MessageStart: read_event<MessageStartEvent>(doc, out, ctx); break;
-      case Kind::BlockStart: read_event<ContentBlockStartEvent>(doc, out, ctx); break;
-      case Kind::BlockDelta: read_event<ContentBlockDeltaEvent>(doc, out, ctx); break;
-      case Kind::BlockStop: read_event<ContentBlockStopEvent>(doc, out, ctx); break;
-      case Kind::MessageStop: read_event<MessageStopEvent>(doc, out, ctx); break;
-      case Kind::Metadata: read_event<MetadataEvent>(doc, out, ctx); break;
-      case Kind::Other: break;
+      case Kind::MessageStart:
+        read_event<MessageStartEvent>(doc, out, ctx);
+        break;
+      case Kind::BlockStart:
+        read_event<ContentBlockStartEvent>(doc, out, ctx);
+        break;
+      case Kind::BlockDelta:
+        read_event<ContentBlockDeltaEvent>(doc, out, ctx);
+        break;
+      case Kind::BlockStop:
+        read_event<ContentBlockStopEvent>(doc, out, ctx);
+        break;
+      case Kind::MessageStop:
+        read_event<MessageStopEvent>(doc, out, ctx);
+        break;
+      case Kind::Metadata:
+        read_event<MetadataEvent>(doc, out, ctx);
+        break;
+      case Kind::Other:
+        break;
     }
   }
   if (ctx.failed()) {
     return make_error(ErrorKind::Protocol, "malformed " + std::string(event_type) +
-                                               " event (message " +
-                                               std::to_string(message_index) + "): " + ctx.error);
+                                               " event (message " + std::to_string(message_index) +
+                                               "): " + ctx.error);
   }
   return out;
 }

@@ -30,9 +30,12 @@ std::string ReadContext::pointer() const {
       continue;
     }
     for (char c : segments[i].name) {  // RFC 6901 escaping
-      if (c == '~') out += "~0";
-      else if (c == '/') out += "~1";
-      else out += c;
+      if (c == '~')
+        out += "~0";
+      else if (c == '/')
+        out += "~1";
+      else
+        out += c;
     }
   }
   if (depth > kMaxDepth) out += "/...";
@@ -114,12 +117,18 @@ bool read_value(const rapidjson::Value& v, double& out, ReadContext& ctx) {
 void write_value(JsonWriter& w, const std::string& value) {
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
-void write_value(JsonWriter& w, bool value) { w.Bool(value); }
-void write_value(JsonWriter& w, std::int64_t value) { w.Int64(value); }
+void write_value(JsonWriter& w, bool value) {
+  w.Bool(value);
+}
+void write_value(JsonWriter& w, std::int64_t value) {
+  w.Int64(value);
+}
 void write_value(JsonWriter& w, double value) {
   // JSON has no NaN or infinity; RapidJSON would write nothing and leave a dangling key.
-  if (!std::isfinite(value)) w.Null();
-  else w.Double(value);
+  if (!std::isfinite(value))
+    w.Null();
+  else
+    w.Double(value);
 }
 
 const rapidjson::Value* Reader::find(std::string_view name) {
@@ -127,8 +136,10 @@ const rapidjson::Value* Reader::find(std::string_view name) {
   for (auto m = object_.MemberBegin(); m != object_.MemberEnd(); ++m, ++i) {
     if (used(i)) continue;
     if (std::string_view(m->name.GetString(), m->name.GetStringLength()) != name) continue;
-    if (used_many_.empty()) used_few_ |= std::uint64_t{1} << i;
-    else used_many_[i] = true;
+    if (used_many_.empty())
+      used_few_ |= std::uint64_t{1} << i;
+    else
+      used_many_[i] = true;
     return &m->value;
   }
   return nullptr;
@@ -140,8 +151,7 @@ void Reader::extra(ExtraMembers& out) {
   std::size_t i = 0;
   for (auto m = object_.MemberBegin(); m != object_.MemberEnd(); ++m, ++i) {
     if (used(i)) continue;
-    out.emplace_back(std::string(m->name.GetString(), m->name.GetStringLength()),
-                     render(m->value));
+    out.emplace_back(std::string(m->name.GetString(), m->name.GetStringLength()), render(m->value));
   }
 }
 
@@ -159,12 +169,14 @@ struct CountTokensBody {
   ExtraMembers extra;
 };
 
-template <class V> void describe(V& v, CountTokensInput& x) {
+template <class V>
+void describe(V& v, CountTokensInput& x) {
   v.opt("converse", x.converse);
   v.opt("invokeModel", x.invoke_model);
   v.extra(x.extra);
 }
-template <class V> void describe(V& v, CountTokensBody& x) {
+template <class V>
+void describe(V& v, CountTokensBody& x) {
   v.req("input", x.input);
   v.extra(x.extra);
 }
@@ -182,7 +194,9 @@ std::string base64(std::string_view bytes) {
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
-  auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[k])); };
+  auto byte = [&](std::size_t k) {
+    return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
+  };
   for (; i + 3 <= bytes.size(); i += 3) {
     const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
     out += kBase64Alphabet[n >> 18 & 63U];
@@ -211,13 +225,17 @@ Result<ConverseRequest> parse_converse_request(std::string_view json) {
   return detail::parse_as<ConverseRequest>(json, ErrorKind::Usage, "Converse request body");
 }
 
-std::string to_json(const ConverseRequest& request) { return detail::to_json_text(request); }
+std::string to_json(const ConverseRequest& request) {
+  return detail::to_json_text(request);
+}
 
 Result<ConverseResponse> parse_converse_response(std::string_view json) {
   return detail::parse_as<ConverseResponse>(json, ErrorKind::Protocol, "Converse response body");
 }
 
-std::string to_json(const ConverseResponse& response) { return detail::to_json_text(response); }
+std::string to_json(const ConverseResponse& response) {
+  return detail::to_json_text(response);
+}
 
 CountTokensRequest count_tokens_request(const ConverseRequest& request) {
   // ConverseTokensRequest has exactly these four members (API.md §1.8); the service rejects
@@ -240,8 +258,8 @@ CountTokensRequest count_tokens_request(std::string model_id, std::string_view i
 }
 
 Result<CountTokensRequest> parse_count_tokens_request(std::string_view json) {
-  auto body = detail::parse_as<detail::CountTokensBody>(json, ErrorKind::Usage,
-                                                        "CountTokens request body");
+  auto body =
+      detail::parse_as<detail::CountTokensBody>(json, ErrorKind::Usage, "CountTokens request body");
   if (!body) return std::move(body).error();
   CountTokensRequest out;
   out.converse = std::move(body->input.converse);

@@ -11,19 +11,28 @@ namespace {
 
 // botocore retries/standard.py ThrottledRetryableChecker (API.md §6.4).
 constexpr std::array<std::string_view, 14> kThrottlingCodes = {
-    "Throttling",          "ThrottlingException",
-    "ThrottledException",  "RequestThrottledException",
-    "TooManyRequestsException", "ProvisionedThroughputExceededException",
-    "TransactionInProgressException", "RequestLimitExceeded",
-    "BandwidthLimitExceeded", "LimitExceededException",
-    "RequestThrottled",    "SlowDown",
-    "PriorRequestNotComplete", "EC2ThrottledException",
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
 };
 
 bool equals_ignore_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; };
+    auto lower = [](char c) {
+      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+    };
     if (lower(a[i]) != lower(b[i])) return false;
   }
   return true;
@@ -40,19 +49,20 @@ bool is_throttling(const Error& error) {
   return false;
 }
 
-bool is_timeout(const Error& error) { return error.kind == ErrorKind::Timeout; }
+bool is_timeout(const Error& error) {
+  return error.kind == ErrorKind::Timeout;
+}
 
 std::chrono::milliseconds backoff_delay(const RetryConfig& config, int retry, bool throttling,
                                         double jitter) {
-  const double base = static_cast<double>((throttling ? config.throttling_base_delay
-                                                      : config.base_delay).count());
+  const double base =
+      static_cast<double>((throttling ? config.throttling_base_delay : config.base_delay).count());
   const double cap = static_cast<double>(config.max_backoff.count());
   // 2^(retry-1) passes any cap long before 2^62; clamping the exponent keeps it finite.
   const int exponent = std::clamp(retry - 1, 0, 62);
   // A shift, not std::ldexp/std::floor: this file was the library's only use of libm, and a
   // program that maps libm.so for it pays ~300 KiB of resident memory (issue 5's CLI target).
-  const double ceiling =
-      std::min(base * static_cast<double>(std::uint64_t{1} << exponent), cap);
+  const double ceiling = std::min(base * static_cast<double>(std::uint64_t{1} << exponent), cap);
   if (!(jitter >= 0.0)) jitter = 0.0;  // also catches NaN
   if (jitter >= 1.0) jitter = std::nextafter(1.0, 0.0);
   // jitter * ceiling is never negative, so truncation is floor().

@@ -20,14 +20,16 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 1000;
 constexpr std::size_t kMaxSnippetBytes = 200;
 
-char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char ascii_lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
-                        s.front() == '\n'))
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
     s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' ||
-                        s.back() == '\n'))
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
 }
@@ -131,8 +133,8 @@ constexpr std::array<std::string_view, 21> kRetryableTypes = {
 // API.md §6.4: never retried, whatever the status says (ExpiredToken triggers a credentials
 // refresh in the client instead; ModelTimeout/ModelError retries would re-run a generation).
 constexpr std::array<std::string_view, 7> kNeverRetryableTypes = {
-    "ValidationException",    "AccessDeniedException",   "ModelTimeoutException",
-    "ModelErrorException",    "ExpiredTokenException",   "ExpiredToken",
+    "ValidationException",       "AccessDeniedException", "ModelTimeoutException",
+    "ModelErrorException",       "ExpiredTokenException", "ExpiredToken",
     "ModelStreamErrorException",
 };
 
@@ -157,7 +159,8 @@ Error http_error(int status, const http::Headers& headers, std::string_view body
 
   rapidjson::Document doc;
   // Nested too deep for the recursive parser: shown as a non-JSON body.
-  if (detail::find_excess_nesting(body) == std::string_view::npos) doc.Parse(body.data(), body.size());
+  if (detail::find_excess_nesting(body) == std::string_view::npos)
+    doc.Parse(body.data(), body.size());
   const bool json_object = !doc.HasParseError() && doc.IsObject();
   if (json_object) {
     if (code.empty()) {
@@ -177,13 +180,14 @@ Error http_error(int status, const http::Headers& headers, std::string_view body
   } else if (!trim(body).empty()) {
     // Proxies and load balancers answer with HTML or plain text: a short snippet tells the
     // user which one without pasting the page into the log.
-    error.message = "HTTP " + std::to_string(status) + " with a non-JSON body: " +
-                    one_line(body, kMaxSnippetBytes);
+    error.message = "HTTP " + std::to_string(status) +
+                    " with a non-JSON body: " + one_line(body, kMaxSnippetBytes);
   }
 
   error.aws_type = sanitize_code(code);
   if (error.aws_type.empty()) error.aws_type = std::to_string(status);
-  if (error.message.empty()) error.message = "HTTP " + std::to_string(status) + " without a message";
+  if (error.message.empty())
+    error.message = "HTTP " + std::to_string(status) + " without a message";
 
   const bool retryable_status =
       status == 429 || status == 500 || status == 502 || status == 503 || status == 504;

@@ -66,9 +66,9 @@ class CachingProvider final : public CredentialsProvider {
     const TimePoint now = clock_();
     std::optional<Error> fetch_error;
     if (fetched && freshness(*fetched, now) == Freshness::Expired) {
-      fetch_error = make_error(ErrorKind::NoCredentials,
-                               "credentials from " + fetched->source + " expired at " +
-                                   format_iso8601(*fetched->expiration));
+      fetch_error = make_error(ErrorKind::NoCredentials, "credentials from " + fetched->source +
+                                                             " expired at " +
+                                                             format_iso8601(*fetched->expiration));
     } else if (!fetched) {
       fetch_error = fetched.error();
     }
@@ -85,8 +85,8 @@ class CachingProvider final : public CredentialsProvider {
       last_error_ = fetch_error;
       if (cached_ && !forced && freshness(*cached_, now) != Freshness::Expired) {
         // A failed refresh while the held credentials are still valid: keep them, say so.
-        warning = "credentials: refresh failed, keeping the current ones from " +
-                  cached_->source + " (valid until " + format_iso8601(*cached_->expiration) +
+        warning = "credentials: refresh failed, keeping the current ones from " + cached_->source +
+                  " (valid until " + format_iso8601(*cached_->expiration) +
                   "): " + fetch_error->to_string();
         outcome = *cached_;
       } else {

@@ -44,7 +44,8 @@ class ChainProvider final : public CredentialsProvider {
       }
       const Error& error = result.error();
       if (error.kind != ErrorKind::NoCredentials) {
-        detail::log(log_, LogLevel::Debug, "credentials: " + name + " failed: " + error.to_string());
+        detail::log(log_, LogLevel::Debug,
+                    "credentials: " + name + " failed: " + error.to_string());
         return result;
       }
       detail::log(log_, LogLevel::Debug, "credentials: " + name + " skipped: " + error.message);
@@ -71,8 +72,8 @@ std::shared_ptr<CredentialsProvider> make_chain_provider(
 std::shared_ptr<CredentialsProvider> make_default_chain(ProviderContext context,
                                                         CachingSettings caching) {
   // One lazily loaded view of the shared files for every provider that reads them.
-  auto shared = std::make_shared<detail::LazySharedConfig>(context.environment,
-                                                           context.shared_config);
+  auto shared =
+      std::make_shared<detail::LazySharedConfig>(context.environment, context.shared_config);
   std::vector<std::pair<std::string, std::shared_ptr<CredentialsProvider>>> providers;
   providers.emplace_back("environment", make_environment_provider(context.environment));
   providers.emplace_back("profile", detail::make_profile_provider(context, shared));

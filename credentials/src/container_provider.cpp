@@ -37,8 +37,10 @@ bool is_loopback_v4(const std::string& host) {
   if (host.rfind("127.", 0) != 0) return false;
   int dots = 0;
   for (char c : host) {
-    if (c == '.') ++dots;
-    else if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (c == '.')
+      ++dots;
+    else if (!std::isdigit(static_cast<unsigned char>(c)))
+      return false;
   }
   return dots == 3;
 }
@@ -63,8 +65,8 @@ class ContainerProvider final : public CredentialsProvider {
     const Environment& env = context_.environment;
     std::string url;
     if (auto relative = env.get_non_empty("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) {
-      url = context_.metadata.container_relative_base +
-            ((*relative)[0] == '/' ? "" : "/") + *relative;
+      url = context_.metadata.container_relative_base + ((*relative)[0] == '/' ? "" : "/") +
+            *relative;
     } else if (auto full = env.get_non_empty("AWS_CONTAINER_CREDENTIALS_FULL_URI")) {
       std::string host;
       if (!full_uri_allowed(*full, host)) {

@@ -34,8 +34,8 @@ Result<std::optional<std::string>> read_bounded_file(const std::string& path,
     return make_error(ErrorKind::Config, path + ": cannot read: " + std::strerror(saved_errno));
   }
   if (contents.size() > max_bytes) {
-    return make_error(ErrorKind::Config, path + ": larger than " + std::to_string(max_bytes) +
-                                             " bytes");
+    return make_error(ErrorKind::Config,
+                      path + ": larger than " + std::to_string(max_bytes) + " bytes");
   }
   return std::optional<std::string>(std::move(contents));
 }

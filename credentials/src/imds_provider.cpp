@@ -100,8 +100,9 @@ class ImdsProvider final : public CredentialsProvider {
         // Static stability: IMDS handed out credentials that are already expired (it does
         // during some outages); use them for a bounded extension rather than failing.
         last_ = credentials;
-        return extend(credentials, now, "IMDS returned credentials that expired at " +
-                                            format_iso8601(*credentials.expiration));
+        return extend(
+            credentials, now,
+            "IMDS returned credentials that expired at " + format_iso8601(*credentials.expiration));
       }
       last_ = credentials;
       return credentials;
@@ -117,13 +118,14 @@ class ImdsProvider final : public CredentialsProvider {
  private:
   Credentials extend(Credentials credentials, TimePoint now, const std::string& why) {
     const auto spread = std::chrono::duration<double>(context_.metadata.static_stability_spread);
-    const auto extension =
-        context_.metadata.static_stability_base +
-        std::chrono::duration_cast<std::chrono::seconds>(spread * jitter_());
+    const auto extension = context_.metadata.static_stability_base +
+                           std::chrono::duration_cast<std::chrono::seconds>(spread * jitter_());
     const TimePoint until = std::max(now + extension, credentials.expiration.value_or(now));
     detail::log(context_.log, LogLevel::Warn,
-                "credentials: " + why + "; static stability: using the last IMDS credentials "
-                "until " + format_iso8601(until));
+                "credentials: " + why +
+                    "; static stability: using the last IMDS credentials "
+                    "until " +
+                    format_iso8601(until));
     credentials.expiration = until;
     return credentials;
   }
@@ -145,20 +147,20 @@ class ImdsProvider final : public CredentialsProvider {
     ImdsConfig config;
     if (context_.metadata.imds_endpoint) {
       config.endpoint = *context_.metadata.imds_endpoint;
-    } else if (auto endpoint = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                                       "ec2_metadata_service_endpoint")) {
+    } else if (auto endpoint =
+                   setting("AWS_EC2_METADATA_SERVICE_ENDPOINT", "ec2_metadata_service_endpoint")) {
       config.endpoint = *endpoint;
     } else {
-      auto mode = setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE",
-                          "ec2_metadata_service_endpoint_mode");
+      auto mode =
+          setting("AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE", "ec2_metadata_service_endpoint_mode");
       const std::string m = lower(mode.value_or("ipv4"));
       if (m == "ipv6") {
         config.endpoint = "http://[fd00:ec2::254]";
       } else if (m == "ipv4") {
         config.endpoint = "http://169.254.169.254";
       } else {
-        return make_error(ErrorKind::Config, "IMDS endpoint mode '" + *mode +
-                                                 "' is neither IPv4 nor IPv6");
+        return make_error(ErrorKind::Config,
+                          "IMDS endpoint mode '" + *mode + "' is neither IPv4 nor IPv6");
       }
     }
     while (!config.endpoint.empty() && config.endpoint.back() == '/') config.endpoint.pop_back();
@@ -226,8 +228,8 @@ class ImdsProvider final : public CredentialsProvider {
     const TimePoint now = context_.clock();
     if (token_ && now < token_expiry_ - kTokenRefreshBuffer) return *token_;
     token_.reset();
-    auto response = call(config, "PUT", kTokenPath,
-                         {{kTtlHeader, std::to_string(kTokenTtlSeconds)}}, deadline);
+    auto response =
+        call(config, "PUT", kTokenPath, {{kTtlHeader, std::to_string(kTokenTtlSeconds)}}, deadline);
     const std::string where = "IMDS " + config.endpoint + kTokenPath;
     if (!response) {
       const Error& error = response.error();
@@ -266,8 +268,7 @@ class ImdsProvider final : public CredentialsProvider {
     if (status == 400) {
       return make_error(ErrorKind::Protocol, where + " rejected the token request (HTTP 400)");
     }
-    return make_error(ErrorKind::NoCredentials,
-                      where + " answered HTTP " + std::to_string(status));
+    return make_error(ErrorKind::NoCredentials, where + " answered HTTP " + std::to_string(status));
   }
 
   Result<Credentials> fetch(const ImdsConfig& config) {
@@ -356,8 +357,8 @@ class ImdsProvider final : public CredentialsProvider {
   }
 
   static Error status_error(const std::string& where, int status) {
-    Error error = make_error(ErrorKind::NoCredentials,
-                             where + " answered HTTP " + std::to_string(status));
+    Error error =
+        make_error(ErrorKind::NoCredentials, where + " answered HTTP " + std::to_string(status));
     error.http_status = status;
     return error;
   }
@@ -385,8 +386,8 @@ std::shared_ptr<CredentialsProvider> make_imds_provider(
 }  // namespace detail
 
 std::shared_ptr<CredentialsProvider> make_imds_provider(ProviderContext context) {
-  auto shared = std::make_shared<detail::LazySharedConfig>(context.environment,
-                                                           context.shared_config);
+  auto shared =
+      std::make_shared<detail::LazySharedConfig>(context.environment, context.shared_config);
   return detail::make_imds_provider(std::move(context), std::move(shared));
 }
 

@@ -155,9 +155,9 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (remaining.count() <= 0) {
-      failure = make_error(ErrorKind::Timeout,
-                           where + ": did not finish within " +
-                               std::to_string(settings.timeout.count()) + " ms");
+      failure =
+          make_error(ErrorKind::Timeout, where + ": did not finish within " +
+                                             std::to_string(settings.timeout.count()) + " ms");
       break;
     }
     pollfd fds[2];
@@ -182,9 +182,9 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
       if (is_out) {
         output.out.append(buffer, size);
         if (output.out.size() > settings.max_stdout_bytes) {
-          failure = make_error(ErrorKind::Protocol,
-                               where + ": wrote more than " +
-                                   std::to_string(settings.max_stdout_bytes) + " bytes on stdout");
+          failure = make_error(ErrorKind::Protocol, where + ": wrote more than " +
+                                                        std::to_string(settings.max_stdout_bytes) +
+                                                        " bytes on stdout");
         }
       } else if (output.err.size() < settings.max_stderr_bytes) {
         output.err.append(buffer, std::min(size, settings.max_stderr_bytes - output.err.size()));
@@ -199,9 +199,9 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
     if (done == pid) break;
     if (done < 0 && errno != EINTR) break;
     if (done == 0 && std::chrono::steady_clock::now() >= deadline) {
-      failure = make_error(ErrorKind::Timeout,
-                           where + ": did not exit within " +
-                               std::to_string(settings.timeout.count()) + " ms");
+      failure =
+          make_error(ErrorKind::Timeout, where + ": did not exit within " +
+                                             std::to_string(settings.timeout.count()) + " ms");
       continue;
     }
     if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -225,12 +225,12 @@ Result<Credentials> run_credential_process(const std::string& command_line,
   const std::string stderr_text = one_line(output->err);
   const std::string stderr_note = stderr_text.empty() ? "" : "; stderr: " + stderr_text;
   if (WIFSIGNALED(output->status)) {
-    return process_error(where, "killed by signal " + std::to_string(WTERMSIG(output->status)) +
-                                    stderr_note);
+    return process_error(
+        where, "killed by signal " + std::to_string(WTERMSIG(output->status)) + stderr_note);
   }
   if (!WIFEXITED(output->status) || WEXITSTATUS(output->status) != 0) {
-    return process_error(where, "exited with status " +
-                                    std::to_string(WEXITSTATUS(output->status)) + stderr_note);
+    return process_error(
+        where, "exited with status " + std::to_string(WEXITSTATUS(output->status)) + stderr_note);
   }
   detail::CredentialsDocument shape;
   shape.session_token_member = "SessionToken";

@@ -103,8 +103,10 @@ class EnvironmentProvider final : public CredentialsProvider {
     if (auto expiration = environment_.get_non_empty("AWS_CREDENTIAL_EXPIRATION")) {
       auto parsed = parse_iso8601(*expiration);
       if (!parsed) {
-        return make_error(ErrorKind::Config, "AWS_CREDENTIAL_EXPIRATION is not an ISO-8601 "
-                                             "timestamp: '" + expiration->substr(0, 40) + "'");
+        return make_error(ErrorKind::Config,
+                          "AWS_CREDENTIAL_EXPIRATION is not an ISO-8601 "
+                          "timestamp: '" +
+                              expiration->substr(0, 40) + "'");
       }
       credentials.expiration = *parsed;
     }
@@ -126,9 +128,8 @@ class ProfileProvider final : public CredentialsProvider {
     if (!loaded) return std::move(loaded).error();
     const SharedConfig& config = **loaded;
     const std::string name = selected_profile(context_.environment, context_.profile);
-    const bool explicit_choice =
-        (context_.profile && !context_.profile->empty()) ||
-        context_.environment.get_non_empty("AWS_PROFILE").has_value();
+    const bool explicit_choice = (context_.profile && !context_.profile->empty()) ||
+                                 context_.environment.get_non_empty("AWS_PROFILE").has_value();
     const ProfileSection* section = config.profile(name);
     if (section == nullptr) {
       return make_error(explicit_choice ? ErrorKind::Config : ErrorKind::NoCredentials,
@@ -142,9 +143,8 @@ class ProfileProvider final : public CredentialsProvider {
 
     // botocore's order: static keys from the credentials file, then credential_process, then
     // static keys from the config file.
-    const bool keys_in_credentials_file =
-        (id != nullptr && id->file == credentials_file) ||
-        (secret != nullptr && secret->file == credentials_file);
+    const bool keys_in_credentials_file = (id != nullptr && id->file == credentials_file) ||
+                                          (secret != nullptr && secret->file == credentials_file);
     if ((id != nullptr || secret != nullptr) && (keys_in_credentials_file || process == nullptr)) {
       return static_keys(name, *section, id, secret);
     }
@@ -154,8 +154,8 @@ class ProfileProvider final : public CredentialsProvider {
       }
       return run_credential_process(process->value, name, context_.environment, context_.process);
     }
-    for (const char* key : {"role_arn", "sso_session", "sso_start_url",
-                            "web_identity_token_file"}) {
+    for (const char* key :
+         {"role_arn", "sso_session", "sso_start_url", "web_identity_token_file"}) {
       if (const ProfileProperty* unsupported = section->find(key)) {
         return make_error(ErrorKind::Config, unsupported->where() + ": profile '" + name +
                                                  "' uses " + key +
@@ -211,8 +211,8 @@ std::shared_ptr<CredentialsProvider> make_environment_provider(Environment envir
 }
 
 std::shared_ptr<CredentialsProvider> make_profile_provider(ProviderContext context) {
-  auto shared = std::make_shared<detail::LazySharedConfig>(context.environment,
-                                                           context.shared_config);
+  auto shared =
+      std::make_shared<detail::LazySharedConfig>(context.environment, context.shared_config);
   return detail::make_profile_provider(std::move(context), std::move(shared));
 }
 

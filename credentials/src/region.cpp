@@ -19,7 +19,8 @@ Result<ResolvedRegion> resolve_region(const std::optional<std::string>& cli_regi
   }
   return make_error(ErrorKind::NoRegion,
                     "no region: looked at --region, AWS_REGION, AWS_DEFAULT_REGION and 'region' "
-                    "of profile '" + profile + "' in " + shared_config.describe_files());
+                    "of profile '" +
+                        profile + "' in " + shared_config.describe_files());
 }
 
 std::optional<Secret> bearer_token(const Environment& environment) {

@@ -12,7 +12,9 @@
 namespace bedrock_lite::credentials {
 namespace {
 
-bool is_ws(char c) { return c == ' ' || c == '\t'; }
+bool is_ws(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && is_ws(text.front())) text.remove_prefix(1);
@@ -109,7 +111,8 @@ Result<ParsedFile> parse_file(std::string_view text, const std::string& name, Fi
           section_name = std::string(header);
         } else {
           warnings.push_back(name + ":" + std::to_string(line_number) + ": section [" +
-                             std::string(header) + "] ignored (credentials file sections are "
+                             std::string(header) +
+                             "] ignored (credentials file sections are "
                              "bare profile names)");
         }
       } else if (!rest.empty() && prefix == "profile") {
@@ -127,7 +130,8 @@ Result<ParsedFile> parse_file(std::string_view text, const std::string& name, Fi
         bare_default = true;
       } else {
         warnings.push_back(name + ":" + std::to_string(line_number) + ": section [" +
-                           std::string(header) + "] ignored (config file profiles are "
+                           std::string(header) +
+                           "] ignored (config file profiles are "
                            "[profile name])");
       }
       if (section_kind != SectionKind::Ignored && !valid_identifier(section_name)) {

@@ -34,7 +34,9 @@ const char* to_string(HeaderType type) noexcept {
 HeaderValue HeaderValue::boolean(bool value) noexcept {
   return {value ? HeaderType::BoolTrue : HeaderType::BoolFalse, value ? 1 : 0, {}};
 }
-HeaderValue HeaderValue::byte(std::int8_t value) noexcept { return {HeaderType::Byte, value, {}}; }
+HeaderValue HeaderValue::byte(std::int8_t value) noexcept {
+  return {HeaderType::Byte, value, {}};
+}
 HeaderValue HeaderValue::int16(std::int16_t value) noexcept {
   return {HeaderType::Int16, value, {}};
 }
@@ -265,7 +267,9 @@ void HeaderIterator::read() noexcept {
   next_ = p + width;
 }
 
-std::uint32_t MessageView::total_length() const noexcept { return wire::load_be32(bytes_.data()); }
+std::uint32_t MessageView::total_length() const noexcept {
+  return wire::load_be32(bytes_.data());
+}
 std::uint32_t MessageView::headers_length() const noexcept {
   return wire::load_be32(bytes_.data() + 4);
 }

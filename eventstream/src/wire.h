@@ -12,7 +12,9 @@
 
 namespace bedrock_lite::eventstream::wire {
 
-inline std::uint8_t u8(const char* p) noexcept { return static_cast<std::uint8_t>(*p); }
+inline std::uint8_t u8(const char* p) noexcept {
+  return static_cast<std::uint8_t>(*p);
+}
 
 inline std::uint16_t load_be16(const char* p) noexcept {
   return static_cast<std::uint16_t>((u8(p) << 8) | u8(p + 1));

@@ -36,7 +36,8 @@ int main(int argc, char** argv) {
   }
 
   const char* request =
-      "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"What is the capital of France?\"}]}],"
+      "{\"messages\":[{\"role\":\"user\",\"content\":[{\"text\":\"What is the capital of "
+      "France?\"}]}],"
       "\"system\":[{\"text\":\"You are a helpful chatbot.\"}],"
       "\"inferenceConfig\":{\"temperature\":0.0}}";
   int events = 0;

@@ -42,7 +42,8 @@ Result<converse::Client> make_client(const char* replay_dir) {
 
 int main(int argc, char** argv) {
   const char* replay_dir = nullptr;
-  if (argc == 3 && std::strcmp(argv[1], "--replay") == 0) replay_dir = argv[2];
+  if (argc == 3 && std::strcmp(argv[1], "--replay") == 0)
+    replay_dir = argv[2];
   else if (argc != 1) {
     std::fprintf(stderr, "usage: %s [--replay FIXTURE_DIR]\n", argv[0]);
     return 2;

@@ -37,8 +37,6 @@ CURLcode curl_global_once() {
   return code;
 }
 
-
-
 // One pass over the text: find_first_of("\r\n") runs a memchr per character, and every header of
 // every call goes through here.
 bool has_line_break(std::string_view text) {
@@ -86,7 +84,7 @@ class HeaderLines {
   }
 
  private:
-  std::string text_;                // the lines, each ended by a NUL
+  std::string text_;                 // the lines, each ended by a NUL
   std::vector<std::size_t> starts_;  // where each line starts in text_
   std::vector<curl_slist> nodes_;
 };
@@ -272,8 +270,8 @@ class CurlTransport final : public Transport {
                  std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
         });
     if (!token_method) {
-      return make_error(ErrorKind::Usage, "invalid HTTP method for " +
-                                              std::string(host_of(request.url)));
+      return make_error(ErrorKind::Usage,
+                        "invalid HTTP method for " + std::string(host_of(request.url)));
     }
     bool has_expect = false, has_accept = false, has_content_type = false;
     for (const auto& header : request.headers) {
@@ -282,7 +280,8 @@ class CurlTransport final : public Transport {
           header.name.find(':') != std::string::npos) {
         return make_error(ErrorKind::Usage,
                           where + ": invalid header name or value for \"" +
-                              (has_line_break(header.name) ? std::string("?") : header.name) + "\"");
+                              (has_line_break(header.name) ? std::string("?") : header.name) +
+                              "\"");
       }
       has_expect = has_expect || iequals(header.name, "expect");
       has_accept = has_accept || iequals(header.name, "accept");
@@ -344,7 +343,8 @@ class CurlTransport final : public Transport {
 #if LIBCURL_VERSION_NUM >= 0x075500  // 7.85 replaced the bitmask option (now deprecated)
     set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https"));
 #else
-    set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS, static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
+    set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
+                         static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
     // HTTP/1.1: what every recorded exchange used, and one connection per concurrent call keeps
     // a slow stream from delaying another.
@@ -375,8 +375,8 @@ class CurlTransport final : public Transport {
     set(curl_easy_setopt(easy, CURLOPT_WRITEDATA, &transfer));
 
     const std::string& method = request.method;
-    const bool send_body = !request.body.empty() || method == "POST" || method == "PUT" ||
-                           method == "PATCH";
+    const bool send_body =
+        !request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
     if (method == "HEAD") {
       set(curl_easy_setopt(easy, CURLOPT_NOBODY, 1L));
     } else if (!send_body) {

@@ -1,11 +1,11 @@
 // Folder helpers on POSIX calls (why not std::filesystem: directory.h).
 #include "directory.h"
 
-#include <cerrno>
-#include <cstring>
 #include <dirent.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <cerrno>
+#include <cstring>
 
 namespace bedrock_lite::http::detail {
 

@@ -4,15 +4,24 @@ namespace bedrock_lite {
 
 const char* to_string(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::Service: return "Service";
-    case ErrorKind::NoCredentials: return "NoCredentials";
-    case ErrorKind::NoRegion: return "NoRegion";
-    case ErrorKind::Timeout: return "Timeout";
-    case ErrorKind::Network: return "Network";
-    case ErrorKind::Protocol: return "Protocol";
-    case ErrorKind::Usage: return "Usage";
-    case ErrorKind::Config: return "Config";
-    case ErrorKind::Cancelled: return "Cancelled";
+    case ErrorKind::Service:
+      return "Service";
+    case ErrorKind::NoCredentials:
+      return "NoCredentials";
+    case ErrorKind::NoRegion:
+      return "NoRegion";
+    case ErrorKind::Timeout:
+      return "Timeout";
+    case ErrorKind::Network:
+      return "Network";
+    case ErrorKind::Protocol:
+      return "Protocol";
+    case ErrorKind::Usage:
+      return "Usage";
+    case ErrorKind::Config:
+      return "Config";
+    case ErrorKind::Cancelled:
+      return "Cancelled";
   }
   return "Unknown";
 }
@@ -21,7 +30,9 @@ std::string Error::display_name() const {
   return aws_type.empty() ? std::string(bedrock_lite::to_string(kind)) : aws_type;
 }
 
-std::string Error::to_string() const { return display_name() + ": " + message; }
+std::string Error::to_string() const {
+  return display_name() + ": " + message;
+}
 
 Error make_error(ErrorKind kind, std::string message, bool retryable) {
   Error error;

@@ -59,9 +59,8 @@ Result<Headers> headers_member(const rapidjson::Value& object, const std::string
     if (!header->value.IsString()) {
       return config_error(file, "header \"" + name + "\" is not a string");
     }
-    headers.push_back(
-        Header{std::move(name),
-               std::string(header->value.GetString(), header->value.GetStringLength())});
+    headers.push_back(Header{
+        std::move(name), std::string(header->value.GetString(), header->value.GetStringLength())});
   }
   return headers;
 }
@@ -193,13 +192,14 @@ Result<std::unique_ptr<ReplayTransport>> ReplayTransport::open(const std::string
   return std::make_unique<ReplayTransport>(std::move(*set), options);
 }
 
-const FixtureSet& ReplayTransport::fixtures() const noexcept { return state_->set; }
+const FixtureSet& ReplayTransport::fixtures() const noexcept {
+  return state_->set;
+}
 
 Result<const Interaction*> ReplayTransport::match(std::string_view method, std::string_view target,
                                                   std::string_view body) {
   // Presigned credentials in the query are masked on both sides (the recorder masked them).
-  const std::string decoded =
-      detail::percent_decode(detail::target_of(detail::scrub_uri(target)));
+  const std::string decoded = detail::percent_decode(detail::target_of(detail::scrub_uri(target)));
   rapidjson::Document actual;
   // A body nested too deep to parse safely is compared as bytes.
   const auto rewritten = detail::rewrite_misread_zeros(body);
@@ -239,9 +239,10 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
       if (candidate.request_body == body) {
         matches.push_back(i);
       } else {
-        consider(3, 1, i, "body differs (recorded as bytes, " +
-                              std::to_string(candidate.request_body.size()) + " bytes; got " +
-                              std::to_string(body.size()) + ")");
+        consider(3, 1, i,
+                 "body differs (recorded as bytes, " +
+                     std::to_string(candidate.request_body.size()) + " bytes; got " +
+                     std::to_string(body.size()) + ")");
       }
       continue;
     }
@@ -254,9 +255,9 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
       matches.push_back(i);
     } else {
       consider(3, detail::json_distance(*state_->bodies[i], actual), i,
-               "body differs at " + (difference->pointer.empty() ? std::string("/")
-                                                                  : difference->pointer) +
-                   " (" + difference->what + ")");
+               "body differs at " +
+                   (difference->pointer.empty() ? std::string("/") : difference->pointer) + " (" +
+                   difference->what + ")");
     }
   }
 
@@ -295,8 +296,8 @@ Result<ResponseHead> ReplayTransport::send(const Request& request, BodySink& sin
   };
   if (!sink.on_head(head)) return cancelled();
   std::string_view body = interaction.response_body;
-  const std::size_t chunk = state_->options.chunk_bytes == 0 ? body.size()
-                                                             : state_->options.chunk_bytes;
+  const std::size_t chunk =
+      state_->options.chunk_bytes == 0 ? body.size() : state_->options.chunk_bytes;
   while (!body.empty()) {
     const std::size_t n = std::min(chunk, body.size());
     if (!sink.on_body(body.substr(0, n))) return cancelled();

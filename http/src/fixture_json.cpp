@@ -4,12 +4,12 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
-#include <algorithm>
 #include <memory>
 
 namespace bedrock_lite::http::detail {
@@ -113,8 +113,7 @@ std::optional<JsonDifference> compare(const rapidjson::Value& recorded,
     if (numbers_equal(recorded, actual)) return std::nullopt;
     return differ("number differs");
   }
-  if (recorded.GetType() != actual.GetType() &&
-      !(recorded.IsBool() && actual.IsBool())) {
+  if (recorded.GetType() != actual.GetType() && !(recorded.IsBool() && actual.IsBool())) {
     return differ(std::string("recorded ") + type_name(recorded) + ", got " + type_name(actual));
   }
   if (recorded.IsBool()) {
@@ -214,7 +213,8 @@ Result<std::string> read_whole_file(const std::string& path) {
 
 Result<void> write_whole_file(const std::string& path, std::string_view contents) {
   File file(std::fopen(path.c_str(), "wb"));
-  if (!file) return make_error(ErrorKind::Config, path + ": cannot create: " + std::strerror(errno));
+  if (!file)
+    return make_error(ErrorKind::Config, path + ": cannot create: " + std::strerror(errno));
   if (std::fwrite(contents.data(), 1, contents.size(), file.get()) != contents.size() ||
       std::fflush(file.get()) != 0) {
     return make_error(ErrorKind::Config, path + ": write failed: " + std::strerror(errno));
@@ -238,8 +238,8 @@ std::string percent_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '%' && i + 2 < text.size() &&
-        hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+        hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -259,9 +259,8 @@ std::string scrub_uri(std::string_view uri) {
     const std::string_view pair = rest.substr(0, amp);
     const auto eq = pair.find('=');
     const std::string name = lower(pair.substr(0, eq));
-    if (eq != std::string_view::npos &&
-        (name == "x-amz-security-token" || name == "x-amz-signature" ||
-         name == "x-amz-credential")) {
+    if (eq != std::string_view::npos && (name == "x-amz-security-token" ||
+                                         name == "x-amz-signature" || name == "x-amz-credential")) {
       out += std::string(pair.substr(0, eq + 1)) + kMask;
     } else {
       out += std::string(pair);
@@ -302,6 +301,5 @@ std::optional<JsonDifference> json_difference(const rapidjson::Value& recorded,
   std::string pointer;
   return compare(recorded, actual, pointer);
 }
-
 
 }  // namespace bedrock_lite::http::detail

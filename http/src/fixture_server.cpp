@@ -59,7 +59,6 @@ constexpr std::size_t kReadBytes = 16 * 1024;
 // (up to this much) so the close does not turn into a reset that destroys the reply in flight.
 constexpr std::size_t kMaxDrainBytes = 1 << 20;
 
-
 std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
@@ -197,8 +196,10 @@ class Connection {
       }
       const bool had_bytes = !buffer_.empty();
       if (!fill()) {
-        if (had_bytes) state_.log(LogLevel::Warn, "serve-fixtures: connection closed or idle in "
-                                                  "the middle of a request head");
+        if (had_bytes)
+          state_.log(LogLevel::Warn,
+                     "serve-fixtures: connection closed or idle in "
+                     "the middle of a request head");
         return false;
       }
     }
@@ -296,8 +297,8 @@ class Connection {
       if (content_length) return reject(400, "both Content-Length and Transfer-Encoding");
       // Clients send plain "chunked"; a compressed upload ("gzip, chunked") is not replayable.
       if (!iequals(trim(*transfer_encoding), "chunked")) {
-        return reject(501, "Transfer-Encoding '" + *transfer_encoding +
-                               "' is not served (only chunked)");
+        return reject(
+            501, "Transfer-Encoding '" + *transfer_encoding + "' is not served (only chunked)");
       }
     } else if (content_length) {
       for (const auto& header : headers_) {
@@ -449,8 +450,8 @@ class Connection {
     }
     const Interaction& interaction = **found;
     state_.log(LogLevel::Debug, "serve-fixtures: " + method_ + " " + target_ + " -> " +
-                                    interaction.folder + " (" +
-                                    std::to_string(interaction.status) + ")");
+                                    interaction.folder + " (" + std::to_string(interaction.status) +
+                                    ")");
     if (!send_interaction(interaction)) keep_alive_ = false;
   }
 
@@ -482,8 +483,10 @@ class Connection {
     } else if (!no_body || method_ == "HEAD") {
       head += "content-length: " + std::to_string(interaction.response_body.size()) + "\r\n";
     }
-    if (!keep_alive_) head += "connection: close\r\n";
-    else if (http10_) head += "connection: keep-alive\r\n";
+    if (!keep_alive_)
+      head += "connection: close\r\n";
+    else if (http10_)
+      head += "connection: keep-alive\r\n";
     head += "\r\n";
     if (!send_all(head)) return false;
     if (no_body) return true;
@@ -542,7 +545,6 @@ struct FixtureServer::State {
   void accept_loop();
 };
 
-
 void FixtureServer::State::accept_loop() {
   for (;;) {
     pollfd fds[2] = {{listen_fd, POLLIN, 0}, {shared.wake_read, POLLIN, 0}};
@@ -561,8 +563,8 @@ void FixtureServer::State::accept_loop() {
       }
       continue;
     }
-    shared.log(LogLevel::Debug, "serve-fixtures: connection from port " +
-                                    std::to_string(ntohs(peer.sin_port)));
+    shared.log(LogLevel::Debug,
+               "serve-fixtures: connection from port " + std::to_string(ntohs(peer.sin_port)));
     // Chunks of a stream go out as they are written, not held back by Nagle's algorithm.
     const int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -597,14 +599,16 @@ void FixtureServer::State::accept_loop() {
 
 FixtureServer::FixtureServer(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-FixtureServer::~FixtureServer() { stop(); }
+FixtureServer::~FixtureServer() {
+  stop();
+}
 
 Result<std::unique_ptr<FixtureServer>> FixtureServer::start(std::shared_ptr<ReplayTransport> replay,
                                                             FixtureServerOptions options) {
   if (!replay) return make_error(ErrorKind::Usage, "serve-fixtures: no replay transport given");
   if (options.port < 0 || options.port > 65535) {
-    return make_error(ErrorKind::Usage, "serve-fixtures: port " + std::to_string(options.port) +
-                                            " is not 0-65535");
+    return make_error(ErrorKind::Usage,
+                      "serve-fixtures: port " + std::to_string(options.port) + " is not 0-65535");
   }
   auto state = std::make_unique<State>();
   state->shared.replay = std::move(replay);
@@ -648,13 +652,17 @@ Result<std::unique_ptr<FixtureServer>> FixtureServer::start(const std::string& r
   return start(std::shared_ptr<ReplayTransport>(std::move(replay).value()), std::move(options));
 }
 
-int FixtureServer::port() const noexcept { return state_->port; }
+int FixtureServer::port() const noexcept {
+  return state_->port;
+}
 
 std::string FixtureServer::url() const {
   return "http://127.0.0.1:" + std::to_string(state_->port);
 }
 
-const ReplayTransport& FixtureServer::replay() const noexcept { return *state_->shared.replay; }
+const ReplayTransport& FixtureServer::replay() const noexcept {
+  return *state_->shared.replay;
+}
 
 void FixtureServer::stop() {
   std::lock_guard<std::mutex> lock(state_->stop_mutex);

@@ -1,8 +1,8 @@
 // The transport-independent parts of http.h: header lookup, buffered fetch, header redaction.
 #include <bedrock_lite/http.h>
 
-#include "text.h"
 #include <bedrock_lite/secret.h>
+#include "text.h"
 
 #include <cctype>
 #include <cstddef>
@@ -23,7 +23,6 @@ bool iends_with(std::string_view text, std::string_view suffix) {
 bool istarts_with(std::string_view text, std::string_view prefix) {
   return text.size() >= prefix.size() && iequals(text.substr(0, prefix.size()), prefix);
 }
-
 
 // Buffers a body up to a cap; refusing more bytes cancels the transfer.
 class BufferSink final : public BodySink {
@@ -66,9 +65,9 @@ Result<Response> fetch(Transport& transport, const Request& request, std::size_t
   auto head = transport.send(request, sink);
   if (!head.ok()) {
     if (sink.too_large) {
-      return make_error(ErrorKind::Protocol, "response body from " + std::string(host_of(request.url)) +
-                                                 " exceeds " + std::to_string(max_body_bytes) +
-                                                 " bytes");
+      return make_error(ErrorKind::Protocol, "response body from " +
+                                                 std::string(host_of(request.url)) + " exceeds " +
+                                                 std::to_string(max_body_bytes) + " bytes");
     }
     return std::move(head).error();
   }
@@ -81,8 +80,8 @@ std::string redact_header_value(std::string_view name, std::string_view value) {
   // Names whose value is a credential wherever they appear (SigV4 signature, session token,
   // IMDSv2 token, API keys, cookies).
   static constexpr std::string_view kSecretNames[] = {
-      "authorization", "proxy-authorization", "x-amz-security-token", "cookie", "set-cookie",
-      "x-api-key",     "x-aws-ec2-metadata-token"};
+      "authorization", "proxy-authorization", "x-amz-security-token",    "cookie",
+      "set-cookie",    "x-api-key",           "x-aws-ec2-metadata-token"};
   for (auto secret : kSecretNames) {
     if (iequals(name, secret)) return Secret::kMask;
   }

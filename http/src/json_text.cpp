@@ -11,8 +11,10 @@ std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth) {
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;  // the escaped character cannot end the string
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;  // the escaped character cannot end the string
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -30,8 +32,10 @@ std::optional<std::string> rewrite_misread_zeros(std::string_view json) {
   for (std::size_t i = 0; i < json.size(); ++i) {
     const char c = json[i];
     if (in_string) {
-      if (c == '\\') ++i;
-      else if (c == '"') in_string = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == '"') {
@@ -41,17 +45,18 @@ std::optional<std::string> rewrite_misread_zeros(std::string_view json) {
     if (c != '-' && (c < '0' || c > '9')) continue;
     // A number token: sign, mantissa, optional exponent.
     std::size_t end = i;
-    while (end < json.size() && (std::isdigit(static_cast<unsigned char>(json[end])) != 0 ||
-                                 json[end] == '-' || json[end] == '+' || json[end] == '.' ||
-                                 json[end] == 'e' || json[end] == 'E'))
+    while (end < json.size() &&
+           (std::isdigit(static_cast<unsigned char>(json[end])) != 0 || json[end] == '-' ||
+            json[end] == '+' || json[end] == '.' || json[end] == 'e' || json[end] == 'E'))
       ++end;
     const std::string_view token = json.substr(i, end - i);
     const bool negative = token.front() == '-';
     const std::size_t exponent = token.find_first_of("eE");
-    const std::string_view mantissa = token.substr(negative ? 1 : 0, exponent == std::string_view::npos
-                                                                         ? std::string_view::npos
-                                                                         : exponent - (negative ? 1 : 0));
-    const bool all_zero = !mantissa.empty() && mantissa.find_first_not_of("0.") == std::string_view::npos &&
+    const std::string_view mantissa = token.substr(
+        negative ? 1 : 0, exponent == std::string_view::npos ? std::string_view::npos
+                                                             : exponent - (negative ? 1 : 0));
+    const bool all_zero = !mantissa.empty() &&
+                          mantissa.find_first_not_of("0.") == std::string_view::npos &&
                           mantissa.find('0') != std::string_view::npos;
     const std::size_t dot = mantissa.find('.');
     const std::size_t fraction = dot == std::string_view::npos ? 0 : mantissa.size() - dot - 1;

@@ -41,8 +41,8 @@ std::string api_of(std::string_view url) {
 std::string folder_suffix(const std::string& api) {
   std::string out;
   for (char c : api.substr(0, 40)) {
-    out += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c
-                                                                                            : '_';
+    out +=
+        (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
   }
   return out.empty() ? "request" : out;
 }
@@ -143,9 +143,8 @@ std::string meta_json(const std::string& api, const ResponseHead& head, std::siz
   writer.Key("recorded_at");
   write_string(writer, iso8601(when));
   writer.Key("operation");
-  writer.String(api == "converse" || api == "converse-stream" || api == "count-tokens"
-                    ? api.c_str()
-                    : "other");
+  writer.String(api == "converse" || api == "converse-stream" || api == "count-tokens" ? api.c_str()
+                                                                                       : "other");
   writer.Key("api");
   write_string(writer, api);
   writer.Key("status");
@@ -239,8 +238,8 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   if (!detail::create_directories(folder, error)) {
     return make_error(ErrorKind::Config, folder + ": cannot create the fixture folder: " + error);
   }
-  const auto when = state_->options.clock ? state_->options.clock()
-                                          : std::chrono::system_clock::now();
+  const auto when =
+      state_->options.clock ? state_->options.clock() : std::chrono::system_clock::now();
   // response.body last: a folder is an interaction only once all three files exist.
   const std::pair<const char*, std::string> files[] = {
       {"request.json", request_json(request)},

@@ -30,7 +30,9 @@ Sha256Algorithm::Sha256Algorithm() {
   md_ = fetched_ != nullptr ? fetched_ : EVP_sha256();
 }
 
-Sha256Algorithm::~Sha256Algorithm() { EVP_MD_free(fetched_); }
+Sha256Algorithm::~Sha256Algorithm() {
+  EVP_MD_free(fetched_);
+}
 
 ContextPool::~ContextPool() {
   for (EVP_MD_CTX* ctx : idle_) EVP_MD_CTX_free(ctx);
@@ -117,7 +119,9 @@ void Hasher::hmac(const unsigned char* key, std::size_t key_length, std::string_
   if (key == hashed_key) wipe(hashed_key, sizeof hashed_key);
 }
 
-void wipe(void* bytes, std::size_t n) noexcept { OPENSSL_cleanse(bytes, n); }
+void wipe(void* bytes, std::size_t n) noexcept {
+  OPENSSL_cleanse(bytes, n);
+}
 
 void hex_encode(const unsigned char* bytes, std::size_t n, char* out) noexcept {
   for (std::size_t i = 0; i < n; ++i) {

@@ -43,7 +43,7 @@ class KeyCache {
 
   const std::size_t max_entries_;
   mutable std::mutex mutex_;
-  mutable std::vector<Entry> entries_;    // guarded by mutex_
+  mutable std::vector<Entry> entries_;     // guarded by mutex_
   mutable std::size_t next_eviction_ = 0;  // guarded by mutex_; oldest inserted goes first
   mutable std::atomic<std::uint64_t> derivations_{0};
 };

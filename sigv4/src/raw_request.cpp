@@ -130,8 +130,9 @@ Expected<ParsedRequest> parse_request(std::string_view text) {
     if (line.front() == ' ' || line.front() == '\t') {
       // Obsolete line folding (get-header-value-multiline): continues the previous value.
       if (request.headers.empty()) {
-        return line_error(reader.number(), "continuation line (starts with a space or tab) "
-                                           "before any header");
+        return line_error(reader.number(),
+                          "continuation line (starts with a space or tab) "
+                          "before any header");
       }
       request.headers.back().value.append(1, '\n').append(line);
       continue;
@@ -143,8 +144,9 @@ Expected<ParsedRequest> parse_request(std::string_view text) {
     const std::string_view name = line.substr(0, colon);
     if (name.empty()) return line_error(reader.number(), "empty header name");
     if (!is_token(name)) {
-      return line_error(reader.number(), "invalid character in header name (space, control or "
-                                         "separator)");
+      return line_error(reader.number(),
+                        "invalid character in header name (space, control or "
+                        "separator)");
     }
     request.headers.push_back({std::string(name), std::string(line.substr(colon + 1))});
   }
@@ -157,9 +159,12 @@ std::string render_signed_request(const ParsedRequest& request,
   std::string out;
   std::size_t estimate = request.method.size() + request.path.size() + request.query.size() +
                          request.version.size() + request.body.size() + 16;
-  for (const auto& header : request.headers) estimate += header.name.size() + header.value.size() + 3;
-  for (const auto& header : signed_result.headers) estimate += header.name.size() + header.value.size() + 3;
-  for (const auto& param : signed_result.query) estimate += param.name.size() + param.value.size() + 2;
+  for (const auto& header : request.headers)
+    estimate += header.name.size() + header.value.size() + 3;
+  for (const auto& header : signed_result.headers)
+    estimate += header.name.size() + header.value.size() + 3;
+  for (const auto& param : signed_result.query)
+    estimate += param.name.size() + param.value.size() + 2;
   out.reserve(estimate);
 
   out.append(request.method).append(1, ' ').append(request.path);

@@ -232,8 +232,7 @@ void append_canonical_uri(std::string& out, std::string_view path, const Setting
   const bool double_encode = settings.uri_encoding == UriEncoding::Double;
   if (path.empty()) {
     out.push_back('/');
-  } else if (settings.path_normalization == PathNormalization::Normalize &&
-             !is_normal_path(path)) {
+  } else if (settings.path_normalization == PathNormalization::Normalize && !is_normal_path(path)) {
     append_normalized(out, path, double_encode);
   } else {
     // Double: the path is already encoded once, so '%' itself is encoded again (%3A -> %253A).
@@ -374,7 +373,9 @@ std::string_view trimmed_view(std::string_view s) {
   return s;
 }
 
-Error signing_error(std::string message) { return Error{std::move(message), 0}; }
+Error signing_error(std::string message) {
+  return Error{std::move(message), 0};
+}
 
 }  // namespace
 
@@ -413,9 +414,9 @@ const std::string& SigningResult::authorization() const noexcept {
 namespace {
 
 Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* md,
-                                  detail::ContextPool* contexts,
-                                  const SignableRequest& request, const Credentials& credentials,
-                                  const Scope& scope, const Settings& settings) {
+                                  detail::ContextPool* contexts, const SignableRequest& request,
+                                  const Credentials& credentials, const Scope& scope,
+                                  const Settings& settings) {
   static const std::vector<Header> kNoHeaders;
   const std::vector<Header>& headers = request.headers != nullptr ? *request.headers : kNoHeaders;
   const bool query_signing = settings.location == SignatureLocation::Query;
@@ -425,7 +426,8 @@ Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* m
   // Inputs that would corrupt the credential scope or inject header lines.
   if (credentials.access_key_id.empty()) return signing_error("empty access key id");
   if (credentials.secret_access_key.empty()) return signing_error("empty secret access key");
-  if (has_control(credentials.access_key_id) || credentials.access_key_id.find('/') != std::string_view::npos)
+  if (has_control(credentials.access_key_id) ||
+      credentials.access_key_id.find('/') != std::string_view::npos)
     return signing_error("access key id contains a control character or '/'");
   if (has_control(credentials.session_token))
     return signing_error("session token contains a control character");
@@ -543,8 +545,8 @@ Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* m
 
   // Canonical request.
   std::string& creq = result.canonical_request;
-  std::size_t estimate = request.method.size() + request.path.size() * 3 + request.query.size() * 3 +
-                         kSha256HexChars + 16;
+  std::size_t estimate = request.method.size() + request.path.size() * 3 +
+                         request.query.size() * 3 + kSha256HexChars + 16;
   for (std::size_t i = 0; i < ref_count; ++i)
     estimate += 2 * refs[i].name.size() + refs[i].value.size() + 3;
   for (const auto& param : result.query) estimate += param.name.size() + param.value.size() + 2;
@@ -638,7 +640,8 @@ Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* m
 
 Expected<SigningResult> Signer::sign(const SignableRequest& request, const Credentials& credentials,
                                      const Scope& scope, const Settings& settings) const {
-  return sign_with(&impl_->cache, impl_->sha256.md(), &impl_->contexts, request, credentials, scope, settings);
+  return sign_with(&impl_->cache, impl_->sha256.md(), &impl_->contexts, request, credentials, scope,
+                   settings);
 }
 
 Expected<std::vector<Header>> Signer::sign_headers(

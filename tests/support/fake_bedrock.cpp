@@ -63,7 +63,8 @@ std::string hmac(const std::string& key, const std::string& data) {
 }
 
 bool unreserved(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' || c == '~';
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
+         c == '~';
 }
 
 // The canonical URI of a non-S3 service: the path as sent, encoded once more ('/' kept).
@@ -138,7 +139,8 @@ std::string amz_date(std::chrono::system_clock::time_point time) {
 
 std::optional<std::chrono::system_clock::time_point> parse_amz_date(const std::string& text) {
   std::tm tm{};
-  if (text.size() != 16 || strptime(text.c_str(), "%Y%m%dT%H%M%SZ", &tm) == nullptr) return std::nullopt;
+  if (text.size() != 16 || strptime(text.c_str(), "%Y%m%dT%H%M%SZ", &tm) == nullptr)
+    return std::nullopt;
   return std::chrono::system_clock::from_time_t(timegm(&tm));
 }
 
@@ -253,7 +255,8 @@ struct FakeBedrock::State {
     const auto key = options.keys.find(scope[0]);
     if (key == options.keys.end()) return "unknown access key";
     const std::string date = req.get_header_value("X-Amz-Date");
-    if (date.size() != 16 || date.substr(0, 8) != scope[1]) return "X-Amz-Date does not match the scope";
+    if (date.size() != 16 || date.substr(0, 8) != scope[1])
+      return "X-Amz-Date does not match the scope";
     if (scope[2] != options.region || scope[3] != options.service || scope[4] != "aws4_request") {
       return "wrong credential scope " + credential.substr(scope[0].size());
     }
@@ -293,14 +296,16 @@ struct FakeBedrock::State {
     signing_key = hmac(signing_key, scope[3]);
     signing_key = hmac(signing_key, "aws4_request");
     const std::string raw = hmac(signing_key, string_to_sign);
-    const std::string expected = hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
+    const std::string expected =
+        hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
     return expected == signature ? "" : "signature mismatch";
   }
 
   void error_reply(httplib::Response& res, int status, const std::string& type,
                    const std::string& message) const {
     res.status = status;
-    res.set_header("x-amzn-ErrorType", type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
+    res.set_header("x-amzn-ErrorType",
+                   type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
     res.set_content("{\"message\":\"" + message + "\"}", "application/json");
   }
 
@@ -332,7 +337,8 @@ struct FakeBedrock::State {
     std::chrono::minutes skew{0};
     {
       std::lock_guard<std::mutex> lock(mutex);
-      if (fault == Fault::ClockSkew) skew_ = skew_.count() == 0 ? std::chrono::minutes(15) : std::chrono::minutes(0);
+      if (fault == Fault::ClockSkew)
+        skew_ = skew_.count() == 0 ? std::chrono::minutes(15) : std::chrono::minutes(0);
       skew = skew_;
     }
     const auto server_now = now() + skew;
@@ -360,9 +366,10 @@ struct FakeBedrock::State {
       }
     }
     if (!seen.signature_valid) {
-      error_reply(res, 403, seen.bearer ? "UnrecognizedClientException" : "InvalidSignatureException",
-                  "The request signature we calculated does not match the signature you provided (" +
-                      why + ")");
+      error_reply(
+          res, 403, seen.bearer ? "UnrecognizedClientException" : "InvalidSignatureException",
+          "The request signature we calculated does not match the signature you provided (" + why +
+              ")");
       return record(403);
     }
     if (seen.operation.empty()) {
@@ -372,10 +379,12 @@ struct FakeBedrock::State {
 
     switch (fault) {
       case Fault::Status429:
-        error_reply(res, 429, "ThrottlingException", "Too many requests, please wait before trying again.");
+        error_reply(res, 429, "ThrottlingException",
+                    "Too many requests, please wait before trying again.");
         return record(429);
       case Fault::Status500:
-        error_reply(res, 500, "InternalServerException", "The server encountered an internal error.");
+        error_reply(res, 500, "InternalServerException",
+                    "The server encountered an internal error.");
         return record(500);
       case Fault::Status503:
         error_reply(res, 503, "ServiceUnavailableException", "The service is unavailable.");
@@ -384,7 +393,8 @@ struct FakeBedrock::State {
         error_reply(res, 400, "ValidationException", "The provided model identifier is invalid.");
         return record(400);
       case Fault::ExpiredToken:
-        error_reply(res, 403, "ExpiredTokenException", "The security token included in the request is expired");
+        error_reply(res, 403, "ExpiredTokenException",
+                    "The security token included in the request is expired");
         return record(403);
       case Fault::HangBeforeResponse:
         record(0);
@@ -422,9 +432,11 @@ struct FakeBedrock::State {
     LoopbackServer* loopback = server.get();
     const auto stall = options.stall;
     res.set_chunked_content_provider(
-        answer.content_type,
-        [fault, messages, body = answer.body, loopback, stall](std::size_t, httplib::DataSink& sink) {
-          auto write = [&](const std::string& bytes) { return sink.write(bytes.data(), bytes.size()); };
+        answer.content_type, [fault, messages, body = answer.body, loopback, stall](
+                                 std::size_t, httplib::DataSink& sink) {
+          auto write = [&](const std::string& bytes) {
+            return sink.write(bytes.data(), bytes.size());
+          };
           const std::size_t head = std::min<std::size_t>(3, messages.size());
           switch (fault) {
             case Fault::OneByteChunks:
@@ -461,7 +473,8 @@ struct FakeBedrock::State {
                   {{":exception-type", model ? "modelStreamErrorException" : "throttlingException"},
                    {":content-type", "application/json"},
                    {":message-type", "exception"}},
-                  model ? "{\"message\":\"The model stream failed (injected)\",\"originalStatusCode\":500}"
+                  model ? "{\"message\":\"The model stream failed "
+                          "(injected)\",\"originalStatusCode\":500}"
                         : "{\"message\":\"Too many tokens, please wait (injected)\"}"));
               break;
             }
@@ -494,8 +507,9 @@ FakeBedrock::FakeBedrock(FakeBedrockOptions options) : state_(std::make_unique<S
       load_answer(recorded / "test_bedrock_inference_profile_count_tokens/00");
   State* state = state_.get();
   state_->server = std::make_unique<LoopbackServer>([state](httplib::Server& server) {
-    server.Post(R"(/model/(.+)/(converse|converse-stream|count-tokens))",
-                [state](const httplib::Request& req, httplib::Response& res) { state->handle(req, res); });
+    server.Post(
+        R"(/model/(.+)/(converse|converse-stream|count-tokens))",
+        [state](const httplib::Request& req, httplib::Response& res) { state->handle(req, res); });
     server.Post(R"(.*)", [state](const httplib::Request& req, httplib::Response& res) {
       state->handle(req, res);
     });
@@ -504,7 +518,9 @@ FakeBedrock::FakeBedrock(FakeBedrockOptions options) : state_(std::make_unique<S
 
 FakeBedrock::~FakeBedrock() = default;
 
-std::string FakeBedrock::url() const { return state_->server->url(); }
+std::string FakeBedrock::url() const {
+  return state_->server->url();
+}
 
 void FakeBedrock::answer(const std::string& operation, const std::filesystem::path& folder) {
   Answer answer = load_answer(folder);

@@ -21,19 +21,19 @@ namespace bedrock_lite::test {
 // fault (or none when the queue is empty).
 enum class Fault {
   None,
-  Status429,            // 429 ThrottlingException (retryable)
-  Status500,            // 500 InternalServerException (retryable)
-  Status503,            // 503 ServiceUnavailableException (retryable)
-  Status400,            // 400 ValidationException (not retryable)
-  ExpiredToken,         // 403 ExpiredTokenException
-  ResetMidStream,       // stream: 3 messages, then the connection is dropped
-  StreamException,      // stream: 3 messages, then a modelStreamErrorException message
-  StreamExceptionFirst, // stream: a throttlingException message before any event
-  CorruptCrc,           // stream: 3 messages, then one whose message CRC is wrong
-  OneByteChunks,        // the normal answer, written one byte per chunk
-  HangBeforeResponse,   // nothing is sent until the server stops
-  HangMidStream,        // stream: 3 messages, then nothing until the server stops
-  SlowStream,           // stream: every message, 50 ms apart (a slow generation that keeps sending)
+  Status429,             // 429 ThrottlingException (retryable)
+  Status500,             // 500 InternalServerException (retryable)
+  Status503,             // 503 ServiceUnavailableException (retryable)
+  Status400,             // 400 ValidationException (not retryable)
+  ExpiredToken,          // 403 ExpiredTokenException
+  ResetMidStream,        // stream: 3 messages, then the connection is dropped
+  StreamException,       // stream: 3 messages, then a modelStreamErrorException message
+  StreamExceptionFirst,  // stream: a throttlingException message before any event
+  CorruptCrc,            // stream: 3 messages, then one whose message CRC is wrong
+  OneByteChunks,         // the normal answer, written one byte per chunk
+  HangBeforeResponse,    // nothing is sent until the server stops
+  HangMidStream,         // stream: 3 messages, then nothing until the server stops
+  SlowStream,  // stream: every message, 50 ms apart (a slow generation that keeps sending)
   // Bounded variants and further faults (the soak test injects thousands of faults, so none may
   // hold a server thread for ever):
   TruncatedJson,        // the normal answer cut in half, sent with a matching length: a JSON body
@@ -49,16 +49,16 @@ enum class Fault {
 // One request as the server saw it.
 struct SeenRequest {
   std::string method;
-  std::string target;  // raw request target, as sent (percent-encoded)
-  std::string operation;  // "converse", "converse-stream", "count-tokens" or ""
-  std::string model_id;   // percent-decoded
+  std::string target;         // raw request target, as sent (percent-encoded)
+  std::string operation;      // "converse", "converse-stream", "count-tokens" or ""
+  std::string model_id;       // percent-decoded
   std::string access_key_id;  // from the Authorization header's Credential=, or ""
   std::string signed_headers;
   bool bearer = false;
   bool signature_valid = false;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names (values as sent)
-  int status = 0;  // what the server answered
+  int status = 0;                              // what the server answered
 };
 
 // Settings fixed at construction. Credentials are test values.

@@ -27,15 +27,15 @@ class FakeImds {
   // Knobs; change them under lock() or before requests start.
   struct State {
     TokenMode token_mode = TokenMode::Normal;
-    bool allow_v1 = false;            // serve GETs that carry no token
-    bool extended_available = true;   // the security-credentials-extended path exists
-    bool hang_gets = false;           // every GET stalls until the server stops
-    bool down = false;                // every request gets 503
+    bool allow_v1 = false;           // serve GETs that carry no token
+    bool extended_available = true;  // the security-credentials-extended path exists
+    bool hang_gets = false;          // every GET stalls until the server stops
+    bool down = false;               // every request gets 503
     std::string role = "bedrock-role";
     std::chrono::system_clock::time_point expiration{};
-    std::string body_override;        // when non-empty, the credentials document is this
-    int generation = 1;               // part of the key id: rotation is visible
-    int token_ttl_reply = -1;         // TTL header sent back; -1 echoes the request
+    std::string body_override;  // when non-empty, the credentials document is this
+    int generation = 1;         // part of the key id: rotation is visible
+    int token_ttl_reply = -1;   // TTL header sent back; -1 echoes the request
     // Observed
     int token_puts = 0;
     int gets = 0;
@@ -63,7 +63,9 @@ class FakeImds {
   static std::string access_key_for(int generation) {
     return "ASIAIMDS" + std::to_string(generation);
   }
-  static std::string secret_for(int generation) { return "imds-secret-" + std::to_string(generation); }
+  static std::string secret_for(int generation) {
+    return "imds-secret-" + std::to_string(generation);
+  }
 
  private:
   void put_token(const httplib::Request& req, httplib::Response& res) {

@@ -18,9 +18,12 @@ std::string render(const rapidjson::Value& value) {
 std::string escape_pointer(const std::string& key) {
   std::string out;
   for (char c : key) {
-    if (c == '~') out += "~0";
-    else if (c == '/') out += "~1";
-    else out += c;
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
   }
   return out;
 }
@@ -28,7 +31,7 @@ std::string escape_pointer(const std::string& key) {
 std::string differ(const rapidjson::Value& a, const rapidjson::Value& b, const std::string& path) {
   auto here = [&](const std::string& what) { return (path.empty() ? "/" : path) + ": " + what; };
   if (a.IsNumber() && b.IsNumber()) {
-    if (a.IsInt64() && b.IsInt64() ? a.GetInt64() == b.GetInt64()
+    if (a.IsInt64() && b.IsInt64()     ? a.GetInt64() == b.GetInt64()
         : a.IsUint64() && b.IsUint64() ? a.GetUint64() == b.GetUint64()
                                        : a.GetDouble() == b.GetDouble())
       return {};

@@ -147,10 +147,10 @@ struct Config {
 // What a caller sets explicitly (code or CLI flags); each set member wins over the environment
 // and the shared files.
 struct ConfigOverrides {
-  std::optional<std::string> region;        // --region
-  std::optional<std::string> profile;       // --profile
-  std::optional<std::string> endpoint_url;  // --endpoint-url
-  std::optional<int> max_attempts;          // --max-attempts
+  std::optional<std::string> region;                         // --region
+  std::optional<std::string> profile;                        // --profile
+  std::optional<std::string> endpoint_url;                   // --endpoint-url
+  std::optional<int> max_attempts;                           // --max-attempts
   std::optional<std::chrono::milliseconds> connect_timeout;  // --connect-timeout
   std::optional<std::chrono::milliseconds> read_timeout;     // --read-timeout (stall)
   std::optional<std::chrono::milliseconds> total_timeout;    // per attempt

@@ -116,7 +116,7 @@ struct ContentBlockStopEvent {
 };
 
 struct MessageStopEvent {
-  std::string stop_reason;  // unknown values kept as sent
+  std::string stop_reason;                                      // unknown values kept as sent
   std::optional<std::string> additional_model_response_fields;  // raw JSON text
   ExtraMembers extra;
 };

@@ -506,8 +506,7 @@ BEDROCK_LITE_API std::string to_json(const CountTokensResponse& response);
 //    PriorRequestNotComplete, InternalServerException, ServiceUnavailableException, HTTP 429,
 //    500, 502, 503, 504. Never ValidationException, AccessDeniedException,
 //    ModelTimeoutException, ModelErrorException, ExpiredTokenException.
-BEDROCK_LITE_API Error http_error(int status, const http::Headers& headers,
-                                  std::string_view body);
+BEDROCK_LITE_API Error http_error(int status, const http::Headers& headers, std::string_view body);
 
 // Whether an AWS error type is retryable by itself (throttling and transient codes, API.md §6.4),
 // regardless of status. Case-insensitive on the first letter, so stream exception names

@@ -245,7 +245,7 @@ struct ProviderContext {
   std::optional<std::string> profile;  // --profile
   std::shared_ptr<http::Transport> transport;
   Clock clock = system_clock();
-  Jitter jitter;  // [0,1); when empty, a PRNG seeded once per provider
+  Jitter jitter;    // [0,1); when empty, a PRNG seeded once per provider
   Sleeper sleeper;  // between container attempts; when empty, a real sleep
   LogHook log;
   MetadataSettings metadata;
@@ -258,7 +258,8 @@ struct ProviderContext {
 // rather than a silent fall-through to another identity.
 // An explicitly selected profile (--profile or AWS_PROFILE) that is in neither file is a Config
 // error naming it and the files read. Source "profile:<name>" or "process:<name>".
-BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(ProviderContext context);
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(
+    ProviderContext context);
 
 // AWS_CONTAINER_CREDENTIALS_RELATIVE_URI (against 169.254.170.2) or
 // AWS_CONTAINER_CREDENTIALS_FULL_URI (https, loopback, or the ECS/EKS link-local hosts only),
@@ -299,8 +300,8 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_chain_provider(
 
 // make_chain_provider over the standard providers, behind make_caching_provider: what a client
 // uses by default.
-BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_default_chain(ProviderContext context,
-                                                                        CachingSettings caching = {});
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_default_chain(
+    ProviderContext context, CachingSettings caching = {});
 
 // ---------------------------------------------------------------------------------------------
 // Region

@@ -46,16 +46,31 @@ class [[nodiscard]] Expected {
   bool ok() const noexcept { return value_.has_value(); }
   explicit operator bool() const noexcept { return ok(); }
 
-  T& value() & { assert(ok()); return *value_; }
-  const T& value() const& { assert(ok()); return *value_; }
-  T&& value() && { assert(ok()); return std::move(*value_); }
+  T& value() & {
+    assert(ok());
+    return *value_;
+  }
+  const T& value() const& {
+    assert(ok());
+    return *value_;
+  }
+  T&& value() && {
+    assert(ok());
+    return std::move(*value_);
+  }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
 
-  const Error& error() const& { assert(!ok()); return error_; }
-  Error&& error() && { assert(!ok()); return std::move(error_); }
+  const Error& error() const& {
+    assert(!ok());
+    return error_;
+  }
+  Error&& error() && {
+    assert(!ok());
+    return std::move(error_);
+  }
 
  private:
   std::optional<T> value_;
@@ -75,7 +90,8 @@ struct Header {
 // Where the signature goes.
 enum class SignatureLocation {
   Header,  // Authorization header (default: what every SDK does for API calls)
-  Query,   // presigned URL: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders, -Signature
+  Query,   // presigned URL: X-Amz-Algorithm, -Credential, -Date, -Expires, -SignedHeaders,
+           // -Signature
 };
 
 // What the last line of the canonical request holds.
@@ -94,7 +110,8 @@ enum class ContentSha256Header {
 enum class UriEncoding {
   Double,  // default (every service but S3): every byte but unreserved and '/' is encoded again,
            // so a model id's %3A becomes %253A (API.md §1.9, smithy-rs double-url-encode)
-  Single,  // S3: existing %XX escapes are kept; only raw bytes outside the unreserved set are encoded
+  Single,  // S3: existing %XX escapes are kept; only raw bytes outside the unreserved set are
+           // encoded
 };
 
 enum class PathNormalization {
@@ -151,8 +168,9 @@ struct SignableRequest {
 
 // Region, service and time: the credential scope and the timestamp.
 struct Scope {
-  std::string_view region;   // "us-east-1"
-  std::string_view service;  // the signing name: "bedrock" for Bedrock Runtime (not "bedrock-runtime")
+  std::string_view region;  // "us-east-1"
+  std::string_view
+      service;  // the signing name: "bedrock" for Bedrock Runtime (not "bedrock-runtime")
   std::chrono::system_clock::time_point time;  // signing time, already corrected for clock skew
 };
 
@@ -216,8 +234,7 @@ class BEDROCK_LITE_API Signer {
   Expected<std::vector<Header>> sign_headers(std::string_view method,
                                              std::string_view path_and_query,
                                              const std::vector<Header>& headers,
-                                             std::string_view body,
-                                             const Credentials& credentials,
+                                             std::string_view body, const Credentials& credentials,
                                              std::string_view region, std::string_view service,
                                              std::chrono::system_clock::time_point time) const;
 
@@ -244,8 +261,8 @@ BEDROCK_LITE_API Expected<SigningResult> sign(const SignableRequest& request,
 // Immutable once parsed.
 struct BEDROCK_LITE_API ParsedRequest {
   std::string method;
-  std::string path;   // the request target up to '?', exactly as written
-  std::string query;  // after the first '?', exactly as written; empty when none
+  std::string path;     // the request target up to '?', exactly as written
+  std::string query;    // after the first '?', exactly as written; empty when none
   std::string version;  // "HTTP/1.1"
   // In order. A value is the text after the ':' exactly as written (leading spaces kept); folded
   // continuation lines are joined to it with '\n', keeping their leading whitespace, so the
@@ -272,7 +289,8 @@ BEDROCK_LITE_API std::string render_signed_request(const ParsedRequest& request,
                                                    const SigningResult& signed_result);
 
 // The X-Amz-Date form of a time, "YYYYMMDDTHHMMSSZ"; nullopt outside years 0000-9999.
-BEDROCK_LITE_API std::optional<std::string> format_amz_date(std::chrono::system_clock::time_point time);
+BEDROCK_LITE_API std::optional<std::string> format_amz_date(
+    std::chrono::system_clock::time_point time);
 
 // Parses "YYYYMMDDTHHMMSSZ" (also accepted: ISO 8601 "YYYY-MM-DDTHH:MM:SSZ", as the vectors'
 // context.json writes it). nullopt when malformed or out of range.
