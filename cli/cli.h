@@ -7,7 +7,7 @@
 
 namespace bedrock_lite::cli {
 
-// Options every subcommand accepts, before or after its name (CLI.md "Global options").
+// Options every subcommand accepts, before or after its name (docs/cli.md "Global options").
 struct GlobalOptions {
   std::optional<std::string> region;
   std::optional<std::string> profile;

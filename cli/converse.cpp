@@ -1,4 +1,4 @@
-// `converse`, `converse-stream` and `count-tokens` (CLI.md): argument parsing and output only;
+// `converse`, `converse-stream` and `count-tokens` (docs/cli.md): argument parsing and output only;
 // the work is the library's Client.
 #include "cli.h"
 

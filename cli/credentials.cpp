@@ -1,5 +1,5 @@
 // bedrock-lite credentials: what the standard chain resolves on this machine, and from where
-// (CLI.md "credentials"). Never prints a secret: only the source, the access key id, whether a
+// (docs/cli.md "credentials"). Never prints a secret: only the source, the access key id, whether a
 // session token is present, the expiration and the region.
 #include "cli.h"
 
@@ -78,7 +78,8 @@ int run_credentials(const GlobalOptions& global, const std::vector<std::string>&
   std::string source, access_key_id, expiration = "null";
   bool has_session_token = false;
   if (credentials::bearer_token(environment)) {
-    // Bearer auth is what the client would use (API.md §5.9): there is no key id to show.
+    // Bearer auth is what the client would use (docs/wire-protocol.md §5.9): there is no key id to
+    // show.
     source = "bearer-token";
     if (global.debug) {
       debug_line("credentials: AWS_BEARER_TOKEN_BEDROCK is set: bearer auth instead of SigV4");

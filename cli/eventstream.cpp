@@ -1,4 +1,4 @@
-// `bedrock-lite eventstream decode [FILE|-]` and `bedrock-lite eventstream encode` (CLI.md).
+// `bedrock-lite eventstream decode [FILE|-]` and `bedrock-lite eventstream encode` (docs/cli.md).
 // decode prints one JSON object per message in the shape of the official decoded vectors, as the
 // messages arrive; encode reads such lines and writes the binary stream.
 #include <bedrock_lite/eventstream.h>
@@ -119,7 +119,7 @@ std::string printable_utf8(std::string_view s) {
   return out;
 }
 
-// One message as the JSON line CLI.md specifies: 64-bit integers exact, strings plain.
+// One message as the JSON line docs/cli.md specifies: 64-bit integers exact, strings plain.
 std::string message_json(const es::MessageView& m) {
   rapidjson::StringBuffer buffer;
   rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
@@ -376,7 +376,7 @@ int run_eventstream(const GlobalOptions& /*global*/, const std::vector<std::stri
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
     std::printf(
         "usage: bedrock-lite eventstream decode [FILE|-]\n"
-        "         one JSON object per message on stdout (CLI.md shape)\n"
+        "         one JSON object per message on stdout (docs/cli.md shape)\n"
         "       bedrock-lite eventstream encode\n"
         "         reads such lines on stdin, writes the binary stream on stdout\n");
     return kExitOk;

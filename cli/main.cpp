@@ -1,4 +1,4 @@
-// bedrock-lite: the command-line contract is ../docs/cli.md (kept compatible with CLI.md).
+// bedrock-lite: the command-line contract is ../docs/cli.md (kept compatible with docs/cli.md).
 #include "cli.h"
 
 #include <cstdio>

@@ -1,4 +1,4 @@
-// bedrock-lite serve-fixtures DIR [--port N] (CLI.md "serve-fixtures"): argument parsing and
+// bedrock-lite serve-fixtures DIR [--port N] (docs/cli.md "serve-fixtures"): argument parsing and
 // output only; the server is the library's http::FixtureServer.
 #include "cli.h"
 

@@ -1,4 +1,4 @@
-// bedrock-lite sign: SigV4-sign a raw HTTP/1.1 request read on stdin (CLI.md "sign").
+// bedrock-lite sign: SigV4-sign a raw HTTP/1.1 request read on stdin (docs/cli.md "sign").
 // Argument parsing and output only: parsing the request, signing and rendering are sigv4's;
 // credentials come from the standard chain (credentials module).
 #include "cli.h"

@@ -1,5 +1,5 @@
 // Fuzz target: the shared config and credentials files (credentials::SharedConfig::parse), the
-// INI dialect of ~/.aws/config and ~/.aws/credentials (API.md §5.3).
+// INI dialect of ~/.aws/config and ~/.aws/credentials (docs/wire-protocol.md §5.3).
 //
 // Input: the config file's text, then optionally a NUL byte and the credentials file's text.
 // Seeds: fixtures/regressions/shared_config (readable files: profiles, services sections,

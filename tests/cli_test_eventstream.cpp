@@ -1,5 +1,5 @@
-// The built `bedrock-lite eventstream decode|encode` (CLI.md): every recorded body decodes to its
-// derived response.eventstream.jsonl byte for byte and encodes back to the same bytes; faults
+// The built `bedrock-lite eventstream decode|encode` (docs/cli.md): every recorded body decodes to
+// its derived response.eventstream.jsonl byte for byte and encodes back to the same bytes; faults
 // print the messages before them, then one `error: Protocol:` line.
 #include <sys/wait.h>
 
@@ -72,7 +72,8 @@ TEST_CASE("cli eventstream: every recorded body decodes to its jsonl and encodes
       INFO(name << ": " << decoded.err);
       REQUIRE(decoded.status == 0);
       CHECK(decoded.err.empty());
-      // The derived file has the CLI.md shape (unsigned CRCs, plain strings), compact: same text.
+      // The derived file has the docs/cli.md shape (unsigned CRCs, plain strings), compact: same
+      // text.
       CHECK(decoded.out == read_file(dir / "response.eventstream.jsonl"));
       const EventstreamRun encoded = run_eventstream({"encode"}, decoded.out);
       REQUIRE(encoded.status == 0);
@@ -85,7 +86,7 @@ TEST_CASE("cli eventstream: every recorded body decodes to its jsonl and encodes
 
 TEST_CASE("cli eventstream: decode reads stdin and matches the official decoded vectors") {
   const fs::path root = fixture_path("vectors/eventstream/aws-sdk-go");
-  // all_headers with the official JSON normalised to CLI.md: unsigned CRCs, plain strings.
+  // all_headers with the official JSON normalised to docs/cli.md: unsigned CRCs, plain strings.
   const EventstreamRun run =
       run_eventstream({"decode", "-"}, read_file(root / "encoded/positive/all_headers"));
   REQUIRE(run.status == 0);

@@ -33,7 +33,7 @@ struct EndpointCase {
   const char* expected_error;  // substring of the error message
 };
 
-// From the service's endpoint rule set (API.md §1.2) and its endpoint-tests file.
+// From the service's endpoint rule set (docs/wire-protocol.md §1.2) and its endpoint-tests file.
 const EndpointCase kEndpointCases[] = {
     {"us-east-1", "us-east-1", false, false, nullptr,
      "https://bedrock-runtime.us-east-1.amazonaws.com", nullptr},

@@ -356,7 +356,7 @@ TEST_CASE("model: every recorded HTTP error maps to a typed error", "[model][rec
         CHECK(error.display_name() == error.aws_type);
       } else {
         // bedrock-recorded: the recorder dropped x-amzn-ErrorType and the body has only a
-        // message, so the status is all that names the error (API.md §2.2 step 2).
+        // message, so the status is all that names the error (docs/wire-protocol.md §2.2 step 2).
         CHECK(error.aws_type == std::to_string(it.status));
       }
       CHECK(error.request_id == (request_id ? *request_id : std::string()));
@@ -366,7 +366,7 @@ TEST_CASE("model: every recorded HTTP error maps to a typed error", "[model][rec
 }
 
 // ---------------------------------------------------------------------------------------------
-// HTTP error mapping rules (API.md §2.2, §6.4)
+// HTTP error mapping rules (docs/wire-protocol.md §2.2, §6.4)
 
 TEST_CASE("model: http_error reads type, message, request id and retryability", "[model][errors]") {
   struct Case {
@@ -506,7 +506,7 @@ TEST_CASE("model: http_error reads type, message, request id and retryability", 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Stream exceptions (API.md §2.3)
+// Stream exceptions (docs/wire-protocol.md §2.3)
 
 namespace {
 

@@ -1,5 +1,5 @@
-// credentials: environment snapshot, shared-file parser (API.md §5.3), profile and environment
-// providers, credential_process with real scripts, region, bearer token, timestamps.
+// credentials: environment snapshot, shared-file parser (docs/wire-protocol.md §5.3), profile and
+// environment providers, credential_process with real scripts, region, bearer token, timestamps.
 #include <bedrock_lite/credentials.h>
 
 #include "support/environment.h"
@@ -137,7 +137,8 @@ struct ParserCase {
   std::vector<std::tuple<const char*, const char*, const char*>> expected;  // profile, key, value
 };
 
-TEST_CASE("Shared files: the cross-SDK parser rules (API.md 5.3)", "[credentials][ini]") {
+TEST_CASE("Shared files: the cross-SDK parser rules (docs/wire-protocol.md 5.3)",
+          "[credentials][ini]") {
   const std::vector<ParserCase> cases = {
       {"comment lines with # and ;",
        "# top\n; also\n[default]\n# inside\nregion = us-east-1\n",

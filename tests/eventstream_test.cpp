@@ -1,6 +1,7 @@
-// The eventstream codec against the official vectors (aws-sdk-go, smithy-rs, vercel-ai), the API.md
-// §3 byte-level example and every recorded event-stream body, plus the properties: chunking
-// invariance, encode/decode round trips, truncation vs clean end, limits, stop and fault latching.
+// The eventstream codec against the official vectors (aws-sdk-go, smithy-rs, vercel-ai), the
+// docs/wire-protocol.md §3 byte-level example and every recorded event-stream body, plus the
+// properties: chunking invariance, encode/decode round trips, truncation vs clean end, limits, stop
+// and fault latching.
 #include <bedrock_lite/eventstream.h>
 #include <rapidjson/document.h>
 #include <zlib.h>
@@ -28,8 +29,8 @@ using namespace bedrock_lite::eventstream_test;
 namespace {
 
 // How the expected JSON spells values: the official decoded vectors write CRCs as signed int32
-// and string header values as base64; our derived files (and CLI.md) use unsigned CRCs and plain
-// strings (fixtures/vectors/eventstream/README.md).
+// and string header values as base64; our derived files (and docs/cli.md) use unsigned CRCs and
+// plain strings (fixtures/vectors/eventstream/README.md).
 enum class JsonDialect { Official, Cli };
 
 bool crc_equals(const rapidjson::Value& v, std::uint32_t crc) {
@@ -300,7 +301,7 @@ TEST_CASE("eventstream: vercel-ai base64 exception message") {
   CHECK(d.finish == es::Status::Ok);
 }
 
-TEST_CASE("eventstream: API.md section 3 byte-level example") {
+TEST_CASE("eventstream: docs/wire-protocol.md section 3 byte-level example") {
   const std::string payload = R"({"contentBlockIndex":0,"delta":{"text":"Hi"},"p":"abcd"})";
   REQUIRE(payload.size() == 56);
   const std::vector<es::Header> headers = {

@@ -412,8 +412,9 @@ TEST_CASE("sigv4: Bedrock model id with ':' is encoded again in the canonical UR
         "/model/anthropic.claude-3-5-sonnet-20241022-v2%253A0/converse");
 }
 
-TEST_CASE("sigv4: Bedrock inference-profile ARN reproduces API.md 1.9's worked signature",
-          "[sigv4][bedrock]") {
+TEST_CASE(
+    "sigv4: Bedrock inference-profile ARN reproduces docs/wire-protocol.md 1.9's worked signature",
+    "[sigv4][bedrock]") {
   const std::string path =
       "/model/arn%3Aaws%3Abedrock%3Aus-east-1%3A123456789012%3Aapplication-inference-profile%"
       "2Fabc123def456/converse";

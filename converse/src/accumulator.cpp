@@ -210,8 +210,8 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
   }
   b.stopped = true;
   if (b.content.tool_use) {
-    // The input arrives as fragments of JSON text; only the whole is JSON (API.md §1.7). No
-    // fragment at all means the tool takes no arguments: {}.
+    // The input arrives as fragments of JSON text; only the whole is JSON (docs/wire-protocol.md
+    // §1.7). No fragment at all means the tool takes no arguments: {}.
     if (b.tool_input.empty()) {
       b.content.tool_use->input = "{}";
     } else if (const std::size_t at = detail::find_excess_nesting(b.tool_input);

@@ -16,7 +16,8 @@
 namespace bedrock_lite::converse {
 namespace {
 
-constexpr std::string_view kSigningName = "bedrock";  // API.md §1.1: not "bedrock-runtime"
+constexpr std::string_view kSigningName =
+    "bedrock";  // docs/wire-protocol.md §1.1: not "bedrock-runtime"
 
 // The one mapping of the signer's error into Error (STYLE.md: one function per leaf).
 Error signing_error(const sigv4::Error& error) {
@@ -463,7 +464,7 @@ Result<ConverseResponse> Client::converse_stream(const ConverseRequest& request,
         if (sink.head_.status != 0) result.skew_corrected = impl.observe(sink.head_);
         auto finish = [&](Error error) {
           add_request_id(error, sink.head_.headers);
-          // Once an event reached the caller nothing is retried (API.md §6.4).
+          // Once an event reached the caller nothing is retried (docs/wire-protocol.md §6.4).
           if (!result.may_retry) error.retryable = false;
           result.error = std::move(error);
           return result;

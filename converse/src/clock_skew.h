@@ -1,5 +1,6 @@
-// Clock-skew correction, the JS SDK v3 way (API.md §4.12): keep an offset between the service's
-// clock and ours, updated from the Date header of every response, and sign with now + offset.
+// Clock-skew correction, the JS SDK v3 way (docs/wire-protocol.md §4.12): keep an offset between
+// the service's clock and ours, updated from the Date header of every response, and sign with now +
+// offset.
 #pragma once
 
 #include <bedrock_lite/clock.h>

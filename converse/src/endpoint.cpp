@@ -1,4 +1,4 @@
-// Endpoint rules and request paths (API.md §1.2, §1.9).
+// Endpoint rules and request paths (docs/wire-protocol.md §1.2, §1.9).
 #include <bedrock_lite/converse.h>
 
 #include <string>

@@ -1,4 +1,5 @@
-// ConverseStream events (API.md §1.7): from (`:event-type`, payload) to a typed StreamEvent.
+// ConverseStream events (docs/wire-protocol.md §1.7): from (`:event-type`, payload) to a typed
+// StreamEvent.
 #include "json_model.h"
 
 #include <string>
@@ -38,7 +39,8 @@ Result<StreamEvent> parse_stream_event(std::string_view event_type, std::string_
     kind = Kind::Metadata;
 
   // An event type this version does not know is passed through untouched, payload unread:
-  // the service may add event types with any payload (API.md §2.3, forward compatibility).
+  // the service may add event types with any payload (docs/wire-protocol.md §2.3, forward
+  // compatibility).
   if (kind == Kind::Other) return out;
 
   detail::ReadContext ctx;

@@ -226,7 +226,7 @@ class Writer {
   JsonWriter& w_;
 };
 
-// ----- descriptions: one per struct, in wire order (API.md §1.4–1.8)
+// ----- descriptions: one per struct, in wire order (docs/wire-protocol.md §1.4–1.8)
 
 template <class V>
 void describe(V& v, S3Location& x) {
@@ -607,7 +607,7 @@ void describe(V& v, CountTokensResponse& x) {
   v.extra(x.extra);
 }
 
-// ----- stream events (API.md §1.7)
+// ----- stream events (docs/wire-protocol.md §1.7)
 
 template <class V>
 void describe(V& v, MessageStartEvent& x) {

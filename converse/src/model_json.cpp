@@ -1,5 +1,6 @@
-// Reading and writing the Converse / CountTokens model as JSON (API.md §1.4–1.8). The member
-// lists live in json_model.h; this file holds the scalar cases and the public entry points.
+// Reading and writing the Converse / CountTokens model as JSON (docs/wire-protocol.md §1.4–1.8).
+// The member lists live in json_model.h; this file holds the scalar cases and the public entry
+// points.
 #include "json_model.h"
 
 #include <rapidjson/error/en.h>
@@ -238,8 +239,8 @@ std::string to_json(const ConverseResponse& response) {
 }
 
 CountTokensRequest count_tokens_request(const ConverseRequest& request) {
-  // ConverseTokensRequest has exactly these four members (API.md §1.8); the service rejects
-  // the others, so they are left out rather than forwarded.
+  // ConverseTokensRequest has exactly these four members (docs/wire-protocol.md §1.8); the service
+  // rejects the others, so they are left out rather than forwarded.
   CountTokensRequest out;
   out.model_id = request.model_id;
   ConverseRequest& converse = out.converse.emplace();

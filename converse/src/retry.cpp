@@ -9,7 +9,7 @@
 namespace bedrock_lite::converse::detail {
 namespace {
 
-// botocore retries/standard.py ThrottledRetryableChecker (API.md §6.4).
+// botocore retries/standard.py ThrottledRetryableChecker (docs/wire-protocol.md §6.4).
 constexpr std::array<std::string_view, 14> kThrottlingCodes = {
     "Throttling",
     "ThrottlingException",

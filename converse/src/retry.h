@@ -1,5 +1,5 @@
-// Standard-mode retry bookkeeping (API.md §6): which errors are throttling or timeouts, the
-// full-jitter backoff, and the client-wide retry quota.
+// Standard-mode retry bookkeeping (docs/wire-protocol.md §6): which errors are throttling or
+// timeouts, the full-jitter backoff, and the client-wide retry quota.
 #pragma once
 
 #include <bedrock_lite/converse.h>

@@ -1,5 +1,5 @@
-// Errors the service reports: HTTP error replies (API.md §2.2) and event-stream exception and
-// error messages (§2.3), with retryability from §6.4.
+// Errors the service reports: HTTP error replies (docs/wire-protocol.md §2.2) and event-stream
+// exception and error messages (§2.3), with retryability from §6.4.
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
 
@@ -104,8 +104,8 @@ bool is_one_of(std::string_view type, const std::string_view* names, std::size_t
   return false;
 }
 
-// API.md §6.4: botocore's throttling checker, the transient codes, the modeled-retryable
-// ModelNotReadyException, and Bedrock's 500/503 exceptions.
+// docs/wire-protocol.md §6.4: botocore's throttling checker, the transient codes, the
+// modeled-retryable ModelNotReadyException, and Bedrock's 500/503 exceptions.
 constexpr std::array<std::string_view, 21> kRetryableTypes = {
     "Throttling",
     "ThrottlingException",
@@ -130,8 +130,9 @@ constexpr std::array<std::string_view, 21> kRetryableTypes = {
     "ServiceUnavailable",
 };
 
-// API.md §6.4: never retried, whatever the status says (ExpiredToken triggers a credentials
-// refresh in the client instead; ModelTimeout/ModelError retries would re-run a generation).
+// docs/wire-protocol.md §6.4: never retried, whatever the status says (ExpiredToken triggers a
+// credentials refresh in the client instead; ModelTimeout/ModelError retries would re-run a
+// generation).
 constexpr std::array<std::string_view, 7> kNeverRetryableTypes = {
     "ValidationException",       "AccessDeniedException", "ModelTimeoutException",
     "ModelErrorException",       "ExpiredTokenException", "ExpiredToken",
@@ -215,7 +216,8 @@ Error stream_exception_error(std::string_view exception_type, std::string_view p
         break;
       }
     }
-    // modelStreamErrorException carries the model's own status and message (API.md §2.1).
+    // modelStreamErrorException carries the model's own status and message (docs/wire-protocol.md
+    // §2.1).
     auto status = doc.FindMember("originalStatusCode");
     const rapidjson::Value* original = string_member(doc, "originalMessage");
     if ((status != doc.MemberEnd() && status->value.IsInt64()) || original != nullptr) {

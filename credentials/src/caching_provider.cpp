@@ -1,5 +1,6 @@
-// The caching provider (API.md §5.8; shape of aws-c-auth's credentials_provider_cached.c): an
-// injected clock, refresh ahead of expiry, one refresh at a time, waiters woken outside the lock.
+// The caching provider (docs/wire-protocol.md §5.8; shape of aws-c-auth's
+// credentials_provider_cached.c): an injected clock, refresh ahead of expiry, one refresh at a
+// time, waiters woken outside the lock.
 #include <bedrock_lite/credentials.h>
 
 #include "provider_internals.h"

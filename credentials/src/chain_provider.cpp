@@ -1,4 +1,4 @@
-// The chain and the default chain (API.md §5.1): env → profile → container → IMDS.
+// The chain and the default chain (docs/wire-protocol.md §5.1): env → profile → container → IMDS.
 #include <bedrock_lite/credentials.h>
 
 #include "provider_internals.h"

@@ -1,4 +1,5 @@
-// Container credentials (API.md §5.5): ECS task roles, EKS Pod Identity, any local HTTP helper.
+// Container credentials (docs/wire-protocol.md §5.5): ECS task roles, EKS Pod Identity, any local
+// HTTP helper.
 #include <bedrock_lite/credentials.h>
 
 #include "credentials_json.h"
@@ -135,7 +136,7 @@ class ContainerProvider final : public CredentialsProvider {
   }
 
  private:
-  // The Authorization value: the token file wins over the variable (API.md §5.2).
+  // The Authorization value: the token file wins over the variable (docs/wire-protocol.md §5.2).
   Result<std::string> authorization_token() const {
     const Environment& env = context_.environment;
     std::string token;

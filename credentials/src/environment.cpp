@@ -52,7 +52,7 @@ std::optional<std::string> Environment::home() const {
 }
 
 std::string Environment::expand_home(const std::string& path) const {
-  // Only "~" alone or "~/..." (API.md §5.3); "~user" is left as written.
+  // Only "~" alone or "~/..." (docs/wire-protocol.md §5.3); "~user" is left as written.
   if (path.empty() || path[0] != '~') return path;
   if (path.size() > 1 && path[1] != '/') return path;
   auto home_dir = home();

@@ -1,5 +1,5 @@
-// EC2 instance metadata credentials, IMDSv2 (API.md §5.4; botocore IMDSFetcher, smithy-rs
-// aws-config imds, JS credential-provider-imds).
+// EC2 instance metadata credentials, IMDSv2 (docs/wire-protocol.md §5.4; botocore IMDSFetcher,
+// smithy-rs aws-config imds, JS credential-provider-imds).
 #include <bedrock_lite/credentials.h>
 
 #include "credentials_json.h"

@@ -1,5 +1,5 @@
-// credential_process (API.md §5.6): the command runs without a shell, its stdout is a Version 1
-// JSON document (never logged), its stderr is kept, capped, for the error message.
+// credential_process (docs/wire-protocol.md §5.6): the command runs without a shell, its stdout is
+// a Version 1 JSON document (never logged), its stderr is kept, capped, for the error message.
 #include <bedrock_lite/credentials.h>
 
 #include "credentials_json.h"

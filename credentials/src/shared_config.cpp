@@ -1,7 +1,7 @@
 // The shared config and credentials file parser. The rules are the cross-SDK ones of smithy-rs'
-// profile parser test suite (API.md §5.3): whitespace is space and tab only, comments start a
-// line or follow whitespace inside a property value, indented lines continue the previous
-// property or, under an empty one, hold sub-properties.
+// profile parser test suite (docs/wire-protocol.md §5.3): whitespace is space and tab only,
+// comments start a line or follow whitespace inside a property value, indented lines continue the
+// previous property or, under an empty one, hold sub-properties.
 #include <bedrock_lite/credentials.h>
 
 #include "file_reading.h"
@@ -28,7 +28,7 @@ std::string lower(std::string_view text) {
   return out;
 }
 
-// Profile and section names: [A-Za-z0-9_\-/.%@:+] (API.md §5.3); others are ignored.
+// Profile and section names: [A-Za-z0-9_\-/.%@:+] (docs/wire-protocol.md §5.3); others are ignored.
 bool valid_identifier(std::string_view name) {
   if (name.empty()) return false;
   for (char c : name) {

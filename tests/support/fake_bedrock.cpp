@@ -35,7 +35,8 @@
 namespace bedrock_lite::test {
 namespace {
 
-// ---- SigV4, recomputed independently of the library (API.md §4) --------------------------------
+// ---- SigV4, recomputed independently of the library (docs/wire-protocol.md §4)
+// --------------------------------
 
 std::string hex(const unsigned char* data, std::size_t size) {
   static const char* digits = "0123456789abcdef";

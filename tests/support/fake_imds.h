@@ -1,7 +1,7 @@
 // A fake EC2 instance metadata service on 127.0.0.1 that answers as the real one does
-// (API.md §5.4): PUT /latest/api/token needs the TTL header (400 without), GETs without a valid
-// token get 401 unless IMDSv1 is allowed, the extended and legacy credential paths, rotating
-// credentials, and knobs for the failures tests need (token endpoint disabled, hangs, bad
+// (docs/wire-protocol.md §5.4): PUT /latest/api/token needs the TTL header (400 without), GETs
+// without a valid token get 401 unless IMDSv1 is allowed, the extended and legacy credential paths,
+// rotating credentials, and knobs for the failures tests need (token endpoint disabled, hangs, bad
 // bodies, tokens revoked, role replaced, whole service down).
 //
 // Header-only: httplib code is compiled only in test executables (see loopback_server.h).

@@ -46,7 +46,7 @@
 namespace bedrock_lite::converse {
 
 // ---------------------------------------------------------------------------------------------
-// Endpoints (API.md §1.2: the service's endpoint rule set)
+// Endpoints (docs/wire-protocol.md §1.2: the service's endpoint rule set)
 
 // Inputs of the endpoint rules. Immutable value.
 struct EndpointParams {
@@ -65,16 +65,18 @@ struct EndpointParams {
 // region or endpoint URL is a Config error naming it.
 BEDROCK_LITE_API Result<std::string> resolve_endpoint(const EndpointParams& params);
 
-// The three operations, by the last segment of their path (API.md §1.3).
+// The three operations, by the last segment of their path (docs/wire-protocol.md §1.3).
 enum class Operation { Converse, ConverseStream, CountTokens };
 
 // "/model/<model id percent-encoded once>/<converse|converse-stream|count-tokens>".
-// The model id keeps only A-Za-z0-9-._~; ':' and '/' become %3A and %2F (API.md §1.9: a raw
+// The model id keeps only A-Za-z0-9-._~; ':' and '/' become %3A and %2F (docs/wire-protocol.md
+// §1.9: a raw
 // '/' in an ARN would break the service's routing).
 BEDROCK_LITE_API std::string operation_path(std::string_view model_id, Operation operation);
 
 // ---------------------------------------------------------------------------------------------
-// Retries (API.md §6: AWS "standard" mode, retry behavior 2.0 as the JS SDK v3 ships it)
+// Retries (docs/wire-protocol.md §6: AWS "standard" mode, retry behavior 2.0 as the JS SDK v3 ships
+// it)
 
 // Immutable settings. Every default is the standard mode's.
 struct RetryConfig {
@@ -85,9 +87,10 @@ struct RetryConfig {
   std::chrono::milliseconds base_delay{100};
   std::chrono::milliseconds throttling_base_delay{500};
   std::chrono::milliseconds max_backoff{std::chrono::seconds(20)};
-  // The client-wide retry quota (token bucket, API.md §6.3): a retry costs retry_cost tokens
-  // (timeout_retry_cost after a timeout); without enough tokens the error is returned as is.
-  // A success gives back what its retries took, or success_increment when it took none.
+  // The client-wide retry quota (token bucket, docs/wire-protocol.md §6.3): a retry costs
+  // retry_cost tokens (timeout_retry_cost after a timeout); without enough tokens the error is
+  // returned as is. A success gives back what its retries took, or success_increment when it took
+  // none.
   int quota_capacity = 500;
   int retry_cost = 5;
   int timeout_retry_cost = 10;
@@ -119,7 +122,7 @@ struct Config {
   // SigV4 credentials (default: the standard chain). Not used when `bearer_token` is set.
   std::shared_ptr<credentials::CredentialsProvider> credentials;
   // A Bedrock API key: sent as `Authorization: Bearer <token>` instead of a SigV4 signature
-  // (API.md §5.9).
+  // (docs/wire-protocol.md §5.9).
   std::optional<Secret> bearer_token;
   RetryConfig retry;
   // Per attempt: connect, stall (no byte for that long; never a cap on a generation that keeps
@@ -161,7 +164,7 @@ struct ConfigOverrides {
 };
 
 // Resolves a Config the way the AWS CLI would on this machine, from one Environment snapshot and
-// the shared files it names (API.md §5):
+// the shared files it names (docs/wire-protocol.md §5):
 //  - region: overrides, AWS_REGION, AWS_DEFAULT_REGION, the profile's `region`;
 //  - endpoint: overrides, then (unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS=true)
 //    AWS_ENDPOINT_URL_BEDROCK_RUNTIME, AWS_ENDPOINT_URL, the profile's services section

@@ -1,5 +1,5 @@
-// ConverseStream events (API.md §1.7), stream exceptions (§2.3) and the accumulator that turns
-// a stream into the same ConverseResponse that Converse returns.
+// ConverseStream events (docs/wire-protocol.md §1.7), stream exceptions (§2.3) and the accumulator
+// that turns a stream into the same ConverseResponse that Converse returns.
 //
 // The client hands each decoded event-stream message to these functions by its headers
 // (`:event-type`, `:exception-type`, …) and payload, as plain text, so this model does not

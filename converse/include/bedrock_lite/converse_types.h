@@ -1,5 +1,6 @@
-// The Converse / CountTokens request and response model (API.md §1.4–1.6, §1.8), its JSON
-// reading and writing, and the mapping of HTTP error replies to Error (API.md §2.2).
+// The Converse / CountTokens request and response model (docs/wire-protocol.md §1.4–1.6, §1.8), its
+// JSON reading and writing, and the mapping of HTTP error replies to Error (docs/wire-protocol.md
+// §2.2).
 //
 // Every type is a plain value: public members named after the JSON members in snake_case,
 // std::optional for members the API leaves optional. The model is lossless:
@@ -34,7 +35,7 @@ namespace bedrock_lite::converse {
 using ExtraMembers = std::vector<std::pair<std::string, std::string>>;
 
 // ---------------------------------------------------------------------------------------------
-// Content blocks (API.md §1.5)
+// Content blocks (docs/wire-protocol.md §1.5)
 
 // `s3Location`: an object in S3 instead of inline bytes.
 struct S3Location {
@@ -262,7 +263,7 @@ struct SystemContentBlock {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Request members (API.md §1.4)
+// Request members (docs/wire-protocol.md §1.4)
 
 struct InferenceConfig {
   std::optional<std::int64_t> max_tokens;
@@ -394,7 +395,7 @@ struct ConverseRequest {
 };
 
 // ---------------------------------------------------------------------------------------------
-// Response (API.md §1.6)
+// Response (docs/wire-protocol.md §1.6)
 
 struct CacheDetail {
   std::string ttl;  // 5m, 1h
@@ -442,7 +443,7 @@ struct ConverseResponse {
 };
 
 // ---------------------------------------------------------------------------------------------
-// CountTokens (API.md §1.8)
+// CountTokens (docs/wire-protocol.md §1.8)
 
 // input.invokeModel: a model-native InvokeModel body.
 struct InvokeModelTokensInput {
@@ -494,7 +495,7 @@ BEDROCK_LITE_API Result<CountTokensResponse> parse_count_tokens_response(std::st
 BEDROCK_LITE_API std::string to_json(const CountTokensResponse& response);
 
 // ---------------------------------------------------------------------------------------------
-// HTTP error replies (API.md §2.2, retryability §6.4)
+// HTTP error replies (docs/wire-protocol.md §2.2, retryability §6.4)
 
 // Maps an HTTP error reply (status >= 300) to an Error of kind Service:
 //  - aws_type: the x-amzn-ErrorType header, else body code / Code / __type, cut at the first ':'
@@ -508,9 +509,9 @@ BEDROCK_LITE_API std::string to_json(const CountTokensResponse& response);
 //    ModelTimeoutException, ModelErrorException, ExpiredTokenException.
 BEDROCK_LITE_API Error http_error(int status, const http::Headers& headers, std::string_view body);
 
-// Whether an AWS error type is retryable by itself (throttling and transient codes, API.md §6.4),
-// regardless of status. Case-insensitive on the first letter, so stream exception names
-// (throttlingException) and HTTP ones (ThrottlingException) agree.
+// Whether an AWS error type is retryable by itself (throttling and transient codes,
+// docs/wire-protocol.md §6.4), regardless of status. Case-insensitive on the first letter, so
+// stream exception names (throttlingException) and HTTP ones (ThrottlingException) agree.
 BEDROCK_LITE_API bool is_retryable_error_type(std::string_view aws_type);
 
 }  // namespace bedrock_lite::converse

@@ -1,6 +1,6 @@
-// Credentials, shared config files and region: the standard AWS chain (API.md §5), resolved the
-// way the AWS CLI resolves it on the same machine, lazily and thread-safely, and always saying
-// where each value came from.
+// Credentials, shared config files and region: the standard AWS chain (docs/wire-protocol.md §5),
+// resolved the way the AWS CLI resolves it on the same machine, lazily and thread-safely, and
+// always saying where each value came from.
 //
 // The world is injected: an Environment snapshot (the only getenv in the library is
 // Environment::from_process()), a transport for the container and IMDS endpoints, a clock and a
@@ -48,7 +48,8 @@ class BEDROCK_LITE_API Environment {
   std::optional<std::string> get_non_empty(std::string_view name) const;
   // True when the variable is set to "true" (case-insensitive), the AWS boolean convention.
   bool is_true(std::string_view name) const;
-  // HOME, then USERPROFILE, then HOMEDRIVE+HOMEPATH (API.md §5.3); nullopt when none is set.
+  // HOME, then USERPROFILE, then HOMEDRIVE+HOMEPATH (docs/wire-protocol.md §5.3); nullopt when none
+  // is set.
   std::optional<std::string> home() const;
   // Expands a leading "~/" with home(); other paths are returned unchanged.
   std::string expand_home(const std::string& path) const;
@@ -92,7 +93,8 @@ struct SharedFileStatus {
   bool read = false;  // false when it does not exist
 };
 
-// The merged view of ~/.aws/config and ~/.aws/credentials (API.md §5.3): `[profile x]` and
+// The merged view of ~/.aws/config and ~/.aws/credentials (docs/wire-protocol.md §5.3): `[profile
+// x]` and
 // `[default]` in config, bare `[x]` in credentials; `[profile default]` beats `[default]`;
 // duplicate keys, last wins; the credentials file wins for a key both files set. Immutable.
 class BEDROCK_LITE_API SharedConfig {
@@ -155,7 +157,7 @@ struct Credentials {
   Secret secret_access_key;
   Secret session_token;  // may be empty
   std::optional<TimePoint> expiration;
-  // Where they came from, as CLI.md spells it: "environment", "profile:<name>",
+  // Where they came from, as docs/cli.md spells it: "environment", "profile:<name>",
   // "process:<name>", "container", "imds".
   std::string source;
   std::string account_id;  // when the source reported one (not a secret)
@@ -209,7 +211,8 @@ BEDROCK_LITE_API std::optional<TimePoint> parse_iso8601(std::string_view text);
 BEDROCK_LITE_API std::string format_iso8601(TimePoint time);
 
 // Where the metadata endpoints are and how long to wait for them. Every default follows the SDKs
-// (API.md §5.4, §5.5); tests point the endpoints at loopback servers. Immutable value.
+// (docs/wire-protocol.md §5.4, §5.5); tests point the endpoints at loopback servers. Immutable
+// value.
 struct MetadataSettings {
   // IMDS base URL; when unset: AWS_EC2_METADATA_SERVICE_ENDPOINT, config
   // ec2_metadata_service_endpoint, else http://169.254.169.254 or, in IPv6 mode,
@@ -228,8 +231,8 @@ struct MetadataSettings {
   std::chrono::milliseconds container_timeout{std::chrono::seconds(2)};
   int container_attempts = 3;
   std::chrono::milliseconds container_retry_delay{std::chrono::seconds(1)};
-  // Static stability (API.md §5.4.6, Rust's numbers): when IMDS is down or returns expired
-  // credentials, the last IMDS credentials stay usable for base + jitter * spread.
+  // Static stability (docs/wire-protocol.md §5.4.6, Rust's numbers): when IMDS is down or returns
+  // expired credentials, the last IMDS credentials stay usable for base + jitter * spread.
   std::chrono::seconds static_stability_base{std::chrono::minutes(10)};
   std::chrono::seconds static_stability_spread{std::chrono::minutes(5)};
 };
@@ -268,12 +271,13 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_container_provider(
     ProviderContext context);
 
-// EC2 instance metadata, IMDSv2 (API.md §5.4): session token cached until 120 s before its TTL
-// ends, the security-credentials-extended path then the legacy one, role rediscovery, v1
-// fallback only when allowed, static stability. Source "imds".
+// EC2 instance metadata, IMDSv2 (docs/wire-protocol.md §5.4): session token cached until 120 s
+// before its TTL ends, the security-credentials-extended path then the legacy one, role
+// rediscovery, v1 fallback only when allowed, static stability. Source "imds".
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_imds_provider(ProviderContext context);
 
-// Refresh policy of the caching provider (API.md §5.8, our recommendation). Immutable value.
+// Refresh policy of the caching provider (docs/wire-protocol.md §5.8, our recommendation).
+// Immutable value.
 struct CachingSettings {
   // From this long before expiry one caller refreshes while others keep the current ones.
   std::chrono::seconds advisory_refresh{std::chrono::minutes(5)};
@@ -290,10 +294,10 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_caching_provider(
     CachingSettings settings = {});
 
 // The standard chain, in order: environment → profile (static keys, credential_process) →
-// container → IMDS (API.md §5.1). Walked lazily on first resolve(); construction does no I/O.
-// Once a provider has answered, refreshes ask that same provider. Each provider tried, and why
-// it was skipped, goes to the log hook at Debug level; a chain where none answered fails with
-// NoCredentials listing every reason.
+// container → IMDS (docs/wire-protocol.md §5.1). Walked lazily on first resolve(); construction
+// does no I/O. Once a provider has answered, refreshes ask that same provider. Each provider tried,
+// and why it was skipped, goes to the log hook at Debug level; a chain where none answered fails
+// with NoCredentials listing every reason.
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_chain_provider(
     std::vector<std::pair<std::string, std::shared_ptr<CredentialsProvider>>> providers,
     LogHook log = {});
@@ -314,13 +318,13 @@ struct ResolvedRegion {
 };
 
 // --region > AWS_REGION > AWS_DEFAULT_REGION > the selected profile's `region` (the cross-SDK
-// order; API.md §5.2). None → a NoRegion error naming every place it looked.
+// order; docs/wire-protocol.md §5.2). None → a NoRegion error naming every place it looked.
 BEDROCK_LITE_API Result<ResolvedRegion> resolve_region(
     const std::optional<std::string>& cli_region, const Environment& environment,
     const SharedConfig& shared_config, const std::optional<std::string>& override_profile);
 
 // ---------------------------------------------------------------------------------------------
-// Bedrock API keys (bearer token, API.md §5.9)
+// Bedrock API keys (bearer token, docs/wire-protocol.md §5.9)
 
 // The token to send as `Authorization: Bearer <token>` instead of signing, or nullopt to sign.
 // Precedence, as botocore: when AWS_BEARER_TOKEN_BEDROCK is set and non-empty, bearer auth is

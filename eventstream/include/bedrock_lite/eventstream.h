@@ -1,6 +1,7 @@
 // The application/vnd.amazon.eventstream codec: an incremental, zero-copy push decoder and an
-// encoder for the same wire format (../shared/API.md §3). Depends on nothing of ours; its errors
-// are its own narrow structs, which `converse` maps into bedrock_lite::Error in one place.
+// encoder for the same wire format (../shared/docs/wire-protocol.md §3). Depends on nothing of
+// ours; its errors are its own narrow structs, which `converse` maps into bedrock_lite::Error in
+// one place.
 //
 // Wire format (all integers big-endian):
 //   prelude      total_length u32 | headers_length u32 | prelude_crc u32 (CRC-32 of bytes [0,8))
@@ -147,8 +148,8 @@ class BEDROCK_LITE_API MessageView {
   // The value of a String header of that name; empty if absent or of another type.
   std::optional<std::string_view> string_header(std::string_view name) const noexcept;
 
-  // The headers that say what a message is (API.md §2.3): ":message-type" is "event",
-  // "exception" or "error"; events name themselves in ":event-type", modeled exceptions in
+  // The headers that say what a message is (docs/wire-protocol.md §2.3): ":message-type" is
+  // "event", "exception" or "error"; events name themselves in ":event-type", modeled exceptions in
   // ":exception-type", un-modeled errors in ":error-code" and ":error-message".
   std::optional<std::string_view> message_type() const noexcept;
   std::optional<std::string_view> event_type() const noexcept;
@@ -169,9 +170,9 @@ class BEDROCK_LITE_API MessageView {
 // Bounds the decoder enforces before it allocates anything. A plain value; the defaults are
 // AWS's.
 struct Limits {
-  // Whole message, prelude to message_crc. 24 MiB: the cap API.md §3 gives for the AWS C
-  // libraries and botocore's current _MAX_PAYLOAD_LENGTH (older botocore and aws-c-event-stream
-  // copies say 16 MiB; we take the larger so nothing AWS sends is refused).
+  // Whole message, prelude to message_crc. 24 MiB: the cap docs/wire-protocol.md §3 gives for the
+  // AWS C libraries and botocore's current _MAX_PAYLOAD_LENGTH (older botocore and
+  // aws-c-event-stream copies say 16 MiB; we take the larger so nothing AWS sends is refused).
   std::uint32_t max_message_bytes = 24u * 1024u * 1024u;
   // Header block. 128 KiB: aws-c-event-stream AWS_EVENT_STREAM_MAX_HEADERS_SIZE and botocore
   // _MAX_HEADERS_LENGTH.

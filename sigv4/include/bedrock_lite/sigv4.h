@@ -102,14 +102,16 @@ enum class PayloadMode {
 
 // Whether an `x-amz-content-sha256` header carrying the payload hash is added and signed.
 enum class ContentSha256Header {
-  Omit,  // default: only S3 requires it; botocore's SigV4Auth does not send it (API.md §4.7)
+  Omit,  // default: only S3 requires it; botocore's SigV4Auth does not send it
+         // (docs/wire-protocol.md §4.7)
   Add,   // aws-c-auth's `sign_body` (vectors post-x-www-form-urlencoded*); header signing only
 };
 
 // How the already-encoded request path becomes the canonical URI.
 enum class UriEncoding {
   Double,  // default (every service but S3): every byte but unreserved and '/' is encoded again,
-           // so a model id's %3A becomes %253A (API.md §1.9, smithy-rs double-url-encode)
+           // so a model id's %3A becomes %253A (docs/wire-protocol.md §1.9, smithy-rs
+           // double-url-encode)
   Single,  // S3: existing %XX escapes are kept; only raw bytes outside the unreserved set are
            // encoded
 };
