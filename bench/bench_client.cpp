@@ -50,7 +50,7 @@ std::string event(const char* type, const std::string& payload) {
       {":event-type", eventstream::HeaderValue::string(type)},
       {":content-type", eventstream::HeaderValue::string("application/json")},
       {":message-type", eventstream::HeaderValue::string("event")}};
-  if (eventstream::encode_message(headers, payload, out)) std::abort();
+  if (!eventstream::encode_message(headers, payload, out)) std::abort();
   return out;
 }
 

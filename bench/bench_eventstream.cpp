@@ -35,7 +35,7 @@ struct Corpus {
 };
 
 void append(std::string& out, const std::vector<es::Header>& headers, std::string_view payload) {
-  if (es::encode_message(headers, payload, out)) {
+  if (!es::encode_message(headers, payload, out)) {
     std::fprintf(stderr, "bench_eventstream: could not encode the corpus\n");
     std::abort();
   }

@@ -3,7 +3,7 @@
 #include "cli.h"
 
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include <cmath>
 #include <cstdio>
@@ -212,7 +212,7 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   }
   std::shared_ptr<http::Transport> replay;
   if (global.replay_dir) {
-    auto opened = http::ReplayTransport::open(*global.replay_dir);
+    auto opened = replay::ReplayTransport::open(*global.replay_dir);
     if (!opened) return std::move(opened).error();
     replay = std::shared_ptr<http::Transport>(std::move(opened).value());
     overrides.transport = replay;
@@ -243,7 +243,7 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   if (replay) config->bearer_token.reset();
   if (global.record_dir && !replay) {
     config->transport =
-        std::make_shared<http::RecordingTransport>(config->transport, *global.record_dir);
+        std::make_shared<replay::RecordingTransport>(config->transport, *global.record_dir);
   }
   if (global.debug) {
     for (const auto& origin : config->origins) {

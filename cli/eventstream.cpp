@@ -2,6 +2,8 @@
 // decode prints one JSON object per message in the shape of the official decoded vectors, as the
 // messages arrive; encode reads such lines and writes the binary stream.
 #include <bedrock_lite/eventstream.h>
+#include <bedrock_lite/internal/json.h>
+
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
@@ -324,10 +326,10 @@ int run_encode(const std::vector<std::string>& args) {
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = "stdin:" + std::to_string(line_number);
     rapidjson::Document d;
-    d.Parse(line.data(), line.size());
-    if (d.HasParseError() || !d.IsObject()) {
-      return usage_error(where + ": not a JSON object");
+    if (auto parsed = internal::parse_json(d, line); !parsed) {
+      return usage_error(where + ": " + parsed.error().message);
     }
+    if (!d.IsObject()) return usage_error(where + ": not a JSON object");
     std::vector<es::Header> headers;
     std::vector<std::string> store;
     store.reserve(d.HasMember("headers") && d["headers"].IsArray() ? d["headers"].Size() : 0);
@@ -350,8 +352,8 @@ int run_encode(const std::vector<std::string>& args) {
         return usage_error(where + ": \"payload\" must be base64");
     }
     std::string message;
-    if (auto error = es::encode_message(headers, payload, message)) {
-      return usage_error(where + ": " + error->message);
+    if (auto encoded = es::encode_message(headers, payload, message); !encoded) {
+      return usage_error(where + ": " + encoded.error().message);
     }
     std::string problem;
     if (!check_given(d, message, problem)) return usage_error(where + ": " + problem);

@@ -1,8 +1,8 @@
 // bedrock-lite serve-fixtures DIR [--port N] (docs/cli.md "serve-fixtures"): argument parsing and
-// output only; the server is the library's http::FixtureServer.
+// output only; the server is the library's replay::FixtureServer.
 #include "cli.h"
 
-#include <bedrock_lite/fixture_server.h>
+#include "fixture_server.h"
 
 #include <pthread.h>
 #include <csignal>
@@ -18,7 +18,7 @@ int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::strin
     return usage_error("serve-fixtures takes the fixture set as DIR, not --replay or --record");
   }
   std::optional<std::string> dir;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--port") {
@@ -59,7 +59,7 @@ int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::strin
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
-  auto server = http::FixtureServer::start(*dir, std::move(options));
+  auto server = replay::FixtureServer::start(*dir, std::move(options));
   if (!server) {
     const Error& error = server.error();
     return report_error(error.display_name(), error.message,

@@ -65,7 +65,7 @@ void check_message(const es::MessageView& m) {
   (void)m.error_message();
   (void)m.content_type();
   std::string encoded;
-  if (es::encode_message(headers, m.payload(), encoded))
+  if (!es::encode_message(headers, m.payload(), encoded))
     die("a decoded message does not re-encode");
   if (encoded != m.bytes()) die("re-encoding differs from the decoded bytes");
 }

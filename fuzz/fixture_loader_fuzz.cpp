@@ -1,4 +1,4 @@
-// Fuzz target: the fixture loader (http::load_interaction) over files a user hands us, and the
+// Fuzz target: the fixture loader (replay::load_interaction) over files a user hands us, and the
 // replay transport built from what loads.
 //
 // Input: the three files of one interaction folder, separated by lines "--8<--":
@@ -10,7 +10,7 @@
 // Properties: never crashes; a failure is a Config error, one line, naming the file; an
 // interaction that loads replays: match() with its own method, URI and body finds it, and
 // send() delivers its status and exactly its body bytes.
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include <unistd.h>
 #include <cstddef>
@@ -23,6 +23,7 @@
 #include <string_view>
 
 namespace http = bedrock_lite::http;
+namespace replay = bedrock_lite::replay;
 namespace fs = std::filesystem;
 
 namespace {
@@ -95,7 +96,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     write_or_remove(dir + "/" + kNames[i], i < count ? &parts[i] : nullptr);
   }
 
-  auto loaded = http::load_interaction(dir);
+  auto loaded = replay::load_interaction(dir);
   if (!loaded.ok()) {
     const auto& error = loaded.error();
     if (error.kind != bedrock_lite::ErrorKind::Config)
@@ -104,15 +105,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (error.message.rfind(dir, 0) != 0) die("error does not name the file", error.message);
     return 0;
   }
-  const http::Interaction interaction = *loaded;
+  const replay::Interaction interaction = *loaded;
   if (count == 3 && interaction.response_body != parts[2]) die("response.body not byte for byte");
 
-  http::FixtureSet set;
+  replay::FixtureSet set;
   set.root = dir;
   set.interactions.push_back(interaction);
-  http::ReplayOptions options;
+  replay::ReplayOptions options;
   options.chunk_bytes = 7;
-  http::ReplayTransport replay(set, options);
+  replay::ReplayTransport replay(set, options);
   auto matched = replay.match(interaction.method, interaction.uri, interaction.request_body);
   if (!matched.ok()) {
     // Only targets a request can have are required to match themselves.

@@ -8,7 +8,7 @@
 // Properties: never crashes or hangs (the connection always ends once the client stops
 // sending); everything the server sends is a sequence of "HTTP/1.1 " responses; and after every
 // input the server still answers a valid request with the recorded body.
-#include <bedrock_lite/fixture_server.h>
+#include <fixture_server.h>
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -30,6 +30,7 @@
 #include <thread>
 
 namespace http = bedrock_lite::http;
+namespace replay = bedrock_lite::replay;
 namespace fs = std::filesystem;
 
 namespace {
@@ -49,8 +50,8 @@ void write_file(const fs::path& path, const std::string& text) {
   if (!out) die("cannot write", path.string());
 }
 
-http::FixtureServer& server() {
-  static const std::unique_ptr<http::FixtureServer> instance = [] {
+replay::FixtureServer& server() {
+  static const std::unique_ptr<replay::FixtureServer> instance = [] {
     std::string pattern = (fs::temp_directory_path() / "fixture_server_fuzz.XXXXXX").string();
     if (mkdtemp(pattern.data()) == nullptr) die("mkdtemp failed");
     const fs::path folder = fs::path(pattern) / "a";
@@ -62,12 +63,12 @@ http::FixtureServer& server() {
     write_file(folder / "response.json",
                R"({"status":200,"reason":"OK","headers":{"content-type":"application/json"}})");
     write_file(folder / "response.body", kAnswer);
-    http::FixtureServerOptions options;
+    replay::FixtureServerOptions options;
     options.max_header_bytes = 4096;
     options.max_body_bytes = 1 << 16;
     // Only a safety net: every input ends with a half-close, which ends the connection at once.
     options.idle_timeout = std::chrono::seconds(5);
-    auto started = http::FixtureServer::start(pattern, options);
+    auto started = replay::FixtureServer::start(pattern, options);
     if (!started.ok()) die("cannot start the server:", started.error().message);
     return std::move(started).value();
   }();

@@ -9,6 +9,7 @@ for header in */include/bedrock_lite/*.h */include/*.h; do
   while IFS= read -r line; do
     target=$(sed -E 's/^#[[:space:]]*include[[:space:]]*[<"]([^>"]+)[>"].*/\1/' <<<"$line")
     case "$target" in
+      bedrock_lite/internal/*) echo "$header: includes <$target>, a private header that is not installed"; status=1 ;;
       bedrock_lite/*|bedrock_lite.h) ;;
       stddef.h|stdint.h|stdbool.h) ;;  # C standard headers, for the C API (bedrock_lite.h)
       */*|*.h|*.hpp) echo "$header: includes <$target>, which is not ours or the standard library's"; status=1 ;;

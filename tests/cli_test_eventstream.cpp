@@ -152,7 +152,7 @@ TEST_CASE("cli eventstream: encode computes omitted fields and checks given ones
        "error: Usage: stdin:1: message_crc is 5"},
       {"byte out of range", R"({"headers":[{"name":"x","type":2,"value":300}]})",
        "error: Usage: stdin:1: header 0: value does not fit a byte"},
-      {"not JSON", "not json", "error: Usage: stdin:1: not a JSON object"},
+      {"not JSON", "not json", "error: Usage: stdin:1: invalid JSON at offset 1: Invalid value."},
       {"bad base64", R"({"payload":"###"})", "error: Usage: stdin:1: \"payload\" must be base64"},
       {"bool value contradicts type", R"({"headers":[{"name":"b","type":0,"value":false}]})",
        "error: Usage: stdin:1: headers[0].value must be true"},

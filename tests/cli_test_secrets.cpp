@@ -6,7 +6,7 @@
 // secret, nor the hex of any derived signing key (kDate, kRegion, kService, kSigning) for the
 // dates around now.
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 #include <bedrock_lite/sigv4.h>
 
 #include "support/environment.h"
@@ -390,7 +390,7 @@ TEST_CASE("cli secrets: the library's log hook, errors and RecordingTransport le
       c.session_token = Secret(kSessionToken);
       config.credentials = credentials::make_static_provider(c);
       if (bearer) config.bearer_token = Secret(kBearer);
-      config.transport = std::make_shared<http::RecordingTransport>(
+      config.transport = std::make_shared<replay::RecordingTransport>(
           std::shared_ptr<http::Transport>(http::make_curl_transport()),
           (dir.path() / "recorded").string());
       config.retry.sleeper = [](std::chrono::milliseconds) {};

@@ -5,7 +5,7 @@
 // itself checks what the client sent: a body that is not semantically the recorded one matches
 // nothing. (tests/converse_test_model.cpp checks the same data at the model level.)
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include "support/fixtures.h"
 #include "support/json.h"
@@ -26,6 +26,7 @@
 namespace bl = bedrock_lite;
 namespace cv = bedrock_lite::converse;
 namespace http = bedrock_lite::http;
+namespace replay = bedrock_lite::replay;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::folders_with;
 using bedrock_lite::test::json_difference;
@@ -103,16 +104,16 @@ struct ReplayClient {
   std::optional<cv::Client> client;
 
   ReplayClient(const Case& c, std::size_t chunk_bytes) {
-    auto interaction = http::load_interaction(c.folder.string());
+    auto interaction = replay::load_interaction(c.folder.string());
     INFO((interaction ? std::string() : interaction.error().to_string()));
     REQUIRE(interaction.ok());
-    http::FixtureSet set;
+    replay::FixtureSet set;
     set.root = c.folder.string();
     set.interactions.push_back(std::move(interaction).value());
-    http::ReplayOptions options;
+    replay::ReplayOptions options;
     options.chunk_bytes = chunk_bytes;
     transport = std::make_shared<CountingTransport>(
-        std::make_shared<http::ReplayTransport>(std::move(set), options));
+        std::make_shared<replay::ReplayTransport>(std::move(set), options));
     bl::credentials::Credentials credentials;
     credentials.access_key_id = "AKIDCORPUSREPLAY";
     credentials.secret_access_key = bl::Secret("corpus-replay-secret");

@@ -780,7 +780,7 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
     CHECK(fed.error().kind == bl::ErrorKind::Protocol);
     CHECK_THAT(fed.error().message,
                Catch::StartsWith("ConverseStream event 2: toolUse input of block 0 (toolUseId "
-                                 "t9) is not valid JSON at offset"));
+                                 "t9) is not valid JSON: invalid JSON at offset"));
     // Failed for good: later events report the first fault.
     auto later = accumulator.add(*cv::parse_stream_event("messageStop", kStop.second));
     REQUIRE_FALSE(later.ok());

@@ -494,7 +494,8 @@ TEST_CASE("IMDS: bad documents name the endpoint and field", "[credentials][imds
     std::string message;
   };
   const std::vector<Row> rows = {
-      {"not json at all", where + ": response is not JSON (Invalid value. at offset 1)"},
+      {"not json at all",
+       where + ": response is not JSON (invalid JSON at offset 1: Invalid value.)"},
       {R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"imds-hidden","Expiration":"2026-04-01T09:00:00Z"})",
        where + ": missing field 'Token'"},
       {R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"imds-hidden","Token":"t"})",

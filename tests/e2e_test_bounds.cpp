@@ -2,7 +2,7 @@
 // met by an input exactly at it (accepted) and one just over it (refused with a one-line error
 // that names the bound), never by a crash or an unbounded allocation.
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
@@ -116,8 +116,8 @@ TEST_CASE("bounds: JSON nesting is limited to 128 levels in every model parser",
     CHECK(added.ok() == (depth == 128));
     if (!added.ok()) {
       CHECK_THAT(added.error().message,
-                 Catch::EndsWith("toolUse input of block 0 (toolUseId t) is nested deeper than "
-                                 "128 levels at offset 128"));
+                 Catch::EndsWith("toolUse input of block 0 (toolUseId t) is not valid JSON: JSON "
+                                 "nested deeper than 128 levels at offset 128"));
     }
   }
 }
@@ -150,13 +150,13 @@ TEST_CASE("bounds: fixture files nested deeper than 128 levels are a Config erro
   dir.write("ok/request.json", R"({"method":"POST","uri":"/m","body":)" + nested(127) + "}");
   dir.write("ok/response.json", R"({"status":200})");
   dir.write("ok/response.body", "{}");
-  auto ok = http::load_interaction((dir.path() / "ok").string());
+  auto ok = replay::load_interaction((dir.path() / "ok").string());
   REQUIRE(ok.ok());
   CHECK(ok->request_body == nested(127));
   dir.write("deep/request.json", R"({"method":"POST","uri":"/m","body":)" + nested(128) + "}");
   dir.write("deep/response.json", R"({"status":200})");
   dir.write("deep/response.body", "{}");
-  auto deep = http::load_interaction((dir.path() / "deep").string());
+  auto deep = replay::load_interaction((dir.path() / "deep").string());
   REQUIRE_FALSE(deep.ok());
   CHECK(deep.error().kind == ErrorKind::Config);
   CHECK(deep.error().message == (dir.path() / "deep/request.json").string() +
@@ -314,7 +314,7 @@ TEST_CASE("fuzz regression: a repeated member name is matched by its last occurr
       R"({"method":"POST","uri":"/model/m/converse","body":{"system":[{"text":"first"}],"messages":[],"system":[{"text":"second"}]}})");
   dir.write("i/response.json", R"({"status":200})");
   dir.write("i/response.body", "{}");
-  auto replay = http::ReplayTransport::open(dir.path().string());
+  auto replay = replay::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
   const auto& recorded = (*replay)->fixtures().interactions.at(0);
   CHECK((*replay)->match("POST", "/model/m/converse", recorded.request_body).ok());

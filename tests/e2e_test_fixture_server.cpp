@@ -1,7 +1,7 @@
 // The Client over real libcurl against the fixture server (serve-fixtures), the way an
 // application's own tests use it: endpoint URL pointed at the server, nothing else changed.
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture_server.h>
+#include <fixture_server.h>
 
 #include "support/fixtures.h"
 #include "support/json.h"
@@ -18,6 +18,7 @@
 namespace bl = bedrock_lite;
 namespace cv = bedrock_lite::converse;
 namespace http = bedrock_lite::http;
+namespace replay = bedrock_lite::replay;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::json_difference;
 using bedrock_lite::test::read_file;
@@ -35,7 +36,7 @@ std::string recorded_request_body(const std::filesystem::path& folder) {
   return buffer.GetString();
 }
 
-cv::Client client_for(const http::FixtureServer& server) {
+cv::Client client_for(const replay::FixtureServer& server) {
   bl::credentials::Credentials credentials;
   credentials.access_key_id = "AKIDFIXTURESERVER";
   credentials.secret_access_key = bl::Secret("not-checked-by-the-server");
@@ -53,7 +54,7 @@ cv::Client client_for(const http::FixtureServer& server) {
 TEST_CASE("e2e fixture server: a streamed conversation through the Client over libcurl") {
   const auto folder =
       fixture_path("recorded/arize-openinference/TestConverseStream.test_invoke_tool_message");
-  auto server = http::FixtureServer::start(fixture_path("recorded/arize-openinference").string());
+  auto server = replay::FixtureServer::start(fixture_path("recorded/arize-openinference").string());
   REQUIRE(server.ok());
   auto client = client_for(**server);
 
@@ -117,7 +118,7 @@ TEST_CASE("e2e fixture server: CountTokens through the Client over libcurl") {
     meta.Parse(meta_text.c_str());
     if (std::string(meta["operation"].GetString()) != "count-tokens") continue;
     // One server per interaction: each answers its own folder, whatever the others hold.
-    auto server = http::FixtureServer::start(folder.string());
+    auto server = replay::FixtureServer::start(folder.string());
     REQUIRE(server.ok());
     auto client = client_for(**server);
     auto request = cv::parse_count_tokens_request(recorded_request_body(folder));

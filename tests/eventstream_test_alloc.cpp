@@ -117,11 +117,10 @@ TEST_CASE("eventstream: no allocation in the steady state") {
     std::string digits = std::to_string(10000 + i);
     const std::string payload = R"({"contentBlockIndex":0,"delta":{"text":"token )" + digits +
                                 R"("},"p":"abcdefghijklmnop"})";
-    REQUIRE_FALSE(
-        es::encode_message({{":event-type", es::HeaderValue::string("contentBlockDelta")},
-                            {":content-type", es::HeaderValue::string("application/json")},
-                            {":message-type", es::HeaderValue::string("event")}},
-                           payload, stream));
+    REQUIRE(es::encode_message({{":event-type", es::HeaderValue::string("contentBlockDelta")},
+                                {":content-type", es::HeaderValue::string("application/json")},
+                                {":message-type", es::HeaderValue::string("event")}},
+                               payload, stream));
   }
   std::size_t delivered = 0;
   std::size_t payload_bytes = 0;

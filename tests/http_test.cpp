@@ -1,6 +1,6 @@
 // The libcurl transport against real loopback servers, header lookup and redaction.
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/http.h>
-#include <bedrock_lite/secret.h>
 
 #include "support/environment.h"
 #include "support/loopback_server.h"

@@ -2,8 +2,6 @@
 // would have returned, so callers can switch between the two operations freely.
 #include "json_model.h"
 
-#include <rapidjson/error/en.h>
-
 #include <string>
 #include <utility>
 
@@ -214,24 +212,13 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
     // §1.7). No fragment at all means the tool takes no arguments: {}.
     if (b.tool_input.empty()) {
       b.content.tool_use->input = "{}";
-    } else if (const std::size_t at = detail::find_excess_nesting(b.tool_input);
-               at != std::string::npos) {
-      return make_error(ErrorKind::Protocol, "toolUse input of block " + std::to_string(index) +
-                                                 " (toolUseId " + b.content.tool_use->tool_use_id +
-                                                 ") is nested deeper than " +
-                                                 std::to_string(detail::kMaxJsonDepth) +
-                                                 " levels at offset " + std::to_string(at));
     } else {
       rapidjson::Document doc;
-      if (auto rewritten = detail::rewrite_misread_zeros(b.tool_input))
-        b.tool_input = std::move(*rewritten);
-      doc.Parse<detail::kParseFlags>(b.tool_input.data(), b.tool_input.size());
-      if (doc.HasParseError()) {
+      if (auto parsed = internal::parse_json(doc, b.tool_input); !parsed) {
         return make_error(ErrorKind::Protocol,
                           "toolUse input of block " + std::to_string(index) + " (toolUseId " +
-                              b.content.tool_use->tool_use_id + ") is not valid JSON at offset " +
-                              std::to_string(doc.GetErrorOffset()) + ": " +
-                              rapidjson::GetParseError_En(doc.GetParseError()));
+                              b.content.tool_use->tool_use_id +
+                              ") is not valid JSON: " + parsed.error().message);
       }
       b.content.tool_use->input = detail::render(doc);
     }

@@ -6,9 +6,9 @@
 #include <bedrock_lite.h>
 
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
-#include <rapidjson/document.h>
+#include <bedrock_lite/internal/json.h>
 
 #include <chrono>
 #include <cstdlib>
@@ -128,10 +128,10 @@ Result<converse::ConverseRequest> read_request(const char* model_id, const char*
 Result<converse::CountTokensRequest> read_count_tokens_request(const char* model_id,
                                                                const char* request_json) {
   rapidjson::Document document;
-  document.Parse(request_json);
-  const bool is_count_tokens_body =
-      !document.HasParseError() && document.IsObject() && document.HasMember("input");
-  if (is_count_tokens_body) {
+  if (auto parsed = bedrock_lite::internal::parse_json(document, request_json); !parsed) {
+    return make_error(ErrorKind::Usage, "request_json: " + parsed.error().message);
+  }
+  if (document.IsObject() && document.HasMember("input")) {
     auto request = converse::parse_count_tokens_request(request_json);
     if (!request) {
       Error error = std::move(request).error();
@@ -225,7 +225,7 @@ bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config
   // and a fixed placeholder identity stands in for credentials (as the CLI's --replay does).
   const char* replay_dir = get(c, &bedrock_lite_config::replay_dir);
   if (replay_dir != nullptr) {
-    auto opened = bedrock_lite::http::ReplayTransport::open(replay_dir);
+    auto opened = bedrock_lite::replay::ReplayTransport::open(replay_dir);
     if (!opened) return report(opened.error(), error);
     overrides.transport = std::shared_ptr<bedrock_lite::http::Transport>(std::move(opened).value());
     bedrock_lite::credentials::Credentials placeholder;

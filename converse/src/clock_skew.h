@@ -3,8 +3,7 @@
 // offset.
 #pragma once
 
-#include <bedrock_lite/clock.h>
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/http.h>
 
 #include <atomic>

@@ -7,9 +7,9 @@
 
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 
-#include <bedrock_lite/json_text.h>
+#include <bedrock_lite/internal/json.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -96,10 +96,8 @@ class JsonDocument {
   Document doc_;
 };
 
-// Every JSON text the module parses is screened first (bedrock_lite/json_text.h).
-using bedrock_lite::detail::find_excess_nesting;
-using bedrock_lite::detail::kMaxJsonDepth;
-using bedrock_lite::detail::rewrite_misread_zeros;
+// Every JSON text the module parses goes through internal::parse_json().
+using internal::kMaxJsonDepth;
 
 // The compact JSON text of a value.
 std::string render(const rapidjson::Value& value);

@@ -76,17 +76,11 @@ void write_raw(JsonWriter& writer, std::string_view json) {
 }
 
 bool parse_document(std::string_view json, JsonDocument::Document& doc, ReadContext& ctx) {
-  if (const std::size_t at = find_excess_nesting(json); at != std::string_view::npos) {
-    return ctx.fail("JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                    " levels at offset " + std::to_string(at));
+  // Strings are copied into `doc`: it may outlive the text.
+  if (auto parsed = internal::parse_json(doc, json); !parsed) {
+    return ctx.fail(parsed.error().message);  // at the document level: nothing descended into yet
   }
-  const std::optional<std::string> rewritten = rewrite_misread_zeros(json);
-  if (rewritten) json = *rewritten;  // strings are copied into `doc`: it may outlive the text
-  doc.Parse<kParseFlags>(json.data(), json.size());
-  if (!doc.HasParseError()) return true;
-  std::string what = "invalid JSON at offset " + std::to_string(doc.GetErrorOffset()) + ": " +
-                     rapidjson::GetParseError_En(doc.GetParseError());
-  return ctx.fail(what);  // at the document level: nothing has been descended into yet
+  return true;
 }
 
 bool read_value(const rapidjson::Value& v, std::string& out, ReadContext& ctx) {

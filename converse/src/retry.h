@@ -3,7 +3,7 @@
 #pragma once
 
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 
 #include <chrono>
 #include <mutex>

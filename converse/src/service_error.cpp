@@ -159,10 +159,8 @@ Error http_error(int status, const http::Headers& headers, std::string_view body
   if (const std::string* type = http::find_header(headers, "x-amzn-ErrorType")) code = *type;
 
   rapidjson::Document doc;
-  // Nested too deep for the recursive parser: shown as a non-JSON body.
-  if (detail::find_excess_nesting(body) == std::string_view::npos)
-    doc.Parse(body.data(), body.size());
-  const bool json_object = !doc.HasParseError() && doc.IsObject();
+  // Not JSON (or nested too deep for the recursive parser): shown as a non-JSON body.
+  const bool json_object = internal::parse_json(doc, body).ok() && doc.IsObject();
   if (json_object) {
     if (code.empty()) {
       for (const char* name : {"code", "Code", "__type"}) {
@@ -207,9 +205,7 @@ Error stream_exception_error(std::string_view exception_type, std::string_view p
   error.kind = ErrorKind::Service;
   error.aws_type = std::string(exception_type);
   rapidjson::Document doc;
-  if (detail::find_excess_nesting(payload) == std::string_view::npos)
-    doc.Parse(payload.data(), payload.size());
-  if (!doc.HasParseError() && doc.IsObject()) {
+  if (internal::parse_json(doc, payload).ok() && doc.IsObject()) {
     for (const char* name : {"message", "Message"}) {
       if (const rapidjson::Value* v = string_member(doc, name)) {
         error.message = one_line(view(*v), kMaxMessageBytes);

@@ -1,6 +1,6 @@
 #include "credentials_json.h"
 
-#include <bedrock_lite/json_text.h>
+#include <bedrock_lite/internal/json.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -22,19 +22,11 @@ constexpr std::size_t kMaxJsonDepth = 32;
 Result<Credentials> parse_credentials_document(std::string_view body, const std::string& where,
                                                const CredentialsDocument& shape,
                                                std::string source) {
-  if (const std::size_t at = bedrock_lite::detail::find_excess_nesting(body, kMaxJsonDepth);
-      at != std::string::npos) {
-    return protocol(where, "response is JSON nested deeper than " + std::to_string(kMaxJsonDepth) +
-                               " levels (at offset " + std::to_string(at) + ")");
-  }
-  const auto rewritten = bedrock_lite::detail::rewrite_misread_zeros(body);
-  if (rewritten) body = *rewritten;
   rapidjson::Document document;
-  document.Parse<rapidjson::kParseStopWhenDoneFlag>(body.data(), body.size());
-  if (document.HasParseError()) {
-    return protocol(where, std::string("response is not JSON (") +
-                               rapidjson::GetParseError_En(document.GetParseError()) +
-                               " at offset " + std::to_string(document.GetErrorOffset()) + ")");
+  internal::JsonLimits limits;
+  limits.max_depth = kMaxJsonDepth;
+  if (auto parsed = internal::parse_json(document, body, limits); !parsed) {
+    return protocol(where, "response is not JSON (" + parsed.error().message + ")");
   }
   if (!document.IsObject()) return protocol(where, "response is not a JSON object");
 

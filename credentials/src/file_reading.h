@@ -1,7 +1,7 @@
 // Bounded reads of small files (shared config, container token file).
 #pragma once
 
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 
 #include <cstddef>
 #include <optional>

@@ -20,8 +20,8 @@ bool fits(std::int64_t value, std::int64_t low, std::int64_t high) {
 
 }  // namespace
 
-std::optional<EncodeError> encode_message(const std::vector<Header>& headers,
-                                          std::string_view payload, std::string& out) {
+Result<void, EncodeError> encode_message(const std::vector<Header>& headers,
+                                         std::string_view payload, std::string& out) {
   // First pass: validate and size, so `out` is untouched on error.
   std::uint64_t headers_length = 0;
   for (std::size_t i = 0; i < headers.size(); ++i) {
@@ -111,7 +111,7 @@ std::optional<EncodeError> encode_message(const std::vector<Header>& headers,
   const auto crc_bytes = static_cast<std::size_t>(total) - kMessageCrcBytes;
   const std::uint32_t message_crc = wire::crc32_update(prelude_crc, p + 8, crc_bytes - 8);
   wire::store_be(p + crc_bytes, message_crc, 4);
-  return std::nullopt;
+  return {};
 }
 
 }  // namespace bedrock_lite::eventstream

@@ -6,7 +6,7 @@
 // without it, region and credentials come from the standard AWS chain (AWS_REGION,
 // AWS_ACCESS_KEY_ID, ~/.aws/config, ...), as for the AWS CLI.
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include <cstdio>
 #include <cstring>
@@ -25,7 +25,7 @@ int fail(const Error& error) {
 Result<converse::Client> make_client(const char* replay_dir) {
   converse::ConfigOverrides overrides;
   if (replay_dir != nullptr) {
-    auto replay = http::ReplayTransport::open(replay_dir);
+    auto replay = replay::ReplayTransport::open(replay_dir);
     if (!replay) return replay.error();
     overrides.transport = std::move(replay).value();
     // A replay checks no signature: any identity and region will do.

@@ -5,7 +5,7 @@
 // With --replay the count comes from a recorded exchange (no AWS account, no network);
 // without it, region and credentials come from the standard AWS chain.
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include <cstdio>
 #include <cstring>
@@ -23,7 +23,7 @@ int fail(const Error& error) {
 Result<converse::Client> make_client(const char* replay_dir) {
   converse::ConfigOverrides overrides;
   if (replay_dir != nullptr) {
-    auto replay = http::ReplayTransport::open(replay_dir);
+    auto replay = replay::ReplayTransport::open(replay_dir);
     if (!replay) return replay.error();
     overrides.transport = std::move(replay).value();
     credentials::Credentials placeholder;  // a replay checks no signature

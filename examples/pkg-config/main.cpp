@@ -5,7 +5,7 @@
 // It asks the question of the converse example and prints the answer; with --replay the answer
 // comes from a recorded exchange (no AWS account, no network).
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include <cstdio>
 #include <cstring>
@@ -16,7 +16,7 @@ using namespace bedrock_lite;
 int main(int argc, char** argv) {
   converse::ConfigOverrides overrides;
   if (argc == 3 && std::strcmp(argv[1], "--replay") == 0) {
-    auto replay = http::ReplayTransport::open(argv[2]);
+    auto replay = replay::ReplayTransport::open(argv[2]);
     if (!replay) {
       std::fprintf(stderr, "error: %s\n", replay.error().to_string().c_str());
       return 1;

@@ -5,7 +5,7 @@
 // only tick once a second).
 #include <bedrock_lite/http.h>
 
-#include "text.h"
+#include <bedrock_lite/internal/text.h>
 
 #include <curl/curl.h>
 
@@ -25,8 +25,8 @@
 namespace bedrock_lite::http {
 namespace {
 
-using detail::host_of;
-using detail::iequals;
+using internal::host_of;
+using internal::iequals;
 
 using SteadyClock = std::chrono::steady_clock;
 

@@ -1,8 +1,8 @@
 // The transport-independent parts of http.h: header lookup, buffered fetch, header redaction.
 #include <bedrock_lite/http.h>
 
-#include <bedrock_lite/secret.h>
-#include "text.h"
+#include <bedrock_lite/core.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <cctype>
 #include <cstddef>
@@ -13,8 +13,8 @@
 namespace bedrock_lite::http {
 namespace {
 
-using detail::host_of;
-using detail::iequals;
+using internal::host_of;
+using internal::iequals;
 
 bool iends_with(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && iequals(text.substr(text.size() - suffix.size()), suffix);

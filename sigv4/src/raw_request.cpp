@@ -89,7 +89,7 @@ SignableRequest ParsedRequest::signable() const {
   return request;
 }
 
-Expected<ParsedRequest> parse_request(std::string_view text) {
+Result<ParsedRequest, Error> parse_request(std::string_view text) {
   ParsedRequest request;
   LineReader reader(text);
   std::string_view line;

@@ -413,10 +413,11 @@ const std::string& SigningResult::authorization() const noexcept {
 
 namespace {
 
-Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* md,
-                                  detail::ContextPool* contexts, const SignableRequest& request,
-                                  const Credentials& credentials, const Scope& scope,
-                                  const Settings& settings) {
+Result<SigningResult, Error> sign_with(const detail::KeyCache* cache, const EVP_MD* md,
+                                       detail::ContextPool* contexts,
+                                       const SignableRequest& request,
+                                       const Credentials& credentials, const Scope& scope,
+                                       const Settings& settings) {
   static const std::vector<Header> kNoHeaders;
   const std::vector<Header>& headers = request.headers != nullptr ? *request.headers : kNoHeaders;
   const bool query_signing = settings.location == SignatureLocation::Query;
@@ -638,13 +639,14 @@ Expected<SigningResult> sign_with(const detail::KeyCache* cache, const EVP_MD* m
 
 }  // namespace
 
-Expected<SigningResult> Signer::sign(const SignableRequest& request, const Credentials& credentials,
-                                     const Scope& scope, const Settings& settings) const {
+Result<SigningResult, Error> Signer::sign(const SignableRequest& request,
+                                          const Credentials& credentials, const Scope& scope,
+                                          const Settings& settings) const {
   return sign_with(&impl_->cache, impl_->sha256.md(), &impl_->contexts, request, credentials, scope,
                    settings);
 }
 
-Expected<std::vector<Header>> Signer::sign_headers(
+Result<std::vector<Header>, Error> Signer::sign_headers(
     std::string_view method, std::string_view path_and_query, const std::vector<Header>& headers,
     std::string_view body, const Credentials& credentials, std::string_view region,
     std::string_view service, std::chrono::system_clock::time_point time) const {
@@ -660,8 +662,8 @@ Expected<std::vector<Header>> Signer::sign_headers(
   return std::move(signed_result.value().headers);
 }
 
-Expected<SigningResult> sign(const SignableRequest& request, const Credentials& credentials,
-                             const Scope& scope, const Settings& settings) {
+Result<SigningResult, Error> sign(const SignableRequest& request, const Credentials& credentials,
+                                  const Scope& scope, const Settings& settings) {
   detail::Sha256Algorithm algorithm;
   return sign_with(nullptr, algorithm.md(), nullptr, request, credentials, scope, settings);
 }

@@ -24,15 +24,12 @@
 //   // message, HTTP status, request id) after every event that came before it.
 #pragma once
 
-#include <bedrock_lite/clock.h>
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/credentials.h>
-#include <bedrock_lite/error.h>
 #include <bedrock_lite/export.h>
 #include <bedrock_lite/http.h>
-#include <bedrock_lite/log.h>
-#include <bedrock_lite/secret.h>
 
 #include <chrono>
 #include <cstddef>

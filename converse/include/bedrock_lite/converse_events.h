@@ -7,7 +7,7 @@
 #pragma once
 
 #include <bedrock_lite/converse_types.h>
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 
 #include <cstdint>

@@ -17,7 +17,7 @@
 // All types here are Immutable once built (safe to share between threads when nobody writes).
 #pragma once
 
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 #include <bedrock_lite/http.h>
 

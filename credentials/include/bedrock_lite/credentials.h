@@ -7,12 +7,9 @@
 // jitter source for expiry and refresh, a log hook for what --debug shows.
 #pragma once
 
-#include <bedrock_lite/clock.h>
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 #include <bedrock_lite/http.h>
-#include <bedrock_lite/log.h>
-#include <bedrock_lite/secret.h>
 
 #include <chrono>
 #include <cstddef>

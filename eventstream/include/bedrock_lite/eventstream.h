@@ -1,7 +1,7 @@
 // The application/vnd.amazon.eventstream codec: an incremental, zero-copy push decoder and an
-// encoder for the same wire format (../shared/docs/wire-protocol.md §3). Depends on nothing of
-// ours; its errors are its own narrow structs, which `converse` maps into bedrock_lite::Error in
-// one place.
+// encoder for the same wire format (docs/wire-protocol.md §3). Depends only on core; its errors
+// are its own narrow structs (the encoder returns core's Result with EncodeError), which
+// `converse` maps into bedrock_lite::Error in one place.
 //
 // Wire format (all integers big-endian):
 //   prelude      total_length u32 | headers_length u32 | prelude_crc u32 (CRC-32 of bytes [0,8))
@@ -10,6 +10,7 @@
 //   message_crc  u32, CRC-32 (zlib polynomial) of every byte before it, prelude included
 #pragma once
 
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 
 #include <cstddef>
@@ -287,7 +288,8 @@ struct EncodeError {
 // leaving `out` unchanged, for a name of 0 or more than 255 bytes or not UTF-8, an unknown type,
 // an integer that does not fit its type, a byte array or string over 65535 bytes, a uuid that is
 // not 16 bytes, or a message over 4 GiB - 1. Thread-safe.
-[[nodiscard]] BEDROCK_LITE_API std::optional<EncodeError> encode_message(
-    const std::vector<Header>& headers, std::string_view payload, std::string& out);
+BEDROCK_LITE_API Result<void, EncodeError> encode_message(const std::vector<Header>& headers,
+                                                          std::string_view payload,
+                                                          std::string& out);
 
 }  // namespace bedrock_lite::eventstream

@@ -2,7 +2,7 @@
 // transports (replay, recording, their own) through the same interface.
 #pragma once
 
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 
 #include <chrono>

@@ -2,8 +2,9 @@
 // the raw HTTP/1.1 request parser and renderer used by the official test vectors and by
 // `bedrock-lite sign`.
 //
-// A leaf module: it depends on nothing of ours (only OpenSSL libcrypto, privately), so it keeps
-// its own narrow error struct; `converse` maps it into bedrock_lite::Error in one place.
+// A leaf module: it depends only on core (and OpenSSL libcrypto, privately). Its fallible calls
+// return core's Result with this module's own narrow error struct, sigv4::Error; `converse` maps
+// it into bedrock_lite::Error in one place.
 //
 // Secrets: the signer reads the secret key and session token through the views in Credentials
 // and never copies the secret anywhere but into the HMAC input. A SigningResult holds the session
@@ -11,6 +12,7 @@
 // it is signed) and the Authorization value: treat it as secret-bearing and redact before logging.
 #pragma once
 
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 
 #include <array>
@@ -33,48 +35,6 @@ namespace bedrock_lite::sigv4 {
 struct Error {
   std::string message;
   std::size_t line = 0;
-};
-
-// A value or an Error (this leaf's counterpart of bedrock_lite::Result). Reading the value of a
-// failed result, or the error of a successful one, is a programming error and asserts.
-template <class T>
-class [[nodiscard]] Expected {
- public:
-  Expected(T value) : value_(std::move(value)) {}      // NOLINT: implicit by design
-  Expected(Error error) : error_(std::move(error)) {}  // NOLINT: implicit by design
-
-  bool ok() const noexcept { return value_.has_value(); }
-  explicit operator bool() const noexcept { return ok(); }
-
-  T& value() & {
-    assert(ok());
-    return *value_;
-  }
-  const T& value() const& {
-    assert(ok());
-    return *value_;
-  }
-  T&& value() && {
-    assert(ok());
-    return std::move(*value_);
-  }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() & { return value(); }
-  const T& operator*() const& { return value(); }
-
-  const Error& error() const& {
-    assert(!ok());
-    return error_;
-  }
-  Error&& error() && {
-    assert(!ok());
-    return std::move(error_);
-  }
-
- private:
-  std::optional<T> value_;
-  Error error_;
 };
 
 // One header as given or added. Names compare case-insensitively; order is kept. Same shape as
@@ -227,18 +187,16 @@ class BEDROCK_LITE_API Signer {
   // service, a time outside years 0000-9999, a malformed precomputed
   // payload hash, or an X-Amz-Date / X-Amz-Security-Token / x-amz-content-sha256 header already in
   // the request whose value differs from the one being signed.
-  Expected<SigningResult> sign(const SignableRequest& request, const Credentials& credentials,
-                               const Scope& scope, const Settings& settings = {}) const;
+  Result<SigningResult, Error> sign(const SignableRequest& request, const Credentials& credentials,
+                                    const Scope& scope, const Settings& settings = {}) const;
 
   // The simple call for a client: header signing with default settings. `path_and_query` is the
   // encoded path, optionally followed by '?' and the query. Returns the headers to append, in
   // the order SigningResult::headers documents.
-  Expected<std::vector<Header>> sign_headers(std::string_view method,
-                                             std::string_view path_and_query,
-                                             const std::vector<Header>& headers,
-                                             std::string_view body, const Credentials& credentials,
-                                             std::string_view region, std::string_view service,
-                                             std::chrono::system_clock::time_point time) const;
+  Result<std::vector<Header>, Error> sign_headers(
+      std::string_view method, std::string_view path_and_query, const std::vector<Header>& headers,
+      std::string_view body, const Credentials& credentials, std::string_view region,
+      std::string_view service, std::chrono::system_clock::time_point time) const;
 
   // The derived key for one scope: from the cache, or derived now and cached.
   SigningKey signing_key(std::string_view secret_access_key, std::string_view date,
@@ -253,9 +211,10 @@ class BEDROCK_LITE_API Signer {
 };
 
 // One-off signing without a long-lived Signer (the CLI, tests): derives the key every call.
-BEDROCK_LITE_API Expected<SigningResult> sign(const SignableRequest& request,
-                                              const Credentials& credentials, const Scope& scope,
-                                              const Settings& settings = {});
+BEDROCK_LITE_API Result<SigningResult, Error> sign(const SignableRequest& request,
+                                                   const Credentials& credentials,
+                                                   const Scope& scope,
+                                                   const Settings& settings = {});
 
 // ---------------------------------------------------------------------------------------------
 // Raw HTTP/1.1 requests, in the form of the official suite's request.txt files.
@@ -282,7 +241,7 @@ struct BEDROCK_LITE_API ParsedRequest {
 // continues the previous header), then optionally a blank line and the body. LF or CRLF. Errors
 // name the line: no request line, a malformed request line, a header line without ':', an empty
 // or invalid header name, a continuation line before any header.
-BEDROCK_LITE_API Expected<ParsedRequest> parse_request(std::string_view text);
+BEDROCK_LITE_API Result<ParsedRequest, Error> parse_request(std::string_view text);
 
 // The request in the same raw form with the signature applied: header signing appends
 // `signed.headers` after the request's own headers (dropping any Authorization it had); query

@@ -1,9 +1,9 @@
 // The fixture server (bedrock-lite serve-fixtures) over real sockets: the libcurl transport gets
 // every recorded answer byte for byte; raw sockets check keep-alive, chunked uploads,
 // Expect: 100-continue, misses, malformed HTTP and the limits.
-#include <bedrock_lite/fixture.h>
-#include <bedrock_lite/fixture_server.h>
 #include <bedrock_lite/http.h>
+#include <bedrock_lite/replay.h>
+#include <fixture_server.h>
 
 #include "support/environment.h"
 #include "support/fixtures.h"
@@ -31,6 +31,7 @@ using bedrock_lite::LogLevel;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::TempDir;
 namespace http = bedrock_lite::http;
+namespace replay = bedrock_lite::replay;
 namespace fs = std::filesystem;
 
 namespace {
@@ -95,9 +96,9 @@ struct CollectSink : http::BodySink {
   }
 };
 
-std::unique_ptr<http::FixtureServer> start_server(const std::string& root,
-                                                  http::FixtureServerOptions options = {}) {
-  auto server = http::FixtureServer::start(root, std::move(options));
+std::unique_ptr<replay::FixtureServer> start_server(const std::string& root,
+                                                    replay::FixtureServerOptions options = {}) {
+  auto server = replay::FixtureServer::start(root, std::move(options));
   INFO((server ? std::string() : server.error().to_string()));
   REQUIRE(server.ok());
   return std::move(server).value();
@@ -244,7 +245,7 @@ TEST_CASE(
     "fixture server: the curl transport gets every recorded Converse, ConverseStream and "
     "CountTokens answer byte for byte") {
   LogLines log;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.log = log.hook();
   auto server = start_server(fixture_path("recorded").string(), options);
   const auto& interactions = server->replay().fixtures().interactions;
@@ -307,7 +308,7 @@ TEST_CASE(
     "fixture server: keep-alive serves several requests on one connection, chunk sizes as "
     "configured") {
   SmallSet set;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.chunk_bytes = 100;
   auto server = start_server(
       fixture_path("recorded/bedrock-recorded/test_bedrock_model_stream").string(), options);
@@ -359,7 +360,7 @@ TEST_CASE(
     "connection stays usable") {
   SmallSet set;
   LogLines log;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.log = log.hook();
   auto server = start_server(set.root(), options);
   RawClient client(server->port());
@@ -387,7 +388,7 @@ TEST_CASE(
   CHECK(client.read_response().status == 200);
 
   // The in-process replay says the same for the same request.
-  auto replay = http::ReplayTransport::open(set.root());
+  auto replay = replay::ReplayTransport::open(set.root());
   REQUIRE(replay.ok());
   auto direct = (*replay)->match("POST", "/model/m%3A0/converse", body);
   REQUIRE_FALSE(direct.ok());
@@ -399,7 +400,7 @@ TEST_CASE(
     "fixture server: malformed HTTP gets 400 and the connection closes; the server keeps serving") {
   SmallSet set;
   LogLines log;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.log = log.hook();
   options.max_header_bytes = 1024;
   options.max_body_bytes = 4096;
@@ -527,7 +528,7 @@ TEST_CASE("fixture server: chunked request bodies, Expect: 100-continue and HTTP
 
 TEST_CASE("fixture server: idle connections are closed; stop() ends open connections") {
   SmallSet set;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.idle_timeout = std::chrono::milliseconds(50);
   auto server = start_server(set.root(), options);
   {
@@ -551,27 +552,27 @@ TEST_CASE("fixture server: idle connections are closed; stop() ends open connect
 TEST_CASE("fixture server: start errors name the address or the folder") {
   SmallSet set;
   auto first = start_server(set.root());
-  http::FixtureServerOptions same_port;
+  replay::FixtureServerOptions same_port;
   same_port.port = first->port();
-  auto taken = http::FixtureServer::start(set.root(), same_port);
+  auto taken = replay::FixtureServer::start(set.root(), same_port);
   REQUIRE_FALSE(taken.ok());
   CHECK(taken.error().kind == ErrorKind::Network);
   CHECK_THAT(taken.error().message, Catch::StartsWith("serve-fixtures: cannot bind 127.0.0.1:" +
                                                       std::to_string(first->port()) + ": "));
   TempDir empty;
-  auto nothing = http::FixtureServer::start(empty.path().string());
+  auto nothing = replay::FixtureServer::start(empty.path().string());
   REQUIRE_FALSE(nothing.ok());
   CHECK(nothing.error().kind == ErrorKind::Config);
-  http::FixtureServerOptions out_of_range;
+  replay::FixtureServerOptions out_of_range;
   out_of_range.port = 70000;
-  auto bad_port = http::FixtureServer::start(set.root(), out_of_range);
+  auto bad_port = replay::FixtureServer::start(set.root(), out_of_range);
   REQUIRE_FALSE(bad_port.ok());
   CHECK(bad_port.error().kind == ErrorKind::Usage);
 }
 
 TEST_CASE("fixture server concurrency: 8 clients at once, each with its own connections") {
   auto server = start_server(fixture_path("recorded/arize-openinference").string());
-  std::vector<const http::Interaction*> cases;
+  std::vector<const replay::Interaction*> cases;
   for (const auto& interaction : server->replay().fixtures().interactions) {
     const std::string operation = operation_of(interaction.folder);
     if (operation == "converse" || operation == "converse-stream") cases.push_back(&interaction);
@@ -585,7 +586,7 @@ TEST_CASE("fixture server concurrency: 8 clients at once, each with its own conn
       // Each thread replays requests whose answer is unique in the set, so the cycling order
       // of repeated requests cannot depend on thread timing.
       for (std::size_t i = static_cast<std::size_t>(t); i < cases.size(); i += 8) {
-        const http::Interaction& interaction = *cases[i];
+        const replay::Interaction& interaction = *cases[i];
         http::Request request;
         request.method = interaction.method;
         request.url = server->url() + path_of(interaction.uri);
@@ -613,7 +614,7 @@ TEST_CASE("fixture server concurrency: 8 clients at once, each with its own conn
 
 TEST_CASE("fixture server: seeded random garbage never stops it serving") {
   SmallSet set;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.max_header_bytes = 2048;
   options.max_body_bytes = 4096;
   options.idle_timeout = std::chrono::milliseconds(200);
@@ -665,7 +666,7 @@ TEST_CASE("fixture server: seeded random garbage never stops it serving") {
 TEST_CASE("fixture server: connections beyond max_connections get 503 and are closed") {
   SmallSet set;
   LogLines log;
-  http::FixtureServerOptions options;
+  replay::FixtureServerOptions options;
   options.max_connections = 1;
   options.log = log.hook();
   auto server = start_server(set.root(), options);

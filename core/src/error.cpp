@@ -1,4 +1,4 @@
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 
 namespace bedrock_lite {
 
@@ -40,6 +40,15 @@ Error make_error(ErrorKind kind, std::string message, bool retryable) {
   error.message = std::move(message);
   error.retryable = retryable;
   return error;
+}
+
+}  // namespace bedrock_lite
+
+namespace bedrock_lite {
+
+// BEDROCK_LITE_VERSION comes from project(VERSION) in CMakeLists.txt, the one place it is set.
+const char* version() noexcept {
+  return BEDROCK_LITE_VERSION;
 }
 
 }  // namespace bedrock_lite

@@ -1,7 +1,7 @@
 // The fixture format, the replay transport over the real recorded corpus, and the recording
 // transport (recorded, then replayed, with no secret on disk).
-#include <bedrock_lite/fixture.h>
 #include <bedrock_lite/http.h>
+#include <bedrock_lite/replay.h>
 
 #include "support/environment.h"
 #include "support/fixtures.h"
@@ -24,6 +24,7 @@ using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::LoopbackServer;
 using bedrock_lite::test::TempDir;
 namespace http = bedrock_lite::http;
+namespace replay = bedrock_lite::replay;
 namespace fs = std::filesystem;
 
 namespace {
@@ -84,13 +85,13 @@ constexpr const char* kShaMillionA =
 }  // namespace
 
 TEST_CASE("fixtures: both recorded sets load") {
-  auto all = http::load_fixture_set(fixture_path("recorded").string());
+  auto all = replay::load_fixture_set(fixture_path("recorded").string());
   REQUIRE(all.ok());
   CHECK(all->interactions.size() >= 360);
-  auto pydantic = http::load_fixture_set(fixture_path("recorded/bedrock-recorded").string());
+  auto pydantic = replay::load_fixture_set(fixture_path("recorded/bedrock-recorded").string());
   REQUIRE(pydantic.ok());
   CHECK(pydantic->interactions.size() == 294);
-  auto arize = http::load_fixture_set(fixture_path("recorded/arize-openinference").string());
+  auto arize = replay::load_fixture_set(fixture_path("recorded/arize-openinference").string());
   REQUIRE(arize.ok());
   CHECK(arize->interactions.size() == 75);
   // Recorded order is path order.
@@ -106,10 +107,10 @@ TEST_CASE("fixtures: both recorded sets load") {
 TEST_CASE(
     "replay: every recorded Converse, ConverseStream and CountTokens request gets its own "
     "response, byte for byte") {
-  auto set = http::load_fixture_set(fixture_path("recorded").string());
+  auto set = replay::load_fixture_set(fixture_path("recorded").string());
   REQUIRE(set.ok());
   const auto interactions = set->interactions;  // the transport takes its own copy
-  http::ReplayTransport replay(std::move(*set));
+  replay::ReplayTransport replay(std::move(*set));
   std::map<std::string, int> replayed;
   int multi_chunk_streams = 0;
   for (const auto& interaction : interactions) {
@@ -140,9 +141,9 @@ TEST_CASE(
 }
 
 TEST_CASE("replay: chunk size is configurable and the path matches in either percent form") {
-  auto set = http::load_fixture_set(fixture_path("recorded/bedrock-recorded").string());
+  auto set = replay::load_fixture_set(fixture_path("recorded/bedrock-recorded").string());
   REQUIRE(set.ok());
-  const http::Interaction* stream = nullptr;
+  const replay::Interaction* stream = nullptr;
   for (const auto& interaction : set->interactions) {
     if (interaction.uri.find("%3A0/converse-stream") != std::string::npos &&
         interaction.status == 200) {
@@ -151,8 +152,8 @@ TEST_CASE("replay: chunk size is configurable and the path matches in either per
     }
   }
   REQUIRE(stream != nullptr);
-  const http::Interaction expected = *stream;
-  http::ReplayTransport replay(std::move(*set), http::ReplayOptions{7});
+  const replay::Interaction expected = *stream;
+  replay::ReplayTransport replay(std::move(*set), replay::ReplayOptions{7});
   std::string url = expected.uri;
   url.replace(url.find("%3A0/converse-stream"), 3, ":");      // the raw ':' form of the model id
   url.replace(0, url.find("/model/"), "http://127.0.0.1:1");  // host and scheme are ignored
@@ -175,7 +176,7 @@ TEST_CASE(
                     "json answer");
   write_interaction(dir, "b", R"({"method": "POST", "uri": "/raw", "body": "{not json"})",
                     "raw answer");
-  auto replay = http::ReplayTransport::open(dir.path().string());
+  auto replay = replay::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
   auto answer =
       http::fetch(**replay, post("https://other/model/m/converse",
@@ -205,7 +206,7 @@ TEST_CASE("replay: elided strings match a string of that length and SHA-256") {
           R"({"method": "POST", "uri": "/model/m/converse", "body": {"image": {"bytes": "<elided: 1000000 chars, sha256 )") +
           kShaMillionA + R"(>"}}})",
       "large");
-  auto replay = http::ReplayTransport::open(dir.path().string());
+  auto replay = replay::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
   auto send = [&](const std::string& body) {
     return http::fetch(**replay, post("http://h/model/m/converse", body));
@@ -240,7 +241,7 @@ TEST_CASE(
       R"({"method": "POST", "uri": "https://h/model/us.amazon.nova-micro-v1%3A0/converse", "body": {"messages": [{"role": "user", "content": [{"text": "other"}, {"text": "x"}]}]}})";
   write_interaction(dir, "01-a", request_a, "a");
   write_interaction(dir, "02-b", request_b, "b");
-  auto replay = http::ReplayTransport::open(dir.path().string());
+  auto replay = replay::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
   const std::string folder_a = (dir.path() / "01-a").string();
   const std::string folder_b = (dir.path() / "02-b").string();
@@ -288,7 +289,7 @@ TEST_CASE("replay: identical requests get their answers in recorded order, then 
   write_interaction(dir, "2", request, "second");
   write_interaction(dir, "3", R"({"method": "POST", "uri": "/model/m/converse", "body": {"q": 2}})",
                     "other");
-  auto replay = http::ReplayTransport::open(dir.path().string());
+  auto replay = replay::ReplayTransport::open(dir.path().string());
   REQUIRE(replay.ok());
   std::vector<std::string> answers;
   for (int i = 0; i < 5; ++i) {
@@ -325,17 +326,17 @@ TEST_CASE("fixtures: loader errors name the file and what is wrong") {
     dir.write(name + "/request.json", c.request);
     dir.write(name + "/response.json", c.response);
     dir.write(name + "/response.body", "");
-    auto loaded = http::load_fixture_set((dir.path() / name).string());
+    auto loaded = replay::load_fixture_set((dir.path() / name).string());
     REQUIRE_FALSE(loaded.ok());
     CHECK(loaded.error().kind == ErrorKind::Config);
     CHECK(loaded.error().message == (dir.path() / name).string() + "/" + c.expected_suffix);
   }
-  auto missing = http::load_fixture_set((dir.path() / "nope").string());
+  auto missing = replay::load_fixture_set((dir.path() / "nope").string());
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().message ==
         (dir.path() / "nope").string() + ": fixture set folder does not exist or is not a folder");
   dir.write("empty/readme.txt", "no interactions here");
-  auto empty = http::load_fixture_set((dir.path() / "empty").string());
+  auto empty = replay::load_fixture_set((dir.path() / "empty").string());
   REQUIRE_FALSE(empty.ok());
   CHECK(empty.error().message.find("no interaction folder") != std::string::npos);
 }
@@ -352,13 +353,13 @@ const char* const kSecrets[] = {"AKIDSECRETSIGNATURE0123456789abcdef",
 
 // A fake Bedrock that answers every POST with a recorded response (stream bodies chunked).
 struct RecordedBedrock {
-  std::vector<http::Interaction> interactions;
+  std::vector<replay::Interaction> interactions;
   std::unique_ptr<LoopbackServer> server;
 
   // `chunked`: stream bodies go out with chunked transfer encoding, as Bedrock sends them.
   // Off for the concurrency test: libcpp-httplib's chunked writer uses a shared buffer that
   // ThreadSanitizer reports when several connections stream at once (its race, not ours).
-  RecordedBedrock(std::vector<http::Interaction> chosen, bool chunked)
+  RecordedBedrock(std::vector<replay::Interaction> chosen, bool chunked)
       : interactions(std::move(chosen)) {
     server = std::make_unique<LoopbackServer>([this, chunked](httplib::Server& s) {
       s.Post(".*", [this, chunked](const httplib::Request& req, httplib::Response& res) {
@@ -389,10 +390,10 @@ struct RecordedBedrock {
   }
 };
 
-std::vector<http::Interaction> sample_interactions() {
-  auto set = http::load_fixture_set(fixture_path("recorded/arize-openinference").string());
+std::vector<replay::Interaction> sample_interactions() {
+  auto set = replay::load_fixture_set(fixture_path("recorded/arize-openinference").string());
   REQUIRE(set.ok());
-  std::vector<http::Interaction> chosen;
+  std::vector<replay::Interaction> chosen;
   bool have_stream = false, have_json = false, have_error = false;
   for (const auto& interaction : set->interactions) {
     const std::string* type = http::find_header(interaction.response_headers, "content-type");
@@ -413,7 +414,7 @@ std::vector<http::Interaction> sample_interactions() {
   return chosen;
 }
 
-http::Request secret_request(const std::string& base_url, const http::Interaction& interaction) {
+http::Request secret_request(const std::string& base_url, const replay::Interaction& interaction) {
   http::Request request;
   request.method = "POST";
   request.url = base_url + interaction.uri.substr(interaction.uri.find("/model/")) +
@@ -454,8 +455,8 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   auto fixed_clock = [] {
     return std::chrono::system_clock::time_point(std::chrono::seconds(1750939200));
   };
-  http::RecordingTransport recorder(http::make_curl_transport(), recording,
-                                    http::RecordingOptions{fixed_clock});
+  replay::RecordingTransport recorder(http::make_curl_transport(), recording,
+                                      replay::RecordingOptions{fixed_clock});
   std::vector<std::string> live_bodies;
   for (const auto& interaction : bedrock.interactions) {
     CollectSink sink;
@@ -467,7 +468,7 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   }
   check_no_secret_on_disk(dir.path());
 
-  auto set = http::load_fixture_set(recording);
+  auto set = replay::load_fixture_set(recording);
   REQUIRE(set.ok());
   REQUIRE(set->interactions.size() == bedrock.interactions.size());
   const auto& first = set->interactions.front();
@@ -483,7 +484,7 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   const std::string meta = bedrock_lite::test::read_file(fs::path(first.folder) / "meta.json");
   CHECK(meta.find("\"recorded_at\": \"2025-06-26T12:00:00Z\"") != std::string::npos);
 
-  http::ReplayTransport replay(std::move(*set));
+  replay::ReplayTransport replay(std::move(*set));
   for (std::size_t i = 0; i < bedrock.interactions.size(); ++i) {
     CollectSink sink;
     auto head = replay.send(
@@ -495,7 +496,7 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
   }
 
   // A second recorder on the same folder continues the numbering.
-  http::RecordingTransport again(http::make_curl_transport(), recording);
+  replay::RecordingTransport again(http::make_curl_transport(), recording);
   CollectSink sink;
   REQUIRE(again.send(secret_request(bedrock.server->url(), bedrock.interactions[0]), sink).ok());
   CHECK(fs::is_directory(fs::path(recording) /
@@ -510,7 +511,7 @@ TEST_CASE("record: failed exchanges are not written") {
     s.Post(".*", [&](const httplib::Request&, httplib::Response&) { self->wait_until_stopping(); });
   });
   self = &server;
-  http::RecordingTransport recorder(http::make_curl_transport(), dir.path().string());
+  replay::RecordingTransport recorder(http::make_curl_transport(), dir.path().string());
   http::Request request = post(server.url() + "/model/m/converse", "{}");
   request.timeouts.stall = std::chrono::milliseconds(100);
   CollectSink sink;
@@ -523,7 +524,7 @@ TEST_CASE("record: failed exchanges are not written") {
 TEST_CASE("record concurrency: 8 threads record into one folder without collisions") {
   RecordedBedrock bedrock(sample_interactions(), false);
   TempDir dir;
-  http::RecordingTransport recorder(http::make_curl_transport(), dir.path().string());
+  replay::RecordingTransport recorder(http::make_curl_transport(), dir.path().string());
   constexpr int kThreads = 8, kCalls = 4;
   std::atomic<int> good{0};
   std::vector<std::thread> threads;
@@ -539,7 +540,7 @@ TEST_CASE("record concurrency: 8 threads record into one folder without collisio
   }
   for (auto& thread : threads) thread.join();
   CHECK(good == kThreads * kCalls);
-  auto set = http::load_fixture_set(dir.path().string());
+  auto set = replay::load_fixture_set(dir.path().string());
   REQUIRE(set.ok());
   CHECK(set->interactions.size() == kThreads * kCalls);
   check_no_secret_on_disk(dir.path());

@@ -1,16 +1,22 @@
 // The fixture loader and the replay transport (format and matching rules: fixture.h).
-#include <bedrock_lite/fixture.h>
+#include <bedrock_lite/replay.h>
 
 #include "directory.h"
 #include "fixture_json.h"
-
-#include <rapidjson/error/en.h>
 
 #include <algorithm>
 #include <mutex>
 #include <utility>
 
-namespace bedrock_lite::http {
+namespace bedrock_lite::replay {
+using http::BodySink;
+using http::find_header;
+using http::Header;
+using http::Headers;
+using http::Request;
+using http::ResponseHead;
+using http::Transport;
+
 namespace {
 
 Error config_error(const std::string& file, const std::string& what) {
@@ -20,17 +26,9 @@ Error config_error(const std::string& file, const std::string& what) {
 Result<rapidjson::Document> parse_json_file(const std::string& file) {
   auto text = detail::read_whole_file(file);
   if (!text.ok()) return std::move(text).error();
-  if (const std::size_t at = detail::find_excess_nesting(*text); at != std::string::npos) {
-    return config_error(file, "JSON nested deeper than " + std::to_string(detail::kMaxJsonDepth) +
-                                  " levels at offset " + std::to_string(at));
-  }
-  if (auto rewritten = detail::rewrite_misread_zeros(*text)) *text = std::move(*rewritten);
   rapidjson::Document document;
-  document.Parse<detail::kJsonParseFlags>(text->data(), text->size());
-  if (document.HasParseError()) {
-    return config_error(file, std::string("invalid JSON at offset ") +
-                                  std::to_string(document.GetErrorOffset()) + ": " +
-                                  rapidjson::GetParseError_En(document.GetParseError()));
+  if (auto parsed = internal::parse_json(document, *text); !parsed) {
+    return config_error(file, parsed.error().message);
   }
   if (!document.IsObject()) return config_error(file, "top level is not a JSON object");
   return document;
@@ -174,9 +172,8 @@ ReplayTransport::ReplayTransport(FixtureSet set, ReplayOptions options)
     std::unique_ptr<rapidjson::Document> body;
     if (interaction.request_body_is_json) {
       body = std::make_unique<rapidjson::Document>();
-      const auto rewritten = detail::rewrite_misread_zeros(interaction.request_body);
-      const std::string& text = rewritten ? *rewritten : interaction.request_body;
-      body->Parse<detail::kJsonParseFlags>(text.data(), text.size());
+      // The loader parsed this same text already: it cannot fail here.
+      (void)internal::parse_json(*body, interaction.request_body);
     }
     state_->bodies.push_back(std::move(body));
   }
@@ -201,12 +198,8 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
   // Presigned credentials in the query are masked on both sides (the recorder masked them).
   const std::string decoded = detail::percent_decode(detail::target_of(detail::scrub_uri(target)));
   rapidjson::Document actual;
-  // A body nested too deep to parse safely is compared as bytes.
-  const auto rewritten = detail::rewrite_misread_zeros(body);
-  const std::string_view text = rewritten ? std::string_view(*rewritten) : body;
-  const bool actual_is_json =
-      detail::find_excess_nesting(text) == std::string_view::npos &&
-      !actual.Parse<detail::kJsonParseFlags>(text.data(), text.size()).HasParseError();
+  // A body that is not JSON (or nested too deep to parse safely) is compared as bytes.
+  const bool actual_is_json = internal::parse_json(actual, body).ok();
 
   // The closest miss, for the error: same method and path beat same path beat same method;
   // then the body with the fewest differing members and values, then the earliest folder.
@@ -306,4 +299,4 @@ Result<ResponseHead> ReplayTransport::send(const Request& request, BodySink& sin
   return head;
 }
 
-}  // namespace bedrock_lite::http
+}  // namespace bedrock_lite::replay

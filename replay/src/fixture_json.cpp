@@ -12,7 +12,7 @@
 #include <cstring>
 #include <memory>
 
-namespace bedrock_lite::http::detail {
+namespace bedrock_lite::replay::detail {
 namespace {
 
 struct FileCloser {
@@ -302,4 +302,4 @@ std::optional<JsonDifference> json_difference(const rapidjson::Value& recorded,
   return compare(recorded, actual, pointer);
 }
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::replay::detail

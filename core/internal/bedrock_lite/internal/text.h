@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace bedrock_lite::http::detail {
+namespace bedrock_lite::internal {
 
 // ASCII case-insensitive equality: HTTP header names are ASCII tokens, so no locale is involved.
 inline bool iequals(std::string_view a, std::string_view b) {
@@ -29,4 +29,4 @@ inline std::string_view host_of(std::string_view url) {
   return url;
 }
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::internal

@@ -5,7 +5,7 @@
 #include <cstddef>
 #include <string_view>
 
-namespace bedrock_lite::http::detail {
+namespace bedrock_lite::internal {
 
 // Strips spaces and tabs (HTTP's optional whitespace) from both ends.
 std::string_view trim(std::string_view text);
@@ -24,4 +24,4 @@ bool parse_chunk_size(std::string_view line, std::size_t& size);
 // A Content-Length value: decimal digits only, at most 19 of them.
 bool parse_content_length(std::string_view text, std::size_t& size);
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::internal

@@ -1,12 +1,12 @@
 // HTTP/1.1 message syntax shared by the fixture server and the recorder (http1.h).
-#include "http1.h"
+#include <bedrock_lite/internal/http1.h>
 
-#include "text.h"
+#include <bedrock_lite/internal/text.h>
 
 #include <cctype>
 #include <cstring>
 
-namespace bedrock_lite::http::detail {
+namespace bedrock_lite::internal {
 
 std::string_view trim(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
@@ -127,4 +127,4 @@ bool parse_content_length(std::string_view text, std::size_t& size) {
   return true;
 }
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::internal

@@ -1,11 +1,11 @@
 // The recording transport: forwards to another transport and writes each completed exchange
 // as an interaction folder (format: fixture.h), secrets scrubbed.
-#include <bedrock_lite/fixture.h>
-#include <bedrock_lite/secret.h>
+#include <bedrock_lite/core.h>
+#include <bedrock_lite/replay.h>
 
+#include <bedrock_lite/internal/http1.h>
 #include "directory.h"
 #include "fixture_json.h"
-#include "http1.h"
 
 #include <rapidjson/prettywriter.h>
 #include <rapidjson/stringbuffer.h>
@@ -17,7 +17,16 @@
 #include <ctime>
 #include <utility>
 
-namespace bedrock_lite::http {
+namespace bedrock_lite::replay {
+using http::BodySink;
+using http::find_header;
+using http::Header;
+using http::Headers;
+using http::redact_header_value;
+using http::Request;
+using http::ResponseHead;
+using http::Transport;
+
 namespace {
 
 constexpr std::size_t kNumberDigits = 6;  // "000001-converse": sorts in recorded order
@@ -102,11 +111,7 @@ std::string request_json(const Request& request) {
   write_headers(writer, request.headers);
   writer.Key("body");
   rapidjson::Document body;
-  const auto rewritten = detail::rewrite_misread_zeros(request.body);
-  const std::string& text = rewritten ? *rewritten : request.body;
-  if (detail::find_excess_nesting(text) == std::string::npos)
-    body.Parse<detail::kJsonParseFlags>(text.data(), text.size());
-  if (!body.HasParseError() && (body.IsObject() || body.IsArray())) {
+  if (internal::parse_json(body, request.body).ok() && (body.IsObject() || body.IsArray())) {
     body.Accept(writer);
   } else {
     // Not a JSON document: keep the bytes as a string (a JSON scalar body stays text too, so
@@ -125,7 +130,7 @@ std::string response_json(const ResponseHead& head) {
   writer.Key("status");
   writer.Int(head.status);
   writer.Key("reason");
-  writer.String(detail::reason_phrase(head.status));
+  writer.String(internal::reason_phrase(head.status));
   writer.Key("headers");
   write_headers(writer, head.headers);
   writer.EndObject();
@@ -255,4 +260,4 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   return head;
 }
 
-}  // namespace bedrock_lite::http
+}  // namespace bedrock_lite::replay

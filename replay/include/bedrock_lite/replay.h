@@ -1,5 +1,6 @@
-// Record and replay: recorded HTTP interactions as fixture folders, a transport that answers
-// from them without a network, and a transport that writes them while forwarding to a real one.
+// The replay module. Record and replay: recorded HTTP interactions as fixture folders, a transport
+// that answers from them without a network, and a transport that writes them while forwarding to a
+// real one.
 //
 // Fixture format (the layout of fixtures/recorded/*, see its README):
 //   A fixture set is any folder. Every folder at or below it that holds the three files
@@ -18,8 +19,7 @@
 //   Other files (derived *.jsonl, READMEs, MANIFEST.tsv) are ignored.
 #pragma once
 
-#include <bedrock_lite/clock.h>
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/export.h>
 #include <bedrock_lite/http.h>
 
@@ -29,20 +29,20 @@
 #include <string_view>
 #include <vector>
 
-namespace bedrock_lite::http {
+namespace bedrock_lite::replay {
 
 // One recorded exchange. Immutable once loaded.
 struct Interaction {
   std::string folder;  // the interaction folder, as found under the set's root
   std::string method;
   std::string uri;  // as recorded: absolute URL, or a bare path
-  Headers request_headers;
+  http::Headers request_headers;
   // The request body: compact JSON text when request_body_is_json, else the body bytes.
   std::string request_body;
   bool request_body_is_json = false;
   int status = 0;
   std::string reason;
-  Headers response_headers;
+  http::Headers response_headers;
   std::string response_body;  // exact bytes of response.body
 };
 
@@ -61,8 +61,8 @@ BEDROCK_LITE_API Result<FixtureSet> load_fixture_set(const std::string& root);
 BEDROCK_LITE_API Result<Interaction> load_interaction(const std::string& folder);
 
 struct ReplayOptions {
-  // Size of the body chunks handed to BodySink::on_body; 16 KiB is what libcurl hands over from
-  // a fast connection (CURL_MAX_WRITE_SIZE), so the decoder meets the same straddling messages
+  // Size of the body chunks handed to http::BodySink::on_body; 16 KiB is what libcurl hands over
+  // from a fast connection (CURL_MAX_WRITE_SIZE), so the decoder meets the same straddling messages
   // as in production. 0 delivers each body in one chunk.
   std::size_t chunk_bytes = 16 * 1024;
 };
@@ -83,7 +83,7 @@ struct ReplayOptions {
 // closest is <folder>: body differs at /messages/0/content/0/text`.
 //
 // Thread-safe: concurrent send() and match() calls are serialised on the usage counters only.
-class BEDROCK_LITE_API ReplayTransport final : public Transport {
+class BEDROCK_LITE_API ReplayTransport final : public http::Transport {
  public:
   explicit ReplayTransport(FixtureSet set, ReplayOptions options = {});
   ~ReplayTransport() override;
@@ -96,7 +96,7 @@ class BEDROCK_LITE_API ReplayTransport final : public Transport {
 
   // Delivers the matched interaction's status and headers to on_head, then its body in chunks
   // of options.chunk_bytes. A sink returning false ends the call with kind Cancelled.
-  Result<ResponseHead> send(const Request& request, BodySink& sink) override;
+  Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
 
   // The matching step alone, for servers that replay over a socket (serve-fixtures). `target` is
   // a URL or an origin-form path ("/model/x/converse?..."). Counts as a use of the result. The
@@ -130,19 +130,19 @@ struct RecordingOptions {
 // Wrap the Bedrock client's transport, not a credentials provider's: response bodies are
 // recorded as they are, and credential endpoints answer with secrets in the body.
 // Thread-safe.
-class BEDROCK_LITE_API RecordingTransport final : public Transport {
+class BEDROCK_LITE_API RecordingTransport final : public http::Transport {
  public:
-  RecordingTransport(std::shared_ptr<Transport> inner, std::string dir,
+  RecordingTransport(std::shared_ptr<http::Transport> inner, std::string dir,
                      RecordingOptions options = {});
   ~RecordingTransport() override;
   RecordingTransport(const RecordingTransport&) = delete;
   RecordingTransport& operator=(const RecordingTransport&) = delete;
 
-  Result<ResponseHead> send(const Request& request, BodySink& sink) override;
+  Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
 
  private:
   struct State;
   std::unique_ptr<State> state_;
 };
 
-}  // namespace bedrock_lite::http
+}  // namespace bedrock_lite::replay

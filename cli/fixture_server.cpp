@@ -1,10 +1,10 @@
 // The fixture server (fixture_server.h): a small HTTP/1.1 server over POSIX sockets, one thread
 // per connection, every wait a poll() that also watches a wake pipe so stop() ends them all.
 // Matching is ReplayTransport::match(); this file only speaks HTTP.
-#include <bedrock_lite/fixture_server.h>
+#include "fixture_server.h"
 
-#include "http1.h"
-#include "text.h"
+#include <bedrock_lite/internal/http1.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -28,21 +28,25 @@
 #include <utility>
 #include <vector>
 
-namespace bedrock_lite::http {
+namespace bedrock_lite::replay {
 namespace {
 
-using detail::iequals;
-using detail::is_framing_header;
-using detail::is_token;
-using detail::lists_token;
-using detail::parse_chunk_size;
-using detail::parse_content_length;
-using detail::safe_header_value;
-using detail::trim;
+using http::find_header;
+using http::Header;
+using http::Headers;
+
+using internal::iequals;
+using internal::is_framing_header;
+using internal::is_token;
+using internal::lists_token;
+using internal::parse_chunk_size;
+using internal::parse_content_length;
+using internal::safe_header_value;
+using internal::trim;
 
 // The reason phrase we send: the standard one, else a generic word for the class.
 const char* default_reason(int status) {
-  const char* phrase = detail::reason_phrase(status);
+  const char* phrase = internal::reason_phrase(status);
   return *phrase != '\0' ? phrase : status < 400 ? "OK" : "Error";
 }
 
@@ -679,4 +683,4 @@ void FixtureServer::stop() {
   close_fd(state_->listen_fd);
 }
 
-}  // namespace bedrock_lite::http
+}  // namespace bedrock_lite::replay

@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace bedrock_lite::http::detail {
+namespace bedrock_lite::replay::detail {
 
 // "a" + "/" + "b", without doubling a trailing slash of `dir`.
 std::string join_path(const std::string& dir, const std::string& name);
@@ -27,4 +27,4 @@ bool list_folders_recursive(const std::string& root, std::vector<std::string>& f
 // mkdir -p: creates `path` and any missing parent; false with the OS reason in `error`.
 bool create_directories(const std::string& path, std::string& error);
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::replay::detail

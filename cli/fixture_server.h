@@ -1,19 +1,19 @@
 // The replay transport as a loopback HTTP/1.1 server (`bedrock-lite serve-fixtures`), so an
 // application in any language (boto3, the JS SDK, this library) can point its endpoint URL at a
-// fixture set and get the recorded answers. Format and matching rules: fixture.h, docs/fixtures.md.
+// fixture set and get the recorded answers. Format and matching rules: replay.h, docs/fixtures.md.
+// Lives with the CLI, never in libbedrock_lite: an application that links the library gets no
+// socket server.
 #pragma once
 
-#include <bedrock_lite/error.h>
-#include <bedrock_lite/export.h>
-#include <bedrock_lite/fixture.h>
-#include <bedrock_lite/log.h>
+#include <bedrock_lite/core.h>
+#include <bedrock_lite/replay.h>
 
 #include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
 
-namespace bedrock_lite::http {
+namespace bedrock_lite::replay {
 
 // Immutable once the server is started. Every limit is there so that one bad client can neither
 // hang the server nor exhaust it.
@@ -54,7 +54,7 @@ struct FixtureServerOptions {
 //
 // Thread-safe: port() and url() from any thread; stop() (or the destructor) from any thread
 // but a connection's own. No global state: signals are the caller's business.
-class BEDROCK_LITE_API FixtureServer {
+class FixtureServer {
  public:
   // Binds 127.0.0.1:options.port and starts serving before it returns, so a client may connect
   // at once. A failure to bind or listen is a Network error naming the address.
@@ -84,4 +84,4 @@ class BEDROCK_LITE_API FixtureServer {
   std::unique_ptr<State> state_;
 };
 
-}  // namespace bedrock_lite::http
+}  // namespace bedrock_lite::replay

@@ -2,9 +2,9 @@
 // transport: file I/O without iostreams, URL targets, JSON comparison with elided strings.
 #pragma once
 
-#include <bedrock_lite/error.h>
+#include <bedrock_lite/core.h>
 
-#include <bedrock_lite/json_text.h>
+#include <bedrock_lite/internal/json.h>
 
 #include <rapidjson/document.h>
 
@@ -13,10 +13,7 @@
 #include <string>
 #include <string_view>
 
-namespace bedrock_lite::http::detail {
-
-// The parse flags used for every fixture and request body: numbers keep full precision.
-constexpr unsigned kJsonParseFlags = rapidjson::kParseFullPrecisionFlag;
+namespace bedrock_lite::replay::detail {
 
 // Reads a whole file; on failure the Error (kind Config) names the file and the OS reason.
 Result<std::string> read_whole_file(const std::string& path);
@@ -30,11 +27,8 @@ std::string percent_decode(std::string_view text);
 
 std::string compact_json(const rapidjson::Value& value);
 
-// Every JSON text parsed here (fixture files, request bodies) is screened first
-// (bedrock_lite/json_text.h): json_difference() recurses once per level too.
-using bedrock_lite::detail::find_excess_nesting;
-using bedrock_lite::detail::kMaxJsonDepth;
-using bedrock_lite::detail::rewrite_misread_zeros;
+// Every JSON text parsed here (fixture files, request bodies) goes through
+// internal::parse_json() first, whose nesting bound also bounds json_difference()'s recursion.
 
 // The first difference between a recorded JSON value and an actual one, or nothing when they
 // match: key order and number spelling do not matter, and a recorded elision
@@ -56,4 +50,4 @@ std::string scrub_uri(std::string_view uri);
 // True when `recorded` is an elision that stands for `actual`.
 bool elision_matches(std::string_view recorded, std::string_view actual);
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::replay::detail

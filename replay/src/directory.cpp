@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace bedrock_lite::http::detail {
+namespace bedrock_lite::replay::detail {
 
 std::string join_path(const std::string& dir, const std::string& name) {
   if (dir.empty()) return name;
@@ -82,4 +82,4 @@ bool create_directories(const std::string& path, std::string& error) {
   return true;
 }
 
-}  // namespace bedrock_lite::http::detail
+}  // namespace bedrock_lite::replay::detail

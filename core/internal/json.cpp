@@ -1,8 +1,10 @@
-#include <bedrock_lite/json_text.h>
+#include <bedrock_lite/internal/json.h>
+
+#include <rapidjson/error/en.h>
 
 #include <cctype>
 
-namespace bedrock_lite::detail {
+namespace bedrock_lite::internal {
 
 std::size_t find_excess_nesting(std::string_view json, std::size_t max_depth) {
   // Strings are skipped as the parser skips them, so up to its first error the two agree.
@@ -73,4 +75,26 @@ std::optional<std::string> rewrite_misread_zeros(std::string_view json) {
   return out;
 }
 
-}  // namespace bedrock_lite::detail
+std::optional<JsonError> screen_json(std::string_view text, const JsonLimits& limits) {
+  if (text.size() > limits.max_bytes) {
+    return JsonError{"JSON text of " + std::to_string(text.size()) +
+                         " bytes is over the limit of " + std::to_string(limits.max_bytes) +
+                         " bytes",
+                     limits.max_bytes};
+  }
+  if (const std::size_t at = find_excess_nesting(text, limits.max_depth);
+      at != std::string_view::npos) {
+    return JsonError{"JSON nested deeper than " + std::to_string(limits.max_depth) +
+                         " levels at offset " + std::to_string(at),
+                     at};
+  }
+  return std::nullopt;
+}
+
+JsonError describe_parse_error(rapidjson::ParseErrorCode code, std::size_t offset) {
+  return JsonError{
+      "invalid JSON at offset " + std::to_string(offset) + ": " + rapidjson::GetParseError_En(code),
+      offset};
+}
+
+}  // namespace bedrock_lite::internal
