@@ -1,6 +1,8 @@
 // Shared by the CLI's subcommands: the global options and the one way to report an error.
 #pragma once
 
+#include <bedrock_lite/credentials.h>
+
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,6 +17,7 @@ struct GlobalOptions {
   std::optional<double> connect_timeout_seconds;
   std::optional<double> read_timeout_seconds;
   std::optional<int> max_attempts;
+  std::optional<std::string> mfa_code;  // --mfa-code, for an assume-role profile's mfa_serial
   bool debug = false;
   std::optional<std::string> record_dir;
   std::optional<std::string> replay_dir;
@@ -30,6 +33,10 @@ int report_error(const std::string& kind, const std::string& message, int status
 inline int usage_error(const std::string& message) {
   return report_error("Usage", message, kExitUsage);
 }
+
+// The MFA code for an assume-role profile with mfa_serial: --mfa-code, else a prompt on stderr
+// answered on stdin when stdin is a terminal, else a Config error saying how to give one.
+credentials::MfaCodeCallback mfa_code_callback(const GlobalOptions& global);
 
 // One subcommand: its name, a one-line synopsis, and the function that runs it with the
 // arguments left after the global options were taken out.

@@ -201,6 +201,7 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   overrides.profile = global.profile;
   overrides.endpoint_url = global.endpoint_url;
   overrides.max_attempts = global.max_attempts;
+  overrides.mfa_code = mfa_code_callback(global);
   if (global.connect_timeout_seconds)
     overrides.connect_timeout = seconds_to_ms(*global.connect_timeout_seconds);
   if (global.read_timeout_seconds)

@@ -89,6 +89,8 @@ int run_credentials(const GlobalOptions& global, const std::vector<std::string>&
     context.environment = environment;
     context.shared_config = shared_config;
     context.profile = global.profile;
+    context.region = global.region;
+    context.mfa_code = mfa_code_callback(global);
     http::CurlOptions curl;
     const std::string profile = credentials::selected_profile(environment, global.profile);
     if (auto bundle = environment.get_non_empty("AWS_CA_BUNDLE")) {

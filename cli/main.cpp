@@ -1,6 +1,7 @@
 // bedrock-lite: the command-line contract is ../docs/cli.md (kept compatible with docs/cli.md).
 #include "cli.h"
 
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -29,7 +30,8 @@ void print_help() {
   std::printf(
       "usage: bedrock-lite <command> [options]\n\n"
       "global options: --region R --profile P --endpoint-url URL --connect-timeout S\n"
-      "                --read-timeout S --max-attempts N --debug --record DIR --replay DIR\n\n"
+      "                --read-timeout S --max-attempts N --debug --record DIR --replay DIR\n"
+      "                --mfa-code CODE\n\n"
       "commands:\n");
   for (const auto& command : kCommands) std::printf("  %-16s %s\n", command.name, command.synopsis);
 }
@@ -56,7 +58,7 @@ std::string parse_global(int argc, char** argv, GlobalOptions& global,
       global.debug = true;
     } else if (arg == "--region" || arg == "--profile" || arg == "--endpoint-url" ||
                arg == "--record" || arg == "--replay" || arg == "--connect-timeout" ||
-               arg == "--read-timeout" || arg == "--max-attempts") {
+               arg == "--read-timeout" || arg == "--max-attempts" || arg == "--mfa-code") {
       if (!value(v)) return arg + " needs a value";
       if (arg == "--region")
         global.region = v;
@@ -68,6 +70,8 @@ std::string parse_global(int argc, char** argv, GlobalOptions& global,
         global.record_dir = v;
       else if (arg == "--replay")
         global.replay_dir = v;
+      else if (arg == "--mfa-code")
+        global.mfa_code = v;
       else {
         double number = 0;
         if (!parse_number(v, number)) return arg + " takes a non-negative number, not '" + v + "'";
@@ -89,6 +93,25 @@ std::string parse_global(int argc, char** argv, GlobalOptions& global,
 }
 
 }  // namespace
+
+credentials::MfaCodeCallback mfa_code_callback(const GlobalOptions& global) {
+  return [code = global.mfa_code](const std::string& serial) -> bedrock_lite::Result<std::string> {
+    if (code) return *code;
+    if (isatty(STDIN_FILENO) == 0) {
+      return bedrock_lite::make_error(bedrock_lite::ErrorKind::Config,
+                                      "the profile's role needs an MFA code for " + serial +
+                                          ": pass --mfa-code CODE (stdin is not a terminal)");
+    }
+    std::fprintf(stderr, "MFA code for %s: ", serial.c_str());
+    std::fflush(stderr);
+    std::string line;
+    for (int c = std::getchar(); c != EOF && c != '\n'; c = std::getchar()) {
+      if (line.size() < 64) line += static_cast<char>(c);
+    }
+    while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+    return line;
+  };
+}
 
 int report_error(const std::string& kind, const std::string& message, int status) {
   std::fflush(stdout);

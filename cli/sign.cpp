@@ -96,11 +96,13 @@ std::string read_stdin() {
   return text;
 }
 
-// The standard chain (environment variables first; then profile, container, IMDS).
+// The standard chain (docs/configuration.md "Credential chain").
 Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
   credentials::ProviderContext context;
   context.environment = credentials::Environment::from_process();
   context.profile = global.profile;
+  context.region = global.region;
+  context.mfa_code = mfa_code_callback(global);
   context.transport = std::shared_ptr<http::Transport>(http::make_curl_transport());
   if (global.debug) {
     context.log = [](LogLevel, std::string_view message) {

@@ -3,6 +3,9 @@ find_package(Threads REQUIRED)
 find_package(OpenSSL 1.1.1 REQUIRED COMPONENTS Crypto)
 find_package(ZLIB REQUIRED)
 find_package(CURL REQUIRED)
+# expat reads STS's XML answers (credentials module, privately). The static build points
+# EXPAT_LIBRARY at Debian's libexpat.a first (BedrockLiteStatic.cmake).
+find_package(EXPAT REQUIRED)
 
 # RapidJSON is header-only and Debian's package config only sets a variable: wrap it once.
 find_path(RAPIDJSON_INCLUDE_DIR rapidjson/document.h REQUIRED)

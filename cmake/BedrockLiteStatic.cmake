@@ -35,6 +35,12 @@ foreach(_bl_lib ${OPENSSL_SSL_LIBRARY} ${OPENSSL_CRYPTO_LIBRARY} ${ZLIB_LIBRARIE
   endif()
 endforeach()
 
+# expat: FindEXPAT has no static switch; Debian's libexpat1-dev ships libexpat.a beside the .so.
+find_library(EXPAT_LIBRARY NAMES libexpat.a REQUIRED)
+if(NOT EXPAT_LIBRARY MATCHES "\\.a$")
+  message(FATAL_ERROR "BEDROCK_LITE_STATIC: ${EXPAT_LIBRARY} is not a static archive")
+endif()
+
 # FindCURL has no notion of a static libcurl's own dependencies: declare the target here, with
 # the link line curl-config --static-libs gives for this build (ssl, crypto, z; threads for the
 # threaded resolver).
@@ -54,4 +60,4 @@ set(CURL_LIBRARY "${_bl_curl_a}")
 # references (the CLI links with --gc-sections, see cli/CMakeLists.txt).
 add_compile_options(-ffunction-sections -fdata-sections)
 message(STATUS "BEDROCK_LITE_STATIC: libcurl ${_bl_curl_a}, ${OPENSSL_SSL_LIBRARY}, "
-               "${OPENSSL_CRYPTO_LIBRARY}, ${ZLIB_LIBRARIES}")
+               "${OPENSSL_CRYPTO_LIBRARY}, ${ZLIB_LIBRARIES}, ${EXPAT_LIBRARY}")

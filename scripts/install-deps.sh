@@ -5,7 +5,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake pkg-config ninja-build
-  libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev
+  libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev libexpat1-dev
   catch2 libcpp-httplib-dev libbenchmark-dev
   clang libclang-rt-14-dev curl
   file time

@@ -178,9 +178,16 @@ Result<Config> resolve_config(const credentials::Environment& environment,
     context.environment = environment;
     context.shared_config = shared;
     context.profile = overrides.profile;
+    context.region = overrides.region;  // STS calls use the client's --region too
+    context.mfa_code = overrides.mfa_code;
     // The metadata endpoints are plain HTTP on link-local addresses; a fresh libcurl transport
-    // keeps them off the Bedrock connection pool.
-    context.transport = std::shared_ptr<http::Transport>(http::make_curl_transport());
+    // keeps them off the Bedrock connection pool. STS is HTTPS: it gets the CA bundle.
+    http::CurlOptions credentials_curl;
+    if (auto bundle = lookup(environment, *shared, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
+      credentials_curl.ca_bundle = environment.expand_home(bundle->value);
+    }
+    context.transport =
+        std::shared_ptr<http::Transport>(http::make_curl_transport(std::move(credentials_curl)));
     context.log = overrides.log;
     config.credentials = credentials::make_default_chain(std::move(context));
     origin("credentials", "default chain", "default");

@@ -1,4 +1,5 @@
-// The chain and the default chain (docs/wire-protocol.md §5.1): env → profile → container → IMDS.
+// The chain and the default chain (docs/configuration.md "Credential chain"): env → assume-role →
+// web identity → profile → container → IMDS.
 #include <bedrock_lite/credentials.h>
 
 #include "provider_internals.h"
@@ -76,6 +77,10 @@ std::shared_ptr<CredentialsProvider> make_default_chain(ProviderContext context,
       std::make_shared<detail::LazySharedConfig>(context.environment, context.shared_config);
   std::vector<std::pair<std::string, std::shared_ptr<CredentialsProvider>>> providers;
   providers.emplace_back("environment", make_environment_provider(context.environment));
+  // botocore's order: the profile's role_arn, then web identity, before the profile's own keys.
+  providers.emplace_back("assume-role", detail::make_assume_role_provider(context, shared));
+  providers.emplace_back("web-identity",
+                         detail::make_web_identity_provider(context, shared, std::nullopt));
   providers.emplace_back("profile", detail::make_profile_provider(context, shared));
   providers.emplace_back("container", make_container_provider(context));
   providers.emplace_back("imds", detail::make_imds_provider(context, shared));

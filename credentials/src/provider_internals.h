@@ -33,6 +33,13 @@ std::shared_ptr<CredentialsProvider> make_profile_provider(
     ProviderContext context, std::shared_ptr<LazySharedConfig> shared_config);
 std::shared_ptr<CredentialsProvider> make_imds_provider(
     ProviderContext context, std::shared_ptr<LazySharedConfig> shared_config);
+// `profile_only`: read only that profile's keys, never the environment (the source of a role
+// chain, botocore's disable_env_vars); nullopt: the default chain's rule.
+std::shared_ptr<CredentialsProvider> make_web_identity_provider(
+    ProviderContext context, std::shared_ptr<LazySharedConfig> shared_config,
+    std::optional<std::string> profile_only);
+std::shared_ptr<CredentialsProvider> make_assume_role_provider(
+    ProviderContext context, std::shared_ptr<LazySharedConfig> shared_config);
 
 // Sends `request` and buffers the body, which may be at most `max_body_bytes` (a metadata
 // document is small; a larger answer is a Protocol error naming `request.url`).

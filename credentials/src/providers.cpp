@@ -154,8 +154,8 @@ class ProfileProvider final : public CredentialsProvider {
       }
       return run_credential_process(process->value, name, context_.environment, context_.process);
     }
-    for (const char* key :
-         {"role_arn", "sso_session", "sso_start_url", "web_identity_token_file"}) {
+    // role_arn and web_identity_token_file profiles were answered earlier in the chain.
+    for (const char* key : {"sso_session", "sso_start_url"}) {
       if (const ProfileProperty* unsupported = section->find(key)) {
         return make_error(ErrorKind::Config, unsupported->where() + ": profile '" + name +
                                                  "' uses " + key +

@@ -158,6 +158,9 @@ struct ConfigOverrides {
   std::shared_ptr<credentials::CredentialsProvider> credentials;
   std::shared_ptr<http::Transport> transport;
   LogHook log;
+  // Asked for an MFA code when an assume-role profile has mfa_serial (the CLI: --mfa-code or a
+  // prompt on a terminal); see credentials::ProviderContext::mfa_code.
+  credentials::MfaCodeCallback mfa_code;
 };
 
 // Resolves a Config the way the AWS CLI would on this machine, from one Environment snapshot and

@@ -155,7 +155,7 @@ struct Credentials {
   Secret session_token;  // may be empty
   std::optional<TimePoint> expiration;
   // Where they came from, as docs/cli.md spells it: "environment", "profile:<name>",
-  // "process:<name>", "container", "imds".
+  // "process:<name>", "container", "imds", "web-identity", "assume-role:<profile>".
   std::string source;
   std::string account_id;  // when the source reported one (not a secret)
 };
@@ -234,6 +234,29 @@ struct MetadataSettings {
   std::chrono::seconds static_stability_spread{std::chrono::minutes(5)};
 };
 
+// Asked for the current code of the MFA device `mfa_serial` when an assume-role profile names
+// one (`mfa_serial`). Returns the code, or an error that ends the resolution. Called at most once
+// per role: a refresh that would need a new code fails instead of asking again (a code is good
+// for one use, and a background refresh must never block on a prompt).
+using MfaCodeCallback = std::function<Result<std::string>(const std::string& mfa_serial)>;
+
+// How the STS calls of the web-identity and assume-role providers behave. Immutable value.
+struct StsSettings {
+  // Per attempt: connecting, and the whole exchange (an STS answer is small and quick; a peer
+  // that stalls must not hold a credentials refresh for minutes).
+  std::chrono::milliseconds connect_timeout{std::chrono::seconds(10)};
+  std::chrono::milliseconds attempt_timeout{std::chrono::seconds(30)};
+  // Attempts per call, for throttling, IDPCommunicationError, 5xx and transport failures before
+  // any answer (botocore's standard retry mode: 3).
+  int max_attempts = 3;
+  // Backoff before attempt n+1: jitter * min(max_backoff, base * 2^(n-1)), as botocore's standard
+  // mode.
+  std::chrono::milliseconds base_backoff{std::chrono::seconds(1)};
+  std::chrono::milliseconds max_backoff{std::chrono::seconds(20)};
+  // An STS answer is a few KiB (credentials plus a session token); a longer one is refused.
+  std::size_t max_response_bytes = std::size_t{64} << 10;
+};
+
 // Everything a provider that may do I/O needs. `transport` may be null: the container and IMDS
 // providers then report themselves as not available. Immutable once handed to a factory (each
 // provider keeps its own copy); the hooks in it must be thread-safe.
@@ -250,12 +273,18 @@ struct ProviderContext {
   LogHook log;
   MetadataSettings metadata;
   ProcessSettings process;
+  // --region: the region of STS calls, before AWS_REGION and the profile (resolve_region()).
+  std::optional<std::string> region;
+  // For assume-role profiles with `mfa_serial`; when empty such a profile is a Config error.
+  MfaCodeCallback mfa_code;
+  StsSettings sts;
 };
 
 // The selected profile's static keys or credential_process, in botocore's order: keys set in the
 // credentials file, then credential_process, then keys set only in the config file. A profile
-// that relies on role_arn, sso_* or web_identity_token_file is a Config error (not supported yet)
-// rather than a silent fall-through to another identity.
+// that relies on sso_* is a Config error (not supported yet) rather than a silent fall-through to
+// another identity. (role_arn and web_identity_token_file profiles are answered earlier in the
+// chain, by the assume-role and web-identity providers.)
 // An explicitly selected profile (--profile or AWS_PROFILE) that is in neither file is a Config
 // error naming it and the files read. Source "profile:<name>" or "process:<name>".
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(
@@ -272,6 +301,49 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_container_provider(
 // before its TTL ends, the security-credentials-extended path then the legacy one, role
 // rediscovery, v1 fallback only when allowed, static stability. Source "imds".
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_imds_provider(ProviderContext context);
+
+// STS (docs/configuration.md "STS"): where the web-identity and assume-role providers send
+// their calls. Immutable value.
+struct StsEndpoint {
+  std::string url;             // "https://sts.eu-west-1.amazonaws.com", no trailing slash
+  std::string signing_region;  // the SigV4 scope's region ("us-east-1" for the global endpoint)
+  std::string source;          // where the URL came from, for --debug: "AWS_ENDPOINT_URL_STS"...
+};
+
+// The STS endpoint for `profile`: unless AWS_IGNORE_CONFIGURED_ENDPOINT_URLS (or the profile's
+// ignore_configured_endpoint_urls) is true, AWS_ENDPOINT_URL_STS, AWS_ENDPOINT_URL, the profile's
+// `services` section `sts = endpoint_url`, the profile's `endpoint_url`; else the endpoint rules:
+// https://sts.{region}.amazonaws.com (amazonaws.com.cn for cn- regions...), sts-fips for
+// AWS_USE_FIPS_ENDPOINT / use_fips_endpoint, api.aws for AWS_USE_DUALSTACK_ENDPOINT /
+// use_dualstack_endpoint, and the global https://sts.amazonaws.com only when
+// AWS_STS_REGIONAL_ENDPOINTS / sts_regional_endpoints is `legacy` and the region is one of the
+// regions that endpoint served. The region is resolve_region(region_override...). Errors: NoRegion
+// naming every place looked at; Config for a bad value (naming where it was set).
+BEDROCK_LITE_API Result<StsEndpoint> resolve_sts_endpoint(
+    const Environment& environment, const SharedConfig& shared_config,
+    const std::optional<std::string>& override_profile,
+    const std::optional<std::string>& region_override);
+
+// Web identity (STS AssumeRoleWithWebIdentity, unsigned): AWS_WEB_IDENTITY_TOKEN_FILE,
+// AWS_ROLE_ARN and AWS_ROLE_SESSION_NAME, each before the selected profile's
+// web_identity_token_file, role_arn and role_session_name, except when a profile was chosen
+// explicitly (context.profile, i.e. --profile: botocore's disable_env_vars), when only the profile
+// counts. NoCredentials when no token file is configured; a token file without a role ARN is a
+// Config error. The token file is read again at every fetch (the kubelet rotates it). No I/O
+// until the first resolve(); no caching of its own (the default chain caches). Source
+// "web-identity".
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_web_identity_provider(
+    ProviderContext context);
+
+// Assume role (STS AssumeRole, SigV4-signed with the source credentials): the selected profile's
+// role_arn with source_profile (a chain of any length; each hop signs with the previous hop's
+// credentials) or credential_source (Environment, Ec2InstanceMetadata, EcsContainer), and
+// external_id, role_session_name, duration_seconds, mfa_serial. NoCredentials when the profile
+// has no role_arn (or is a web identity profile); Config errors for both or neither source, a
+// missing source profile, a cycle (naming its profiles), a bad duration, an MFA serial without
+// context.mfa_code. Intermediate credentials are cached per hop. Source "assume-role:<profile>".
+BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_assume_role_provider(
+    ProviderContext context);
 
 // Refresh policy of the caching provider (docs/wire-protocol.md §5.8, our recommendation).
 // Immutable value.
@@ -290,8 +362,9 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_caching_provider(
     std::shared_ptr<CredentialsProvider> inner, Clock clock = system_clock(), LogHook log = {},
     CachingSettings settings = {});
 
-// The standard chain, in order: environment → profile (static keys, credential_process) →
-// container → IMDS (docs/wire-protocol.md §5.1). Walked lazily on first resolve(); construction
+// The standard chain, in order (botocore's): environment → assume-role (the profile's role_arn)
+// → web identity → profile (static keys, credential_process) → container → IMDS
+// (docs/configuration.md "Credential chain"). Walked lazily on first resolve(); construction
 // does no I/O. Once a provider has answered, refreshes ask that same provider. Each provider tried,
 // and why it was skipped, goes to the log hook at Debug level; a chain where none answered fails
 // with NoCredentials listing every reason.
