@@ -3,7 +3,7 @@
 # *_fuzz target for a short bounded time over its seed corpus. Exits non-zero on any crash, leak,
 # timeout or sanitizer report.
 #
-#   scripts/fuzz-smoke.sh            # FUZZ_SECONDS (default 10) per target: 9 targets, ~2 min
+#   scripts/fuzz-smoke.sh            # FUZZ_SECONDS (default 10) per target: 11 targets, ~2 min
 #
 # libFuzzer writes the inputs it finds into the FIRST corpus directory, so that is a fresh
 # temporary directory: the seed folders under fixtures/ are only read, never written. A crashing
@@ -21,6 +21,7 @@ seeds_for() {
     eventstream_decoder) echo "fixtures/vectors/eventstream fixtures/recorded" ;;
     raw_request) echo "fixtures/vectors/sigv4" ;;
     converse_response | converse_request | stream_event | http_error) echo "fixtures/recorded" ;;
+    sts_xml) echo "fixtures/sts" ;;
     *) echo "" ;;
   esac
 }
