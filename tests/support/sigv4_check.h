@@ -1,0 +1,35 @@
+// SigV4 header signatures checked from the raw request, with the test's own HMAC chain over
+// OpenSSL (independent of the library's signer), for the fake STS. Free of httplib types, so it
+// lives in the shared support library.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace bedrock_lite::test {
+
+// The request as received. `header_values` gives every value of a header (lower-case name), in
+// order; an empty list when absent.
+struct ReceivedRequest {
+  std::string method;
+  std::string target;  // raw path (and query), as sent
+  std::string body;
+  std::function<std::vector<std::string>(const std::string&)> header_values;
+};
+
+struct SignatureCheck {
+  bool valid = false;
+  std::string why;            // empty when valid
+  std::string access_key_id;  // from Credential=, when it could be read
+};
+
+// Checks the Authorization header: an AWS4-HMAC-SHA256 signature over `region`/`service` by one
+// of `keys` (access key id -> secret), host and x-amz-date signed (and x-amz-security-token when
+// sent), recomputed over the canonical request of a non-S3 service.
+SignatureCheck check_sigv4(const ReceivedRequest& request,
+                           const std::map<std::string, std::string>& keys,
+                           const std::string& region, const std::string& service);
+
+}  // namespace bedrock_lite::test
