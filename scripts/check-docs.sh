@@ -36,7 +36,7 @@ read -r -a c_flags <<<"$(flags_of CMAKE_C_FLAGS)"
 read -r -a link_flags <<<"$(flags_of CMAKE_EXE_LINKER_FLAGS)"
 includes=(-I"$build_dir/generated/include")
 for dir in */include; do includes+=(-I"$root/$dir"); done
-libs=("$library" -lcurl -lcrypto -lz -pthread)
+libs=("$library" -lcurl -lcrypto -lz -lexpat -pthread)
 if [[ $library == *.so ]]; then libs+=(-Wl,-rpath,"$build_dir"); fi
 
 # Extract: prog_<n>.cpp|c for programs, fragments.cpp for fragments, manifest lines
