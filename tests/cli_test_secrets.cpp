@@ -11,6 +11,7 @@
 
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
+#include "support/fake_sts.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
 
@@ -38,6 +39,7 @@ const std::string kSecretKey = "sweep/SECRET+key/0123456789abcdefSWEEP";
 const std::string kSessionToken = "sweep-SESSION-token/IQoJb3JpZ2luX2VjEJr+/==";
 const std::string kBearer = "sweep-BEDROCK-api-key-ABSKQmVkcm9ja0FQSUtleQ==";
 const std::string kContainerToken = "sweep-CONTAINER-authorization-token-7f3a";
+const std::string kWebIdentityToken = "eyJhbGciOiJSUzI1NiJ9.sweep-WEB-IDENTITY-jwt.c2lnbmF0dXJl";
 
 std::string hex(const unsigned char* data, std::size_t size) {
   static const char* digits = "0123456789abcdef";
@@ -70,13 +72,16 @@ std::string yyyymmdd(std::chrono::system_clock::time_point t) {
 // of each derived key (our own HMAC chain, checked against the library's kSigning).
 std::vector<std::string> forbidden() {
   std::vector<std::string> out = {
-      kSecretKey,      kSessionToken,          kBearer,
-      kContainerToken, "sweep%2FSECRET%2Bkey", "IQoJb3JpZ2luX2VjEJr%2B"};
+      kSecretKey,        kSessionToken,           kBearer,
+      kContainerToken,   "sweep%2FSECRET%2Bkey",  "IQoJb3JpZ2luX2VjEJr%2B",
+      kWebIdentityToken, "sweep-WEB-IDENTITY-jwt"};
   const auto now = std::chrono::system_clock::now();
   for (int day = -1; day <= 1; ++day) {
     const std::string date = yyyymmdd(now + std::chrono::hours(24 * day));
     for (const auto& [region, service] :
-         {std::pair<std::string, std::string>{"us-east-1", "bedrock"}, {"us-east-1", "service"}}) {
+         {std::pair<std::string, std::string>{"us-east-1", "bedrock"},
+          {"us-east-1", "service"},
+          {"us-east-1", "sts"}}) {
       const std::string k_date = hmac("AWS4" + kSecretKey, date);
       const std::string k_region = hmac(k_date, region);
       const std::string k_service = hmac(k_region, service);
@@ -447,4 +452,104 @@ TEST_CASE("cli secrets: credential_process runs without a shell", "[cli][secrets
       "/bin/sh -c 'touch " + marker.string() + "-sh'", "noshell", env);
   CHECK_FALSE(explicit_shell.ok());
   CHECK(std::filesystem::exists(marker.string() + "-sh"));
+}
+
+TEST_CASE("cli secrets: assume-role, web identity and STS failures leak nothing",
+          "[cli][secrets][sts]") {
+  // Every role hands out the sweep secret and token, so any echo of them anywhere is caught.
+  test::FakeStsOptions options;
+  options.keys = {{kKeyId, kSecretKey}};
+  options.roles["arn:aws:iam::111111111111:role/one"] = {"ASIASWEEPONE", kSecretKey,
+                                                         kSessionToken + "-one"};
+  options.roles["arn:aws:iam::222222222222:role/two"] = {"ASIASWEEPTWO", kSecretKey, kSessionToken};
+  options.roles["arn:aws:iam::333333333333:role/web"] = {"ASIASWEEPWEB", kSecretKey, kSessionToken};
+  test::FakeSts sts(options);
+  test::TempDir home;
+  home.write(".aws/credentials", "[base]\naws_access_key_id = " + kKeyId +
+                                     "\naws_secret_access_key = " + kSecretKey + "\n");
+  home.write(".aws/config",
+             "[profile one]\nrole_arn = arn:aws:iam::111111111111:role/one\nsource_profile = "
+             "base\n[profile two]\nrole_arn = arn:aws:iam::222222222222:role/two\n"
+             "source_profile = one\nmfa_serial = arn:aws:iam::111111111111:mfa/sweep\n");
+  const auto token_file = home.write("token", kWebIdentityToken);
+  const std::vector<std::string> env = {"AWS_REGION=us-east-1",
+                                        "AWS_ENDPOINT_URL_STS=" + sts.url()};
+
+  // A role chain with MFA: the source name, and each hop under --debug.
+  const Run chain =
+      run_cli(home, {"credentials", "--debug", "--profile", "two", "--mfa-code", "123456"}, env);
+  INFO(chain.err);
+  CHECK(chain.status == 0);
+  CHECK(chain.out.find("\"source\":\"assume-role:two\"") != std::string::npos);
+  CHECK(chain.out.find("ASIASWEEPTWO") != std::string::npos);
+  CHECK(chain.err.find("profile two assumes arn:aws:iam::222222222222:role/two with "
+                       "source_profile one") != std::string::npos);
+  CHECK(chain.err.find("profile one assumes arn:aws:iam::111111111111:role/one with "
+                       "source_profile base") != std::string::npos);
+  CHECK(chain.err.find("STS AssumeRole at " + sts.url()) != std::string::npos);
+  CHECK(chain.err.find("123456") == std::string::npos);  // nor the MFA code
+  sweep("credentials (assume-role)", chain.out + chain.err);
+  REQUIRE(sts.requests().size() == 2);
+  CHECK(sts.requests()[1].form.at("TokenCode") == "123456");
+
+  // Without --mfa-code and without a terminal: a clear error.
+  const Run no_mfa = run_cli(home, {"credentials", "--debug", "--profile", "two"}, env);
+  CHECK(no_mfa.status != 0);
+  CHECK(no_mfa.err.find("error: Config: the profile's role needs an MFA code for "
+                        "arn:aws:iam::111111111111:mfa/sweep: pass --mfa-code CODE") !=
+        std::string::npos);
+  sweep("credentials (no MFA code)", no_mfa.out + no_mfa.err);
+
+  // Web identity from the environment.
+  std::vector<std::string> web_env = env;
+  web_env.push_back("AWS_WEB_IDENTITY_TOKEN_FILE=" + token_file.string());
+  web_env.push_back("AWS_ROLE_ARN=arn:aws:iam::333333333333:role/web");
+  const Run web = run_cli(home, {"credentials", "--debug"}, web_env);
+  INFO(web.err);
+  CHECK(web.status == 0);
+  CHECK(web.out.find("\"source\":\"web-identity\"") != std::string::npos);
+  CHECK(web.err.find("STS AssumeRoleWithWebIdentity at " + sts.url()) != std::string::npos);
+  sweep("credentials (web identity)", web.out + web.err);
+
+  // STS refusing, and STS answering garbage that holds the secrets.
+  sts.push_error(403, "access-denied.xml");
+  const Run denied = run_cli(home, {"credentials", "--debug"}, web_env);
+  CHECK(denied.status != 0);
+  CHECK(denied.err.find("error: AccessDenied: STS AssumeRoleWithWebIdentity") != std::string::npos);
+  sweep("STS AccessDenied", denied.out + denied.err);
+  sts.push_raw(200,
+               "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials>"
+               "<AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>" +
+                   kSecretKey + "</SecretAccessKey><SessionToken>" + kSessionToken +
+                   "</SessionToken><Expiration>" + kSecretKey + "</Expiration>");
+  const Run garbage = run_cli(home, {"credentials", "--debug"}, web_env);
+  CHECK(garbage.status != 0);
+  CHECK(garbage.err.find("error: Protocol") != std::string::npos);
+  sweep("STS malformed answer", garbage.out + garbage.err);
+  sts.push_raw(200,
+               "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult>"
+               "<Credentials><AccessKeyId>ASIA</AccessKeyId><SecretAccessKey>" +
+                   kSecretKey + "</SecretAccessKey><SessionToken>" + kSessionToken +
+                   "</SessionToken><Expiration>" + kSessionToken +
+                   "</Expiration></Credentials></AssumeRoleWithWebIdentityResult>"
+                   "</AssumeRoleWithWebIdentityResponse>");
+  const Run bad_expiration = run_cli(home, {"credentials", "--debug"}, web_env);
+  CHECK(bad_expiration.status != 0);
+  sweep("STS answer with a bad Expiration", bad_expiration.out + bad_expiration.err);
+
+  // A Converse call signed with the assumed role's keys, under --debug.
+  test::FakeBedrockOptions bedrock_options = sweep_server_options();
+  bedrock_options.keys = {{"ASIASWEEPTWO", kSecretKey}};
+  FakeBedrock bedrock(bedrock_options);
+  const Run converse =
+      run_cli(home,
+              {"converse", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--debug",
+               "--profile", "two", "--mfa-code", "654321", "--endpoint-url", bedrock.url()},
+              env);
+  INFO(converse.err);
+  CHECK(converse.status == 0);
+  REQUIRE(bedrock.requests().size() == 1);
+  CHECK(bedrock.requests()[0].signature_valid);
+  CHECK(bedrock.requests()[0].access_key_id == "ASIASWEEPTWO");
+  sweep("converse (assume-role)", converse.out + converse.err);
 }
