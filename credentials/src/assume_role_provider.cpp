@@ -3,11 +3,12 @@
 // (docs/configuration.md "Assume role"). The rules follow botocore's AssumeRoleProvider.
 #include <bedrock_lite/credentials.h>
 
+#include <bedrock_lite/internal/text.h>
+
 #include "provider_internals.h"
 #include "sts_client.h"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <mutex>
 
@@ -16,11 +17,6 @@ namespace {
 
 // A chain this long is a configuration mistake, not a real set-up (and bounds the recursion).
 constexpr std::size_t kMaxHops = 32;
-
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 // The value of a key, or "" when absent.
 std::string value_of(const ProfileSection& section, std::string_view key) {
@@ -226,10 +222,15 @@ class ChainBuilder {
 
   Result<std::shared_ptr<CredentialsProvider>> from_credential_source(
       const ProfileSection& section, const ProfileProperty& property) {
-    const std::string kind = lower(property.value);
-    if (kind == "environment") return make_environment_provider(context_.environment);
-    if (kind == "ec2instancemetadata") return detail::make_imds_provider(context_, shared_);
-    if (kind == "ecscontainer") return make_container_provider(context_);
+    // botocore compares the names case-insensitively.
+    const std::string& kind = property.value;
+    if (internal::iequals(kind, "Environment")) {
+      return make_environment_provider(context_.environment);
+    }
+    if (internal::iequals(kind, "Ec2InstanceMetadata")) {
+      return detail::make_imds_provider(context_, shared_);
+    }
+    if (internal::iequals(kind, "EcsContainer")) return make_container_provider(context_);
     return make_error(ErrorKind::Config, where(section, "credential_source") +
                                              ": credential_source must be Environment, "
                                              "Ec2InstanceMetadata or EcsContainer, not '" +

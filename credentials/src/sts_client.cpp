@@ -1,6 +1,7 @@
 // The STS endpoint rules and the STS client (docs/configuration.md "STS").
 #include "sts_client.h"
 
+#include <bedrock_lite/internal/text.h>
 #include <bedrock_lite/sigv4.h>
 
 #include "provider_internals.h"
@@ -14,11 +15,6 @@
 
 namespace bedrock_lite::credentials {
 namespace {
-
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
 
 Error config_error(std::string message) {
   return make_error(ErrorKind::Config, std::move(message));
@@ -42,9 +38,8 @@ std::optional<Setting> setting(const Environment& environment, const SharedConfi
 
 Result<bool> boolean_setting(const std::optional<Setting>& found, std::string_view what) {
   if (!found) return false;
-  const std::string value = lower(found->value);
-  if (value == "true") return true;
-  if (value == "false") return false;
+  if (internal::iequals(found->value, "true")) return true;
+  if (internal::iequals(found->value, "false")) return false;
   return config_error(found->source + ": " + std::string(what) + " must be true or false, not '" +
                       found->value + "'");
 }
@@ -82,9 +77,8 @@ bool is_valid_host_label(const std::string& label) {
 Result<std::string> checked_url(std::string url, const std::string& source) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   const auto scheme_end = url.find("://");
-  const std::string scheme =
-      scheme_end == std::string::npos ? "" : lower(url.substr(0, scheme_end));
-  if (scheme != "https" && scheme != "http") {
+  const std::string scheme = scheme_end == std::string::npos ? "" : url.substr(0, scheme_end);
+  if (!internal::iequals(scheme, "https") && !internal::iequals(scheme, "http")) {
     return config_error(source + ": STS endpoint URL '" + url +
                         "' must start with https:// (or http:// for a local endpoint)");
   }
@@ -153,13 +147,12 @@ Result<StsEndpoint> resolve_sts_endpoint(const Environment& environment,
   bool legacy = false;
   if (auto mode = setting(environment, shared_config, profile, "AWS_STS_REGIONAL_ENDPOINTS",
                           "sts_regional_endpoints")) {
-    const std::string value = lower(mode->value);
-    if (value != "legacy" && value != "regional") {
+    if (!internal::iequals(mode->value, "legacy") && !internal::iequals(mode->value, "regional")) {
       return config_error(mode->source +
                           ": sts_regional_endpoints must be legacy or regional, not '" +
                           mode->value + "'");
     }
-    legacy = value == "legacy";
+    legacy = internal::iequals(mode->value, "legacy");
   }
   const std::string& name = region->name;
   if (!is_valid_host_label(name)) {
