@@ -983,3 +983,24 @@ TEST_CASE("Fake STS: a signed AssumeRoleWithWebIdentity and an unsigned AssumeRo
   CHECK(accepted->access_key_id == "ASIAFIRST");
   CHECK(detail::form_encode("a b+c/d=é") == "a%20b%2Bc%2Fd%3D%C3%A9");
 }
+
+TEST_CASE("Default chain: concurrent callers share one STS call (single flight)",
+          "[credentials][sts][chain]") {
+  FakeSts sts(sts_options());
+  World world(&sts);
+  world.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = world.home.write("token", kWebToken).string();
+  world.vars["AWS_ROLE_ARN"] = kWebRole;
+  auto transport = curl();
+  auto chain = creds::make_default_chain(world.context(transport));
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i) {
+    threads.emplace_back([&chain, &ok] {
+      auto result = chain->resolve();
+      if (result && result->access_key_id == "ASIAWEB") ++ok;
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  CHECK(ok.load() == 8);
+  CHECK(sts.requests().size() == 1);
+}
