@@ -96,7 +96,7 @@ std::string read_stdin() {
   return text;
 }
 
-// The standard chain (docs/configuration.md "Credential chain").
+// The standard chain (docs/configuration.md "Credentials: the default chain").
 Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
   credentials::ProviderContext context;
   context.environment = credentials::Environment::from_process();

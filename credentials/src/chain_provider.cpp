@@ -1,5 +1,5 @@
-// The chain and the default chain (docs/configuration.md "Credential chain"): env → assume-role →
-// web identity → profile → container → IMDS.
+// The chain and the default chain (docs/configuration.md "Credentials: the default chain"): env →
+// assume-role → web identity → profile → container → IMDS.
 #include <bedrock_lite/credentials.h>
 
 #include "provider_internals.h"

@@ -364,10 +364,10 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_caching_provider(
 
 // The standard chain, in order (botocore's): environment → assume-role (the profile's role_arn)
 // → web identity → profile (static keys, credential_process) → container → IMDS
-// (docs/configuration.md "Credential chain"). Walked lazily on first resolve(); construction
-// does no I/O. Once a provider has answered, refreshes ask that same provider. Each provider tried,
-// and why it was skipped, goes to the log hook at Debug level; a chain where none answered fails
-// with NoCredentials listing every reason.
+// (docs/configuration.md "Credentials: the default chain"). Walked lazily on first resolve();
+// construction does no I/O. Once a provider has answered, refreshes ask that same provider. Each
+// provider tried, and why it was skipped, goes to the log hook at Debug level; a chain where none
+// answered fails with NoCredentials listing every reason.
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_chain_provider(
     std::vector<std::pair<std::string, std::shared_ptr<CredentialsProvider>>> providers,
     LogHook log = {});
