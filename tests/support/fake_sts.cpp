@@ -84,6 +84,7 @@ struct Scripted {
   int status = 0;
   std::string body;
   std::chrono::milliseconds stall{0};
+  FakeSts::Headers headers;
 };
 
 }  // namespace
@@ -100,6 +101,7 @@ struct FakeSts::State {
   void handle(const httplib::Request& req, httplib::Response& res) {
     StsRequest seen_request;
     seen_request.form = parse_form(req.body);
+    seen_request.body = req.body;
     seen_request.action = seen_request.form["Action"];
     seen_request.signed_request = req.has_header("Authorization");
     seen_request.security_token = req.get_header_value("X-Amz-Security-Token");
@@ -115,10 +117,11 @@ struct FakeSts::State {
     }
     if (scripted && scripted->stall.count() > 0) {
       server->wait_until_stopping_for(scripted->stall);
-      scripted = Scripted{500, sts_fixture("errors/throttling.xml"), {}};
+      scripted = Scripted{500, sts_fixture("errors/throttling.xml"), {}, {}};
     }
     if (scripted) {
       res.status = scripted->status;
+      for (const auto& [name, value] : scripted->headers) res.set_header(name, value);
       res.set_content(scripted->body, "text/xml");
     } else {
       answer(req, accepted, seen_request, res);
@@ -225,19 +228,19 @@ std::string FakeSts::url() const {
   return state_->server->url();
 }
 
-void FakeSts::push_error(int status, const std::string& file) {
+void FakeSts::push_error(int status, const std::string& file, Headers headers) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->script.push_back({status, sts_fixture("errors/" + file), {}});
+  state_->script.push_back({status, sts_fixture("errors/" + file), {}, std::move(headers)});
 }
 
-void FakeSts::push_raw(int status, std::string body) {
+void FakeSts::push_raw(int status, std::string body, Headers headers) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->script.push_back({status, std::move(body), {}});
+  state_->script.push_back({status, std::move(body), {}, std::move(headers)});
 }
 
 void FakeSts::push_stall(std::chrono::milliseconds pause) {
   std::lock_guard<std::mutex> lock(state_->mutex);
-  state_->script.push_back({0, {}, pause});
+  state_->script.push_back({0, {}, pause, {}});
 }
 
 std::vector<StsRequest> FakeSts::requests() const {

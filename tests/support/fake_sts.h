@@ -41,6 +41,7 @@ struct FakeStsOptions {
 struct StsRequest {
   std::string action;
   std::map<std::string, std::string> form;  // decoded
+  std::string body;                         // as received, still encoded
   bool signed_request = false;
   bool signature_valid = false;
   std::string signer;          // access key id of the signature, or ""
@@ -58,10 +59,12 @@ class FakeSts {
 
   std::string url() const;  // "http://127.0.0.1:<port>"
 
+  // Response headers of a scripted answer (e.g. x-amzn-RequestId), beside Content-Type.
+  using Headers = std::map<std::string, std::string>;
   // The next request is answered with fixtures/sts/errors/<file> and this status.
-  void push_error(int status, const std::string& file);
+  void push_error(int status, const std::string& file, Headers headers = {});
   // The next request is answered with this body (malformed answers) and status.
-  void push_raw(int status, std::string body);
+  void push_raw(int status, std::string body, Headers headers = {});
   // The next request gets nothing for `pause` (or until the fake is destroyed), then a 500.
   void push_stall(std::chrono::milliseconds pause);
 
