@@ -2,6 +2,7 @@
 // credential_process).
 #include <bedrock_lite/credentials.h>
 
+#include "profile_sources.h"
 #include "provider_internals.h"
 
 namespace bedrock_lite::credentials {
@@ -141,6 +142,12 @@ class ProfileProvider final : public CredentialsProvider {
     const ProfileProperty* secret = section->find("aws_secret_access_key");
     const ProfileProperty* process = section->find("credential_process");
 
+    // IAM Identity Center and `aws login` profiles come before static keys, as in botocore.
+    if (auto sso = detail::resolve_sso(context_, config, name, *section)) return std::move(*sso);
+    if (auto login = detail::resolve_login(context_, config, name, *section)) {
+      return std::move(*login);
+    }
+
     // botocore's order: static keys from the credentials file, then credential_process, then
     // static keys from the config file.
     const bool keys_in_credentials_file = (id != nullptr && id->file == credentials_file) ||
@@ -153,14 +160,6 @@ class ProfileProvider final : public CredentialsProvider {
         return make_error(ErrorKind::Config, process->where() + ": credential_process is empty");
       }
       return run_credential_process(process->value, name, context_.environment, context_.process);
-    }
-    // role_arn and web_identity_token_file profiles were answered earlier in the chain.
-    for (const char* key : {"sso_session", "sso_start_url"}) {
-      if (const ProfileProperty* unsupported = section->find(key)) {
-        return make_error(ErrorKind::Config, unsupported->where() + ": profile '" + name +
-                                                 "' uses " + key +
-                                                 ", which bedrock-lite does not support yet");
-      }
     }
     return make_error(ErrorKind::NoCredentials,
                       "profile '" + name + "' has no aws_access_key_id or credential_process");

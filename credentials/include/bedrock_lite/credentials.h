@@ -155,7 +155,8 @@ struct Credentials {
   Secret session_token;  // may be empty
   std::optional<TimePoint> expiration;
   // Where they came from, as docs/cli.md spells it: "environment", "profile:<name>",
-  // "process:<name>", "container", "imds", "web-identity", "assume-role:<profile>".
+  // "process:<name>", "sso:<session or profile>", "login:<profile>", "container", "imds",
+  // "web-identity", "assume-role:<profile>".
   std::string source;
   std::string account_id;  // when the source reported one (not a secret)
 };
@@ -280,11 +281,14 @@ struct ProviderContext {
   StsSettings sts;
 };
 
-// The selected profile's static keys or credential_process, in botocore's order: keys set in the
-// credentials file, then credential_process, then keys set only in the config file. A profile
-// that relies on sso_* is a Config error (not supported yet) rather than a silent fall-through to
-// another identity. (role_arn and web_identity_token_file profiles are answered earlier in the
-// chain, by the assume-role and web-identity providers.)
+// The selected profile's credentials, in botocore's order: IAM Identity Center (sso_session or
+// the legacy sso_start_url; source "sso:<session or profile>"), keys set in the credentials file,
+// `aws login` (login_session; source "login:<profile>"), credential_process, then keys set only
+// in the config file. SSO and login trade a token cached by the AWS CLI for credentials (network
+// I/O on resolve(), never before) and refresh that token, writing the cache back atomically; an
+// expired token that cannot be refreshed is NoCredentials telling the user to run
+// `aws sso login` / `aws login`. (role_arn and web_identity_token_file profiles are answered
+// earlier in the chain, by the assume-role and web-identity providers.)
 // An explicitly selected profile (--profile or AWS_PROFILE) that is in neither file is a Config
 // error naming it and the files read. Source "profile:<name>" or "process:<name>".
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_profile_provider(
