@@ -103,8 +103,8 @@ Result<std::string> signin_url(const LoginCall& call) {
     error.message = "refreshing `aws login` credentials needs a region: " + error.message;
     return error;
   }
-  const std::string suffix = region->name.rfind("cn-", 0) == 0 ? ".signin.amazonaws.cn"
-                                                               : ".signin.aws.amazon.com";
+  const std::string suffix =
+      region->name.rfind("cn-", 0) == 0 ? ".signin.amazonaws.cn" : ".signin.aws.amazon.com";
   const auto endpoint = service_endpoint(call.context.environment, call.config, call.profile,
                                          "SIGNIN", "signin", "https://" + region->name + suffix);
   log(call.context.log, LogLevel::Debug,
@@ -133,8 +133,9 @@ Result<Credentials> apply_token_output(const LoginCall& call, const std::string&
   auto secret = string_member(access->value, "secretAccessKey");
   auto token = string_member(access->value, "sessionToken");
   if (!id || id->empty() || !secret || secret->empty() || !token || token->empty()) {
-    return make_error(ErrorKind::Protocol, what + ": accessToken lacks accessKeyId, "
-                                                  "secretAccessKey or sessionToken");
+    return make_error(ErrorKind::Protocol, what +
+                                               ": accessToken lacks accessKeyId, "
+                                               "secretAccessKey or sessionToken");
   }
   const TimePoint expires_at = now + std::chrono::seconds(expires_in->value.GetInt64());
   rapidjson::Value& cached = cache["accessToken"];
@@ -159,8 +160,9 @@ Result<Credentials> apply_token_output(const LoginCall& call, const std::string&
 Result<Credentials> refresh(const LoginCall& call, const LoginCache& held,
                             rapidjson::Document& cache, TimePoint now) {
   if (!call.context.transport) {
-    return make_error(ErrorKind::Config, "profile '" + call.profile +
-                                             "' uses login_session but no HTTP transport was given");
+    return make_error(
+        ErrorKind::Config,
+        "profile '" + call.profile + "' uses login_session but no HTTP transport was given");
   }
   auto url = signin_url(call);
   if (!url) return std::move(url).error();
@@ -195,17 +197,16 @@ Result<Credentials> refresh(const LoginCall& call, const LoginCache& held,
     error.message += refresh_advice(error, call);
     return error;
   }
-  return apply_token_output(call, response->body, what, cache, now,
-                            held.credentials.account_id);
+  return apply_token_output(call, response->body, what, cache, now, held.credentials.account_id);
 }
 
 Result<Credentials> login_credentials(const LoginCall& call) {
   auto loaded = read_json_cache(call.path);
   if (!loaded) return std::move(loaded).error();
   if (!loaded->has_value()) {
-    return make_error(ErrorKind::NoCredentials,
-                      "no `aws login` session cache at " + call.path + " for login_session '" +
-                          call.session + "'; " + call.login_hint());
+    return make_error(ErrorKind::NoCredentials, "no `aws login` session cache at " + call.path +
+                                                    " for login_session '" + call.session + "'; " +
+                                                    call.login_hint());
   }
   rapidjson::Document& cache = **loaded;
   auto held = read_login_cache(call, cache);
@@ -251,9 +252,10 @@ std::optional<Result<Credentials>> resolve_login(const ProviderContext& context,
   } else if (auto home = context.environment.home()) {
     folder = *home + "/.aws/login/cache";
   } else {
-    return Result<Credentials>(make_error(
-        ErrorKind::NoCredentials, "no home directory (HOME) to find the `aws login` cache in; "
-                                  "set AWS_LOGIN_CACHE_DIRECTORY"));
+    return Result<Credentials>(
+        make_error(ErrorKind::NoCredentials,
+                   "no home directory (HOME) to find the `aws login` cache in; "
+                   "set AWS_LOGIN_CACHE_DIRECTORY"));
   }
   while (folder.size() > 1 && folder.back() == '/') folder.pop_back();
   call.path = folder + "/" + sha256_hex(call.session) + ".json";

@@ -93,10 +93,9 @@ Result<SsoSettings> sso_settings(const SharedConfig& config, const std::string& 
     if (value->empty()) missing += (missing.empty() ? "" : ", ") + std::string(key);
   }
   if (!missing.empty()) {
-    return config_error("profile '" + profile + "' is configured for SSO but is missing " +
-                        missing + (session != nullptr ? " (profile or [sso-session " +
-                                                            session->name + "])"
-                                                      : ""));
+    return config_error(
+        "profile '" + profile + "' is configured for SSO but is missing " + missing +
+        (session != nullptr ? " (profile or [sso-session " + session->name + "])" : ""));
   }
   return settings;
 }
@@ -180,8 +179,8 @@ Result<Secret> create_token(const SsoCall& call, rapidjson::Document& cache, Tim
 // The refresh condition of botocore's SSOTokenProvider: the registration (client id and secret)
 // is still valid and a refresh token is there.
 bool can_refresh(const rapidjson::Document& cache, TimePoint now) {
-  const auto registration = parse_cache_time(string_member(cache, "registrationExpiresAt")
-                                                 .value_or(""));
+  const auto registration =
+      parse_cache_time(string_member(cache, "registrationExpiresAt").value_or(""));
   return string_member(cache, "clientId") && string_member(cache, "clientSecret") &&
          string_member(cache, "refreshToken") && registration && now < *registration;
 }
@@ -190,11 +189,12 @@ bool can_refresh(const rapidjson::Document& cache, TimePoint now) {
 Result<Secret> sso_token(const SsoCall& call) {
   const auto home = call.context.environment.home();
   if (!home) {
-    return make_error(ErrorKind::NoCredentials,
-                      "no home directory (HOME) to find the SSO token cache in; " +
-                          call.settings.login_hint());
+    return make_error(
+        ErrorKind::NoCredentials,
+        "no home directory (HOME) to find the SSO token cache in; " + call.settings.login_hint());
   }
-  const std::string path = *home + "/.aws/sso/cache/" + sha1_hex(call.settings.cache_key()) + ".json";
+  const std::string path =
+      *home + "/.aws/sso/cache/" + sha1_hex(call.settings.cache_key()) + ".json";
   log(call.context.log, LogLevel::Debug,
       "credentials: " + call.settings.source() + ": SSO token cache " + path);
   auto loaded = read_json_cache(path);
@@ -234,12 +234,11 @@ Result<Secret> sso_token(const SsoCall& call) {
     }
   }
   if (now < *expires_at) return Secret(std::move(*token));
-  return make_error(ErrorKind::NoCredentials,
-                    "the SSO token for " + call.settings.source() + " (" + path +
-                        ") expired at " + expired_at +
-                        (refresh_failure.empty() ? "" : " and could not be refreshed (" +
-                                                            refresh_failure + ")") +
-                        "; " + call.settings.login_hint());
+  return make_error(
+      ErrorKind::NoCredentials,
+      "the SSO token for " + call.settings.source() + " (" + path + ") expired at " + expired_at +
+          (refresh_failure.empty() ? "" : " and could not be refreshed (" + refresh_failure + ")") +
+          "; " + call.settings.login_hint());
 }
 
 Result<Credentials> parse_role_credentials(const std::string& body, const std::string& what,
@@ -258,8 +257,9 @@ Result<Credentials> parse_role_credentials(const std::string& body, const std::s
   if (!id || id->empty() || !secret || secret->empty() || !token ||
       expiration == role->value.MemberEnd() || !expiration->value.IsInt64()) {
     return make_error(ErrorKind::Protocol,
-                      what + ": roleCredentials lacks accessKeyId, secretAccessKey, "
-                             "sessionToken or a numeric expiration");
+                      what +
+                          ": roleCredentials lacks accessKeyId, secretAccessKey, "
+                          "sessionToken or a numeric expiration");
   }
   // GetRoleCredentials gives the expiration in epoch MILLISECONDS. Bound it like parse_iso8601
   // bounds years, so adding refresh windows cannot overflow.
@@ -289,8 +289,8 @@ Result<Credentials> get_role_credentials(const SsoCall& call, const Secret& toke
           " (endpoint from " + endpoint.source + ")");
   http::Request request;
   request.method = "GET";
-  request.url = endpoint.url + "/federation/credentials?role_name=" +
-                percent_encode(settings.role_name) +
+  request.url = endpoint.url +
+                "/federation/credentials?role_name=" + percent_encode(settings.role_name) +
                 "&account_id=" + percent_encode(settings.account_id);
   request.headers = {{"x-amz-sso_bearer_token", token.reveal()}, {"Accept", "application/json"}};
   request.timeouts = token_service_timeouts();
@@ -351,11 +351,11 @@ std::optional<Result<Credentials>> resolve_sso(const ProviderContext& context,
       "credentials: " + settings->source() + ": profile '" + profile + "'" +
           (settings->session.empty() ? " (legacy SSO form)"
                                      : " uses sso-session '" + settings->session + "'") +
-          ", start URL " + settings->start_url + ", SSO region " + settings->region +
-          ", account " + settings->account_id + ", role " + settings->role_name);
+          ", start URL " + settings->start_url + ", SSO region " + settings->region + ", account " +
+          settings->account_id + ", role " + settings->role_name);
   if (!context.transport) {
-    return Result<Credentials>(config_error("profile '" + profile +
-                                            "' uses SSO but no HTTP transport was given"));
+    return Result<Credentials>(
+        config_error("profile '" + profile + "' uses SSO but no HTTP transport was given"));
   }
   const SsoCall call{context, config, *settings};
   auto token = sso_token(call);

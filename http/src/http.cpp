@@ -80,8 +80,8 @@ std::string redact_header_value(std::string_view name, std::string_view value) {
   // Names whose value is a credential wherever they appear (SigV4 signature, session token,
   // IMDSv2 token, API keys, cookies).
   static constexpr std::string_view kSecretNames[] = {
-      "authorization", "proxy-authorization", "x-amz-security-token",    "cookie",
-      "set-cookie",    "x-api-key",           "x-aws-ec2-metadata-token",
+      "authorization", "proxy-authorization", "x-amz-security-token", "cookie", "set-cookie",
+      "x-api-key", "x-aws-ec2-metadata-token",
       // The SSO portal's bearer token and the sign-in service's DPoP proof.
       "x-amz-sso_bearer_token", "dpop"};
   for (auto secret : kSecretNames) {
