@@ -2,15 +2,18 @@
 // an Authorization-bearing container token) go through every output channel we have — the
 // built CLI's stdout and stderr with --debug for every subcommand, its error line for every
 // error kind we can provoke, the files --record writes, the `credentials` command, the library's
-// log hook and errors, credential_process and container failures — and no channel may contain a
-// secret, nor the hex of any derived signing key (kDate, kRegion, kService, kSigning) for the
-// dates around now.
+// log hook and errors, credential_process and container failures, SSO and `aws login` profiles
+// (whose caches hold tokens, refresh tokens, a client secret and a private key) — and no channel
+// may contain a secret, nor the hex of any derived signing key (kDate, kRegion, kService,
+// kSigning) for the dates around now.
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/replay.h>
 #include <bedrock_lite/sigv4.h>
 
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
+#include "support/fake_signin.h"
+#include "support/fake_sso.h"
 #include "support/fake_sts.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
@@ -552,4 +555,133 @@ TEST_CASE("cli secrets: assume-role, web identity and STS failures leak nothing"
   CHECK(bedrock.requests()[0].signature_valid);
   CHECK(bedrock.requests()[0].access_key_id == "ASIASWEEPTWO");
   sweep("converse (assume-role)", converse.out + converse.err);
+}
+
+TEST_CASE("cli secrets: SSO and aws login profiles leak no token, key or cached secret",
+          "[cli][secrets][sso][login]") {
+  // Everything the two caches and the token services hold that is secret.
+  const std::vector<std::string> cached = {
+      "sweep-SSO-access-token-1",    "sweep-SSO-access-token-2", "sweep-SSO-refresh-1",
+      "sweep-SSO-refresh-2",         "sweep-SSO-client-secret",  "sweep-LOGIN-old-secret",
+      "sweep-LOGIN-old-session",     "sweep-LOGIN-refresh-1",    "sweep-LOGIN-refresh-2",
+      "MHcCAQEEIPt/u8InPLpQeQLJTvV", "sweep-LOGIN-new-secret",   "sweep-LOGIN-new-session"};
+  auto sweep_all = [&](const std::string& channel, const std::string& text) {
+    sweep(channel, text);
+    for (const auto& value : cached) {
+      INFO(channel << " contains a cached secret:\n" << text);
+      CHECK(text.find(value) == std::string::npos);
+    }
+  };
+  const auto now = std::chrono::system_clock::now();
+  const auto millis = [](std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  };
+
+  SECTION("SSO: credentials --debug with a refresh, then a signed converse --debug") {
+    test::FakeSso sso;
+    {
+      auto l = sso.lock();
+      auto& state = sso.state();
+      state.accepted_token = "sweep-SSO-access-token-1";
+      state.new_access_token = "sweep-SSO-access-token-2";
+      state.refresh_token = "sweep-SSO-refresh-1";
+      state.new_refresh_token = "sweep-SSO-refresh-2";
+      state.client_secret = "sweep-SSO-client-secret";
+      state.access_key_id = kKeyId;
+      state.secret_access_key = kSecretKey;
+      state.session_token = kSessionToken;
+      state.expiration_ms = millis(now + std::chrono::hours(1));
+    }
+    test::TempDir home;
+    home.write(".aws/config",
+               "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n"
+               "sso_role_name = BedrockUser\nregion = us-east-1\n[sso-session my-sso]\n"
+               "sso_start_url = https://d-9067642ac7.awsapps.com/start\nsso_region = eu-west-1\n");
+    // 2 minutes left: the CLI refreshes through OIDC and writes the cache back.
+    home.write(".aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json",
+               R"({"accessToken":"sweep-SSO-access-token-1","expiresAt":")" +
+                   credentials::format_iso8601(now + std::chrono::minutes(2)) +
+                   R"(","clientId":"sso-client-id","clientSecret":"sweep-SSO-client-secret",)"
+                   R"("refreshToken":"sweep-SSO-refresh-1","registrationExpiresAt":")" +
+                   credentials::format_iso8601(now + std::chrono::hours(240)) + R"("})");
+    const std::vector<std::string> env = {"AWS_PROFILE=dev", "AWS_ENDPOINT_URL_SSO=" + sso.url(),
+                                          "AWS_ENDPOINT_URL_SSO_OIDC=" + sso.url()};
+    const Run run = run_cli(home, {"credentials", "--debug"}, env);
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(run.out.find("\"source\":\"sso:my-sso\"") != std::string::npos);
+    for (const std::string hop :
+         {"sso-session 'my-sso'", "https://d-9067642ac7.awsapps.com/start", "account 123456789012",
+          "role BedrockUser", "refreshing the SSO token through", "GetRoleCredentials"}) {
+      CHECK(run.err.find(hop) != std::string::npos);
+    }
+    sweep_all("credentials (sso) output", run.out + run.err);
+    {
+      auto l = sso.lock();
+      CHECK(sso.state().oidc_calls == 1);
+    }
+
+    FakeBedrock server(sweep_server_options());
+    std::vector<std::string> converse_env = env;
+    converse_env.push_back("AWS_ENDPOINT_URL_BEDROCK_RUNTIME=" + server.url());
+    const Run converse = run_cli(home,
+                                 {"converse", "--debug", "--model-id", "us.amazon.nova-micro-v1:0",
+                                  "--prompt", "hi", "--output", "json"},
+                                 converse_env);
+    INFO(converse.err);
+    CHECK(converse.status == 0);
+    REQUIRE(server.requests().size() == 1);
+    CHECK(server.requests()[0].signature_valid);
+    sweep_all("converse (sso) output", converse.out + converse.err);
+  }
+
+  SECTION("login: credentials --debug with a DPoP-signed refresh") {
+    auto cases = test::parse_json(test::read_file(
+        test::fixture_path("vectors/login-provider/login-provider-test-cases.json")));
+    const std::string key =
+        cases[6]["cacheContents"]
+             ["4b0ba8f99f075c0633e122fd73346ce203a3faf18ea0310eb2d29df1bab2e255.json"]["dpopKey"]
+                 .GetString();
+    test::FakeSignin signin;
+    signin.expect(
+        key, std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count(), 300);
+    signin.push({200, R"({"accessToken":{"accessKeyId":")" + kKeyId +
+                          R"(","secretAccessKey":"sweep-LOGIN-new-secret","sessionToken":)"
+                          R"("sweep-LOGIN-new-session"},"expiresIn":900,)"
+                          R"("refreshToken":"sweep-LOGIN-refresh-2","tokenType":"aws_sigv4"})"});
+    test::TempDir home;
+    home.write(".aws/config",
+               "[profile console]\nlogin_session = arn:aws:iam::0123456789012:user/Admin\n"
+               "region = us-east-1\n");
+    rapidjson::Document cache(rapidjson::kObjectType);
+    auto& a = cache.GetAllocator();
+    rapidjson::Value access(rapidjson::kObjectType);
+    access.AddMember("accessKeyId", "ASIAOLDLOGIN", a);
+    access.AddMember("secretAccessKey", "sweep-LOGIN-old-secret", a);
+    access.AddMember("sessionToken", "sweep-LOGIN-old-session", a);
+    access.AddMember("accountId", "0123456789012", a);
+    access.AddMember("expiresAt", "2020-01-01T00:00:00Z", a);
+    cache.AddMember("accessToken", access, a);
+    cache.AddMember("clientId", "arn:aws:signin:::devtools/same-device", a);
+    cache.AddMember("refreshToken", "sweep-LOGIN-refresh-1", a);
+    cache.AddMember("dpopKey", rapidjson::Value(key.c_str(), a), a);
+    // SHA-256 of the session ARN (Python hashlib): the file `aws login` writes.
+    const std::string cache_dir = (home.path() / "login-cache").string();
+    home.write("login-cache/36db1d138ff460920374e4c3d8e01f53f9f73537e89c88d639f68393df0e2726.json",
+               test::render_json(cache));
+    const Run run = run_cli(home, {"credentials", "--debug"},
+                            {"AWS_PROFILE=console", "AWS_LOGIN_CACHE_DIRECTORY=" + cache_dir,
+                             "AWS_ENDPOINT_URL_SIGNIN=" + signin.url()});
+    INFO(run.err);
+    CHECK(run.status == 0);
+    CHECK(run.out.find("\"source\":\"login:console\"") != std::string::npos);
+    CHECK(run.out.find(kKeyId) != std::string::npos);
+    REQUIRE(signin.seen().size() == 1);
+    CHECK(signin.seen()[0].dpop_problem == "");
+    sweep_all("credentials (login) output", run.out + run.err);
+    // The refresh was written back for the AWS CLI to share.
+    CHECK(test::read_file(home.path() / "login-cache" /
+                          "36db1d138ff460920374e4c3d8e01f53f9f73537e89c88d639f68393df0e2726.json")
+              .find("sweep-LOGIN-refresh-2") != std::string::npos);
+  }
 }

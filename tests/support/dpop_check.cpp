@@ -144,7 +144,9 @@ std::string dpop_problem(const std::string& proof, const DpopExpectation& expect
   if (member(claims, "htm") != expected.method) return "htm is " + member(claims, "htm");
   if (member(claims, "htu") != expected.url) return "htu is " + member(claims, "htu");
   auto iat = claims.FindMember("iat");
-  if (iat == claims.MemberEnd() || !iat->value.IsInt64() || iat->value.GetInt64() != expected.iat) {
+  if (iat == claims.MemberEnd() || !iat->value.IsInt64() ||
+      iat->value.GetInt64() < expected.iat - expected.iat_tolerance ||
+      iat->value.GetInt64() > expected.iat + expected.iat_tolerance) {
     return "iat is not " + std::to_string(expected.iat);
   }
   const std::string id = member(claims, "jti");

@@ -11,8 +11,9 @@ namespace bedrock_lite::test {
 struct DpopExpectation {
   std::string private_key_pem;  // the cache's dpopKey; its public half must be the JWK
   std::string method = "POST";
-  std::string url;       // htu
-  std::int64_t iat = 0;  // seconds since the epoch
+  std::string url;                 // htu
+  std::int64_t iat = 0;            // seconds since the epoch
+  std::int64_t iat_tolerance = 0;  // seconds either side (a child process reads its own clock)
 };
 
 // Empty when `proof` is a valid ES256 DPoP JWT for `expected`; else what is wrong with it. On

@@ -37,10 +37,11 @@ class FakeSignin {
 
   std::string url() const { return server_.url(); }
   // What the proofs must match; the htu is this server's /v1/token.
-  void expect(std::string private_key_pem, std::int64_t iat) {
+  void expect(std::string private_key_pem, std::int64_t iat, std::int64_t iat_tolerance = 0) {
     std::lock_guard<std::mutex> l(mutex_);
     expected_.private_key_pem = std::move(private_key_pem);
     expected_.iat = iat;
+    expected_.iat_tolerance = iat_tolerance;
     expected_.url = url() + "/v1/token";
   }
   void push(Answer answer) {
