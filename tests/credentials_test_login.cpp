@@ -276,3 +276,23 @@ TEST_CASE("login: AWS_LOGIN_CACHE_DIRECTORY, a trimmed session, no cache", "[cre
     CHECK(signin.seen().empty());
   }
 }
+
+TEST_CASE("login: botocore's order inside a profile", "[credentials][login]") {
+  test::FakeSignin signin;
+  World world(signin, std::string(kConfig) + "credential_process = /bin/false\n");
+  world.home.write(".aws/login/cache/" + kCacheName, fixture_cache("2026-01-01T00:00:00Z"));
+  SECTION("login_session comes before credential_process") {
+    auto result = world.resolve();
+    INFO((result ? "" : result.error().to_string()));
+    REQUIRE(result.ok());
+    CHECK(result->source == "login:signin");
+  }
+  SECTION("static keys in the credentials file come before login_session") {
+    world.home.write(".aws/credentials",
+                     "[signin]\naws_access_key_id = AKIDFILE\naws_secret_access_key = s\n");
+    auto result = world.resolve();
+    REQUIRE(result.ok());
+    CHECK(result->source == "profile:signin");
+    CHECK(result->access_key_id == "AKIDFILE");
+  }
+}

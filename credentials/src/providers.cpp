@@ -142,17 +142,18 @@ class ProfileProvider final : public CredentialsProvider {
     const ProfileProperty* secret = section->find("aws_secret_access_key");
     const ProfileProperty* process = section->find("credential_process");
 
-    // IAM Identity Center and `aws login` profiles come before static keys, as in botocore.
+    // botocore's order: IAM Identity Center, static keys from the credentials file, `aws login`,
+    // credential_process, then static keys set only in the config file.
     if (auto sso = detail::resolve_sso(context_, config, name, *section)) return std::move(*sso);
+    const bool keys_in_credentials_file = (id != nullptr && id->file == credentials_file) ||
+                                          (secret != nullptr && secret->file == credentials_file);
+    if ((id != nullptr || secret != nullptr) && keys_in_credentials_file) {
+      return static_keys(name, *section, id, secret);
+    }
     if (auto login = detail::resolve_login(context_, config, name, *section)) {
       return std::move(*login);
     }
-
-    // botocore's order: static keys from the credentials file, then credential_process, then
-    // static keys from the config file.
-    const bool keys_in_credentials_file = (id != nullptr && id->file == credentials_file) ||
-                                          (secret != nullptr && secret->file == credentials_file);
-    if ((id != nullptr || secret != nullptr) && (keys_in_credentials_file || process == nullptr)) {
+    if ((id != nullptr || secret != nullptr) && process == nullptr) {
       return static_keys(name, *section, id, secret);
     }
     if (process != nullptr) {
