@@ -467,3 +467,70 @@ TEST_CASE("SSO: behind the default chain's cache: no I/O until resolve, refresh 
   auto l = sso.lock();
   CHECK(sso.state().portal_calls == 2);
 }
+
+TEST_CASE("SSO: malformed and oversized portal answers are Protocol errors naming the endpoint",
+          "[credentials][sso]") {
+  FakeSso sso;
+  World world(sso, kSessionConfig);
+  world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
+  const std::pair<std::string, std::string> cases[] = {
+      {R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T",)"
+       R"("expiration":"1775030400000"}})",
+       "roleCredentials lacks accessKeyId, secretAccessKey, sessionToken or a numeric expiration"},
+      {R"({"credentials":{}})", "answer has no roleCredentials object"},
+      {"<html>", "not JSON (Invalid value. at offset 0)"},
+      {std::string(70000, ' ') + "{}", "response body larger than 65536 bytes"},
+      {std::string(40, '[') + std::string(40, ']'), "JSON nested deeper than 16 levels"}};
+  for (const auto& [body, message] : cases) {
+    {
+      auto l = sso.lock();
+      sso.state().portal_body = body;
+    }
+    auto result = world.resolve();
+    INFO(message);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == ErrorKind::Protocol);
+    CHECK(result.error().message.find("SSO GetRoleCredentials at " + sso.url()) == 0);
+    CHECK(result.error().message.find(message) != std::string::npos);
+  }
+}
+
+TEST_CASE("SSO: the services section and AWS_ENDPOINT_URL place the portal and OIDC",
+          "[credentials][sso]") {
+  FakeSso sso;
+  SECTION("services section sso = / sso_oidc = endpoint_url") {
+    World world(sso,
+                "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n"
+                "sso_role_name = BedrockUser\nservices = local\n[sso-session my-sso]\n"
+                "sso_start_url = " +
+                    kStartUrl +
+                    "\nsso_region = eu-west-1\n[services local]\nsso =\n  endpoint_url = " +
+                    sso.url() + "\nsso_oidc =\n  endpoint_url = " + sso.url() + "/\n");
+    world.vars.erase("AWS_ENDPOINT_URL_SSO");
+    world.vars.erase("AWS_ENDPOINT_URL_SSO_OIDC");
+    world.write_token(kSessionCache,
+                      token_json("sso-access-token-1", kNow + 1min, refresh_members(kNow + 24h)));
+    set_portal(sso, kNow + 1h);
+    auto result = world.resolve();
+    INFO(world.log.all());
+    REQUIRE(result.ok());
+    CHECK(world.log.all().find("endpoint from profile dev services sso endpoint_url") !=
+          std::string::npos);
+    CHECK(world.log.all().find("endpoint from profile dev services sso_oidc endpoint_url") !=
+          std::string::npos);
+    auto l = sso.lock();
+    CHECK(sso.state().oidc_calls == 1);
+    CHECK(sso.state().portal_calls == 1);
+  }
+  SECTION("AWS_ENDPOINT_URL for both") {
+    World world(sso, kSessionConfig);
+    world.vars.erase("AWS_ENDPOINT_URL_SSO");
+    world.vars.erase("AWS_ENDPOINT_URL_SSO_OIDC");
+    world.vars["AWS_ENDPOINT_URL"] = sso.url();
+    world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
+    set_portal(sso, kNow + 1h);
+    auto result = world.resolve();
+    REQUIRE(result.ok());
+    CHECK(world.log.all().find("(endpoint from AWS_ENDPOINT_URL)") != std::string::npos);
+  }
+}

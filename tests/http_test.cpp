@@ -706,6 +706,8 @@ TEST_CASE("redact_header_value masks secrets and shows the rest") {
       {"X-aws-ec2-metadata-token", "AQAEA", true},
       {"X-Custom-Token", "t", true},
       {"X-Forwarded-Auth", "bearer abc", true},
+      {"x-amz-sso_bearer_token", "aoaAAAAAGW-sso-access-token", true},
+      {"DPoP", "eyJ0eXAiOiJkcG9wK2p3dCJ9.eyJodG0iOiJQT1NUIn0.c2ln", true},
       {"X-Amz-Content-Sha256", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
        false},
       {"X-Amz-Date", "20250101T000000Z", false},

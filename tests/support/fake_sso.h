@@ -31,6 +31,7 @@ class FakeSso {
     std::string session_token = "sso-role-session-token-0001";
     std::int64_t expiration_ms = 0;
     int portal_status = 200;  // 401, 403, 429...: the matching restJson1 error
+    std::string portal_body;  // when non-empty, the 200 answer's body instead of the real shape
     // OIDC
     std::string client_id = "sso-client-id";
     std::string client_secret = "sso-client-secret";
@@ -94,6 +95,7 @@ class FakeSso {
       default:
         return error(res, state_.portal_status, "InternalServerException", "Internal failure");
     }
+    if (!state_.portal_body.empty()) return res.set_content(state_.portal_body, "application/json");
     res.set_content(R"({"roleCredentials":{"accessKeyId":")" + state_.access_key_id +
                         R"(","secretAccessKey":")" + state_.secret_access_key +
                         R"(","sessionToken":")" + state_.session_token + R"(","expiration":)" +
