@@ -478,9 +478,9 @@ TEST_CASE("SSO: malformed and oversized portal answers are Protocol errors namin
        R"("expiration":"1775030400000"}})",
        "roleCredentials lacks accessKeyId, secretAccessKey, sessionToken or a numeric expiration"},
       {R"({"credentials":{}})", "answer has no roleCredentials object"},
-      {"<html>", "not JSON (Invalid value. at offset 0)"},
+      {"<html>", "invalid JSON at offset 0: Invalid value."},
       {std::string(70000, ' ') + "{}", "response body larger than 65536 bytes"},
-      {std::string(40, '[') + std::string(40, ']'), "JSON nested deeper than 16 levels"}};
+      {std::string(40, '[') + std::string(40, ']'), "JSON nested deeper than 16 levels at offset 16"}};
   for (const auto& [body, message] : cases) {
     {
       auto l = sso.lock();
