@@ -16,10 +16,9 @@ namespace bedrock_lite::credentials::detail {
 // A cache or service document is a small flat object; 64 KiB is far above any real one.
 constexpr std::size_t kMaxTokenDocumentBytes = std::size_t{64} << 10;
 
-// Parses `text` as a JSON object through the one guarded parse (<bedrock_lite/internal/json.h>, bounded to
-// kMaxTokenDocumentBytes and 16 levels). Errors are
-// `kind` errors starting with `where`, naming the parse error and offset, never quoting the text
-// (it holds tokens).
+// Parses `text` as a JSON object through the one guarded parse (<bedrock_lite/internal/json.h>,
+// bounded to kMaxTokenDocumentBytes and 16 levels). Errors are `kind` errors starting with `where`,
+// naming the parse error and offset, never quoting the text (it holds tokens).
 Result<rapidjson::Document> parse_json_object(std::string_view text, const std::string& where,
                                               ErrorKind kind);
 
