@@ -480,7 +480,8 @@ TEST_CASE("SSO: malformed and oversized portal answers are Protocol errors namin
       {R"({"credentials":{}})", "answer has no roleCredentials object"},
       {"<html>", "invalid JSON at offset 0: Invalid value."},
       {std::string(70000, ' ') + "{}", "response body larger than 65536 bytes"},
-      {std::string(40, '[') + std::string(40, ']'), "JSON nested deeper than 16 levels at offset 16"}};
+      {std::string(40, '[') + std::string(40, ']'),
+       "JSON nested deeper than 16 levels at offset 16"}};
   for (const auto& [body, message] : cases) {
     {
       auto l = sso.lock();
