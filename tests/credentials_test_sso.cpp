@@ -6,6 +6,7 @@
 
 #include "support/environment.h"
 #include "support/fake_sso.h"
+#include "support/fake_sts.h"
 #include "support/fixtures.h"
 #include "support/json.h"
 
@@ -534,4 +535,38 @@ TEST_CASE("SSO: the services section and AWS_ENDPOINT_URL place the portal and O
     REQUIRE(result.ok());
     CHECK(world.log.all().find("(endpoint from AWS_ENDPOINT_URL)") != std::string::npos);
   }
+}
+
+TEST_CASE(
+    "SSO: a role_arn profile whose source_profile is an SSO profile signs AssumeRole with "
+    "the SSO role credentials",
+    "[credentials][sso][sts]") {
+  FakeSso sso;
+  bedrock_lite::test::FakeStsOptions options;
+  options.keys = {{"ASIASSOROLE1", "sso/role+secret/0001"}};
+  options.roles["arn:aws:iam::111111111111:role/admin"] = {"ASIAADMIN", "admin-secret",
+                                                           "admin-session-token"};
+  bedrock_lite::test::FakeSts sts(options);
+  World world(sso, kSessionConfig +
+                       "[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/admin\n"
+                       "source_profile = dev\n");
+  world.vars["AWS_PROFILE"] = "admin";
+  world.vars["AWS_REGION"] = "us-east-1";
+  world.vars["AWS_ENDPOINT_URL_STS"] = sts.url();
+  world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
+  set_portal(sso, kNow + 3h);
+  auto result = creds::make_default_chain(world.context())->resolve();
+  INFO(world.log.all());
+  INFO((result ? "" : result.error().to_string()));
+  REQUIRE(result.ok());
+  CHECK(result->source == "assume-role:admin");
+  CHECK(result->access_key_id == "ASIAADMIN");
+  const auto seen = sts.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].action == "AssumeRole");
+  CHECK(seen[0].signature_valid);
+  CHECK(seen[0].signer == "ASIASSOROLE1");
+  CHECK(seen[0].security_token == "sso-role-session-token-0001");
+  auto l = sso.lock();
+  CHECK(sso.state().portal_calls == 1);
 }
