@@ -5,6 +5,7 @@
 #include <bedrock_lite/credentials.h>
 
 #include "support/environment.h"
+#include "support/fake_imds.h"
 #include "support/fake_sso.h"
 #include "support/fake_sts.h"
 #include "support/fixtures.h"
@@ -348,6 +349,25 @@ TEST_CASE("SSO: an expired token that cannot be refreshed asks for aws sso login
   }
   auto l = sso.lock();
   CHECK(sso.state().portal_calls == 0);
+}
+
+TEST_CASE("SSO: an expired session ends the default chain; IMDS is never asked",
+          "[credentials][sso][chain]") {
+  FakeSso sso;
+  bedrock_lite::test::FakeImds imds;
+  World world(sso, kSessionConfig);
+  world.write_token(kSessionCache, token_json("sso-access-token-1", kNow - 1min));
+  // An instance role is there to be found: falling through to it would be a silent switch of
+  // identity.
+  world.vars.erase("AWS_EC2_METADATA_DISABLED");
+  world.vars["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url();
+  auto result = creds::make_default_chain(world.context())->resolve();
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().kind == ErrorKind::NoCredentials);
+  CHECK_THAT(result.error().message, Catch::StartsWith("the SSO token for sso:my-sso ("));
+  CHECK_THAT(result.error().message, Catch::EndsWith("run `aws sso login --sso-session my-sso`"));
+  auto lock = imds.lock();
+  CHECK(imds.state().token_puts == 0);
 }
 
 TEST_CASE("SSO: an unwritable cache folder still serves credentials and logs why",

@@ -35,7 +35,8 @@ class ChainProvider final : public CredentialsProvider {
     for (std::size_t i = 0; i < providers_.size(); ++i) {
       const auto& [name, provider] = providers_[i];
       detail::log(log_, LogLevel::Debug, "credentials: trying " + name);
-      auto result = forced ? provider->refresh() : provider->resolve();
+      bool ends_chain = false;
+      auto result = provider->resolve_for_chain(forced, ends_chain);
       if (result) {
         detail::log(log_, LogLevel::Debug,
                     "credentials: using " + name + " (source " + result->source + ")");
@@ -44,7 +45,7 @@ class ChainProvider final : public CredentialsProvider {
         return result;
       }
       const Error& error = result.error();
-      if (error.kind != ErrorKind::NoCredentials) {
+      if (ends_chain) {
         detail::log(log_, LogLevel::Debug,
                     "credentials: " + name + " failed: " + error.to_string());
         return result;

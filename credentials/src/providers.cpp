@@ -125,6 +125,22 @@ class ProfileProvider final : public CredentialsProvider {
       : context_(std::move(context)), shared_(std::move(shared)) {}
 
   Result<Credentials> resolve() override {
+    bool session_based = false;
+    return resolve_profile(session_based);
+  }
+
+  // A profile configured for IAM Identity Center or `aws login` ends the chain whatever it
+  // answers: an expired session is NoCredentials ("run aws sso login"), never a reason to use
+  // the container's or the instance's role instead (botocore raises there too).
+  Result<Credentials> resolve_for_chain(bool, bool& ends_chain) override {
+    bool session_based = false;
+    auto result = resolve_profile(session_based);
+    ends_chain = session_based || result.ok() || result.error().kind != ErrorKind::NoCredentials;
+    return result;
+  }
+
+ private:
+  Result<Credentials> resolve_profile(bool& session_based) {
     auto loaded = shared_->get();
     if (!loaded) return std::move(loaded).error();
     const SharedConfig& config = **loaded;
@@ -144,13 +160,17 @@ class ProfileProvider final : public CredentialsProvider {
 
     // botocore's order: IAM Identity Center, static keys from the credentials file, `aws login`,
     // credential_process, then static keys set only in the config file.
-    if (auto sso = detail::resolve_sso(context_, config, name, *section)) return std::move(*sso);
+    if (auto sso = detail::resolve_sso(context_, config, name, *section)) {
+      session_based = true;
+      return std::move(*sso);
+    }
     const bool keys_in_credentials_file = (id != nullptr && id->file == credentials_file) ||
                                           (secret != nullptr && secret->file == credentials_file);
     if ((id != nullptr || secret != nullptr) && keys_in_credentials_file) {
       return static_keys(name, *section, id, secret);
     }
     if (auto login = detail::resolve_login(context_, config, name, *section)) {
+      session_based = true;
       return std::move(*login);
     }
     if ((id != nullptr || secret != nullptr) && process == nullptr) {
@@ -166,7 +186,6 @@ class ProfileProvider final : public CredentialsProvider {
                       "profile '" + name + "' has no aws_access_key_id or credential_process");
   }
 
- private:
   Result<Credentials> static_keys(const std::string& name, const ProfileSection& section,
                                   const ProfileProperty* id, const ProfileProperty* secret) {
     if (id == nullptr || id->value.empty()) {

@@ -166,7 +166,10 @@ struct Credentials {
 //
 // Error kinds: NoCredentials when this source is not configured here (a chain moves on to the
 // next one); anything else (Config, Protocol, Network, Timeout...) when it is configured but
-// failed (a chain stops there, as the SDKs do).
+// failed (a chain stops there, as the SDKs do). One exception, decided by resolve_for_chain():
+// a configured source whose login has run out (an expired IAM Identity Center or `aws login`
+// session) answers NoCredentials telling the user to log in again, and still ends the chain, so
+// a chain never falls through to another identity behind the user's back.
 class BEDROCK_LITE_API CredentialsProvider {
  public:
   virtual ~CredentialsProvider() = default;
@@ -175,6 +178,13 @@ class BEDROCK_LITE_API CredentialsProvider {
   // Drops anything cached and fetches anew: what a client does after the service rejected the
   // credentials (ExpiredToken and friends). Defaults to resolve() for providers that hold none.
   virtual Result<Credentials> refresh() { return resolve(); }
+  // What a chain calls: resolve() (or refresh() when `forced`), and sets `ends_chain` to whether
+  // the result ends the chain's walk. The default: every result but NoCredentials does.
+  virtual Result<Credentials> resolve_for_chain(bool forced, bool& ends_chain) {
+    auto result = forced ? refresh() : resolve();
+    ends_chain = result.ok() || result.error().kind != ErrorKind::NoCredentials;
+    return result;
+  }
 };
 
 // Static credentials, e.g. given in code. Never expire unless `credentials.expiration` is set.
