@@ -1,5 +1,7 @@
 #include "eventstream_test_support.h"
 
+#include "support/fixtures.h"
+
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
@@ -236,6 +238,28 @@ OwnedMessage random_message(std::mt19937& rng) {
   const auto payload_size = uniform(0, 20) == 0 ? uniform(15000, 25000) : uniform(0, 3000);
   m.payload = random_bytes(static_cast<std::size_t>(payload_size));
   return m;
+}
+
+namespace fs = std::filesystem;
+using test::fixture_path;
+using test::folders_with;
+using test::read_file;
+
+std::vector<fs::path> recorded_stream_folders() {
+  std::vector<fs::path> found;
+  for (const auto& dir : folders_with(fixture_path("recorded"), "response.body")) {
+    const bool derived = fs::exists(dir / "response.eventstream.jsonl");
+    const bool typed =
+        fs::exists(dir / "response.json") &&
+        read_file(dir / "response.json").find("application/vnd.amazon.eventstream") !=
+            std::string::npos;
+    if (derived || typed) found.push_back(dir);
+  }
+  return found;
+}
+
+std::string rel(const fs::path& p) {
+  return fs::relative(p, fixture_path("")).string();
 }
 
 }  // namespace bedrock_lite::eventstream_test

@@ -5,6 +5,7 @@
 #include <bedrock_lite/eventstream.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <random>
@@ -75,5 +76,12 @@ struct OwnedMessage {
 // 0..12 headers of random types (all ten appear over a few hundred messages), random names
 // (ASCII and multi-byte UTF-8), random payload of 0..3000 bytes, sometimes ~20 KiB.
 OwnedMessage random_message(std::mt19937& rng);
+
+// Every recorded event-stream body: content-type application/vnd.amazon.eventstream in
+// response.json, or a derived response.eventstream.jsonl beside it (three arize cassettes lost
+// their response headers).
+std::vector<std::filesystem::path> recorded_stream_folders();
+// A fixture's path relative to fixtures/, for section names.
+std::string rel(const std::filesystem::path& p);
 
 }  // namespace bedrock_lite::eventstream_test
