@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <ctime>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -218,6 +219,270 @@ std::string FakeBedrock::encode_message(
   return out;
 }
 
+namespace {
+
+// One request being answered: what the fault handlers read and write. The answer configured for
+// the request's operation is looked up before the handler runs.
+struct Exchange {
+  const httplib::Request& req;
+  httplib::Response& res;
+  Answer answer;
+  LoopbackServer* server;
+  std::chrono::milliseconds stall;
+  std::function<void(int)> record;  // records the request as seen, with the status it got
+
+  bool stream() const { return answer.content_type == "application/vnd.amazon.eventstream"; }
+
+  void error_reply(int status, const std::string& type, const std::string& message) {
+    res.status = status;
+    res.set_header("x-amzn-ErrorType",
+                   type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
+    res.set_content("{\"message\":\"" + message + "\"}", "application/json");
+    record(status);
+  }
+};
+
+// A recorded event-stream answer, cut into its messages, as a chunked writer sees it.
+struct Stream {
+  std::vector<std::string> messages;
+  std::string body;
+  LoopbackServer* server;
+  std::chrono::milliseconds stall;
+
+  // The first three messages: what a stream fault lets through before it strikes.
+  std::size_t head() const { return std::min<std::size_t>(3, messages.size()); }
+  static bool write(httplib::DataSink& sink, const std::string& bytes) {
+    return sink.write(bytes.data(), bytes.size());
+  }
+  void write_head(httplib::DataSink& sink) const {
+    for (std::size_t i = 0; i < head(); ++i) write(sink, messages[i]);
+  }
+};
+
+// Writes a streamed answer; returns false to drop the connection without the terminating chunk.
+using StreamWriter = bool (*)(const Stream& stream, httplib::DataSink& sink);
+
+// ---- the normal answer ------------------------------------------------------------------------
+
+void answer_normally(Exchange& x) {
+  x.record(x.answer.status);
+  x.res.status = x.answer.status;
+  x.res.set_content(x.answer.body, x.answer.content_type.c_str());
+}
+
+// Answers with the recorded body written by `writer`, chunk by chunk. Stream faults only apply
+// to event streams: a JSON answer is sent whole (unless `also_json`).
+void answer_streamed(Exchange& x, StreamWriter writer, bool also_json = false) {
+  if (!x.stream() && !also_json) return answer_normally(x);
+  x.record(x.answer.status);
+  x.res.status = x.answer.status;
+  Stream stream{split_messages(x.answer.body), x.answer.body, x.server, x.stall};
+  x.res.set_chunked_content_provider(
+      x.answer.content_type,
+      [writer, stream = std::move(stream)](std::size_t, httplib::DataSink& sink) {
+        if (!writer(stream, sink)) return false;
+        sink.done();
+        return true;
+      });
+}
+
+// ---- error statuses ---------------------------------------------------------------------------
+
+void throttled(Exchange& x) {
+  x.error_reply(429, "ThrottlingException", "Too many requests, please wait before trying again.");
+}
+
+void internal_error(Exchange& x) {
+  x.error_reply(500, "InternalServerException", "The server encountered an internal error.");
+}
+
+void unavailable(Exchange& x) {
+  x.error_reply(503, "ServiceUnavailableException", "The service is unavailable.");
+}
+
+void invalid_model(Exchange& x) {
+  x.error_reply(400, "ValidationException", "The provided model identifier is invalid.");
+}
+
+void expired_token(Exchange& x) {
+  x.error_reply(403, "ExpiredTokenException",
+                "The security token included in the request is expired");
+}
+
+// ---- silence ----------------------------------------------------------------------------------
+
+void hang_before_response(Exchange& x) {
+  x.record(0);
+  x.server->wait_until_stopping();
+  x.res.status = 500;
+}
+
+void stall_before_response(Exchange& x) {
+  if (x.server->wait_until_stopping_for(x.stall)) {
+    x.record(0);
+    x.res.status = 500;
+    return;
+  }
+  answer_normally(x);
+}
+
+// ---- damaged bodies ---------------------------------------------------------------------------
+
+void one_byte_chunks(Exchange& x) {
+  answer_streamed(
+      x,
+      [](const Stream& stream, httplib::DataSink& sink) {
+        for (char c : stream.body) {
+          if (!sink.write(&c, 1)) return false;
+        }
+        return true;
+      },
+      /*also_json=*/true);
+}
+
+void truncated(Exchange& x) {
+  if (!x.stream()) {
+    x.record(x.answer.status);
+    x.res.status = x.answer.status;
+    x.res.set_content(x.answer.body.substr(0, x.answer.body.size() / 2),
+                      x.answer.content_type.c_str());
+    return;
+  }
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    Stream::write(sink, stream.body.substr(0, stream.body.size() / 2));
+    return true;
+  });
+}
+
+void corrupt_crc(Exchange& x) {
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    stream.write_head(sink);
+    const std::size_t head = stream.head();
+    if (head < stream.messages.size()) {
+      std::string broken = stream.messages[head];
+      broken.back() = static_cast<char>(broken.back() ^ 0x5A);
+      Stream::write(sink, broken);
+    }
+    for (std::size_t i = head + 1; i < stream.messages.size(); ++i)
+      Stream::write(sink, stream.messages[i]);
+    return true;
+  });
+}
+
+// ---- streams that end early or slowly ----------------------------------------------------------
+
+void reset_mid_stream(Exchange& x) {
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    stream.write_head(sink);
+    return false;
+  });
+}
+
+void hang_mid_stream(Exchange& x) {
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    stream.write_head(sink);
+    stream.server->wait_until_stopping();
+    return false;
+  });
+}
+
+void stall_mid_stream(Exchange& x) {
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    stream.write_head(sink);
+    stream.server->wait_until_stopping_for(stream.stall);
+    return false;
+  });
+}
+
+void slow_stream(Exchange& x) {
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    for (const auto& message : stream.messages) {
+      if (stream.server->wait_until_stopping_for(std::chrono::milliseconds(50))) return false;
+      if (!Stream::write(sink, message)) return false;
+    }
+    return true;
+  });
+}
+
+// ---- stream exceptions (docs/wire-protocol.md §2.3) --------------------------------------------
+
+std::string exception_message(const std::string& type, const std::string& payload) {
+  return FakeBedrock::encode_message({{":exception-type", type},
+                                      {":content-type", "application/json"},
+                                      {":message-type", "exception"}},
+                                     payload);
+}
+
+void stream_exception(Exchange& x) {
+  answer_streamed(x, [](const Stream& stream, httplib::DataSink& sink) {
+    stream.write_head(sink);
+    Stream::write(sink, exception_message("modelStreamErrorException",
+                                          "{\"message\":\"The model stream failed "
+                                          "(injected)\",\"originalStatusCode\":500}"));
+    return true;
+  });
+}
+
+void stream_exception_first(Exchange& x) {
+  answer_streamed(x, [](const Stream&, httplib::DataSink& sink) {
+    Stream::write(sink, exception_message("throttlingException",
+                                          "{\"message\":\"Too many tokens, please wait "
+                                          "(injected)\"}"));
+    return true;
+  });
+}
+
+// Fault -> what the server does instead of the normal answer; each handler reads alone.
+// Fault::ClockSkew moves the server's clock before any check, so its request is answered by the
+// signing-time check (or normally, when the skew is being put back).
+const std::pair<Fault, void (*)(Exchange&)> kFaultHandlers[] = {
+    {Fault::None, answer_normally},
+    {Fault::Status429, throttled},
+    {Fault::Status500, internal_error},
+    {Fault::Status503, unavailable},
+    {Fault::Status400, invalid_model},
+    {Fault::ExpiredToken, expired_token},
+    {Fault::ResetMidStream, reset_mid_stream},
+    {Fault::StreamException, stream_exception},
+    {Fault::StreamExceptionFirst, stream_exception_first},
+    {Fault::CorruptCrc, corrupt_crc},
+    {Fault::OneByteChunks, one_byte_chunks},
+    {Fault::HangBeforeResponse, hang_before_response},
+    {Fault::HangMidStream, hang_mid_stream},
+    {Fault::SlowStream, slow_stream},
+    {Fault::TruncatedJson, truncated},
+    {Fault::ClockSkew, answer_normally},
+    {Fault::StallBeforeResponse, stall_before_response},
+    {Fault::StallMidStream, stall_mid_stream},
+};
+
+void (*handler_for(Fault fault))(Exchange&) {
+  for (const auto& [f, handler] : kFaultHandlers) {
+    if (f == fault) return handler;
+  }
+  return answer_normally;
+}
+
+SeenRequest seen_from(const httplib::Request& req) {
+  SeenRequest seen;
+  seen.method = req.method;
+  seen.target = req.target;
+  seen.body = req.body;
+  for (const auto& [name, value] : req.headers) {
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    seen.headers[lower] = value;
+  }
+  if (req.matches.size() == 3) {
+    seen.model_id = percent_decode(req.matches[1].str());
+    seen.operation = req.matches[2].str();
+  }
+  return seen;
+}
+
+}  // namespace
+
 struct FakeBedrock::State {
   FakeBedrockOptions options;
   mutable std::mutex mutex;
@@ -228,7 +493,13 @@ struct FakeBedrock::State {
   std::chrono::minutes skew_{0};  // toggled by Fault::ClockSkew
 
   std::chrono::system_clock::time_point now() const {
-    return std::chrono::system_clock::now() + options.clock_offset;
+    const auto base = options.clock ? options.clock() : std::chrono::system_clock::now();
+    return base + options.clock_offset;
+  }
+
+  std::string date_text(std::chrono::system_clock::time_point time) const {
+    if (options.date_text) return options.date_text(time);
+    return options.date_header == "X-Amz-Date" ? amz_date(time) : http_date(time);
   }
 
   // Checks the Authorization header against a signature recomputed from the raw request.
@@ -302,200 +573,74 @@ struct FakeBedrock::State {
     return expected == signature ? "" : "signature mismatch";
   }
 
-  void error_reply(httplib::Response& res, int status, const std::string& type,
-                   const std::string& message) const {
-    res.status = status;
-    res.set_header("x-amzn-ErrorType",
-                   type + ":http://internal.amazon.com/coral/com.amazon.bedrock/");
-    res.set_content("{\"message\":\"" + message + "\"}", "application/json");
+  // Takes the next queued fault and the server's time for this request (Fault::ClockSkew
+  // toggles the skew first); returns the index the request will have.
+  std::size_t begin_request(Fault& fault, std::chrono::system_clock::time_point& server_now) {
+    std::lock_guard<std::mutex> lock(mutex);
+    fault = Fault::None;
+    if (!faults.empty()) {
+      fault = faults.front();
+      faults.pop_front();
+    }
+    if (fault == Fault::ClockSkew)
+      skew_ = skew_.count() == 0 ? std::chrono::minutes(15) : std::chrono::minutes(0);
+    server_now = now() + skew_;
+    return seen.size();
+  }
+
+  // Refusals before any fault: a signature outside the signing window (AWS's wording), a
+  // signature that does not verify, an unknown operation. Returns true when it answered.
+  bool refused(Exchange& x, const SeenRequest& seen_request,
+               std::chrono::system_clock::time_point server_now, const std::string& why) const {
+    if (!seen_request.bearer) {
+      const auto signed_at = parse_amz_date(x.req.get_header_value("X-Amz-Date"));
+      const auto window = options.signing_window;
+      if (signed_at && (*signed_at > server_now + window || *signed_at < server_now - window)) {
+        x.error_reply(403, "InvalidSignatureException",
+                      "Signature expired: " + x.req.get_header_value("X-Amz-Date") +
+                          " is now earlier than " + amz_date(server_now - window) + " (" +
+                          amz_date(server_now) + " - " + std::to_string(window.count()) + " min.)");
+        return true;
+      }
+    }
+    if (!seen_request.signature_valid) {
+      x.error_reply(
+          403, seen_request.bearer ? "UnrecognizedClientException" : "InvalidSignatureException",
+          "The request signature we calculated does not match the signature you "
+          "provided (" +
+              why + ")");
+      return true;
+    }
+    if (seen_request.operation.empty()) {
+      x.error_reply(404, "UnknownOperationException", "unknown operation");
+      return true;
+    }
+    return false;
   }
 
   void handle(const httplib::Request& req, httplib::Response& res) {
-    SeenRequest seen;
-    seen.method = req.method;
-    seen.target = req.target;
-    seen.body = req.body;
-    for (const auto& [name, value] : req.headers) {
-      std::string lower = name;
-      std::transform(lower.begin(), lower.end(), lower.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      seen.headers[lower] = value;
-    }
-    if (req.matches.size() == 3) {
-      seen.model_id = percent_decode(req.matches[1].str());
-      seen.operation = req.matches[2].str();
-    }
+    SeenRequest seen_request = seen_from(req);
     Fault fault = Fault::None;
-    std::size_t index = 0;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      index = this->seen.size();
-      if (!faults.empty()) {
-        fault = faults.front();
-        faults.pop_front();
-      }
-    }
-    std::chrono::minutes skew{0};
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (fault == Fault::ClockSkew)
-        skew_ = skew_.count() == 0 ? std::chrono::minutes(15) : std::chrono::minutes(0);
-      skew = skew_;
-    }
-    const auto server_now = now() + skew;
-    res.set_header("Date", http_date(server_now));
+    std::chrono::system_clock::time_point server_now;
+    const std::size_t index = begin_request(fault, server_now);
+    if (!options.date_header.empty()) res.set_header(options.date_header, date_text(server_now));
     res.set_header("x-amzn-RequestId", "fake-request-" + std::to_string(index + 1));
 
-    const std::string why = verify(req, seen);
-    seen.signature_valid = why.empty();
-    auto record = [&](int status) {
-      seen.status = status;
-      std::lock_guard<std::mutex> lock(mutex);
-      this->seen.push_back(seen);
-    };
-
-    if (!seen.bearer) {
-      const auto signed_at = parse_amz_date(req.get_header_value("X-Amz-Date"));
-      if (signed_at && (*signed_at > server_now + std::chrono::minutes(5) ||
-                        *signed_at < server_now - std::chrono::minutes(5))) {
-        // AWS's wording for a request signed too far from the service's clock.
-        error_reply(res, 403, "InvalidSignatureException",
-                    "Signature expired: " + req.get_header_value("X-Amz-Date") +
-                        " is now earlier than " + amz_date(server_now - std::chrono::minutes(5)) +
-                        " (" + amz_date(server_now) + " - 5 min.)");
-        return record(403);
-      }
-    }
-    if (!seen.signature_valid) {
-      error_reply(
-          res, 403, seen.bearer ? "UnrecognizedClientException" : "InvalidSignatureException",
-          "The request signature we calculated does not match the signature you provided (" + why +
-              ")");
-      return record(403);
-    }
-    if (seen.operation.empty()) {
-      error_reply(res, 404, "UnknownOperationException", "unknown operation");
-      return record(404);
-    }
-
-    switch (fault) {
-      case Fault::Status429:
-        error_reply(res, 429, "ThrottlingException",
-                    "Too many requests, please wait before trying again.");
-        return record(429);
-      case Fault::Status500:
-        error_reply(res, 500, "InternalServerException",
-                    "The server encountered an internal error.");
-        return record(500);
-      case Fault::Status503:
-        error_reply(res, 503, "ServiceUnavailableException", "The service is unavailable.");
-        return record(503);
-      case Fault::Status400:
-        error_reply(res, 400, "ValidationException", "The provided model identifier is invalid.");
-        return record(400);
-      case Fault::ExpiredToken:
-        error_reply(res, 403, "ExpiredTokenException",
-                    "The security token included in the request is expired");
-        return record(403);
-      case Fault::HangBeforeResponse:
-        record(0);
-        server->wait_until_stopping();
-        res.status = 500;
-        return;
-      case Fault::StallBeforeResponse:
-        if (server->wait_until_stopping_for(options.stall)) {
-          record(0);
-          res.status = 500;
-          return;
-        }
-        break;
-      default:
-        break;
-    }
-
+    const std::string why = verify(req, seen_request);
+    seen_request.signature_valid = why.empty();
     Answer answer;
     {
       std::lock_guard<std::mutex> lock(mutex);
-      answer = answers[seen.operation];
+      const auto found = answers.find(seen_request.operation);
+      if (found != answers.end()) answer = found->second;
     }
-    record(answer.status);
-    res.status = answer.status;
-    const bool stream = answer.content_type == "application/vnd.amazon.eventstream";
-    if (fault == Fault::TruncatedJson && !stream) {
-      res.set_content(answer.body.substr(0, answer.body.size() / 2), answer.content_type.c_str());
-      return;
-    }
-    if (fault == Fault::None || (!stream && fault != Fault::OneByteChunks)) {
-      res.set_content(answer.body, answer.content_type.c_str());
-      return;
-    }
-    auto messages = split_messages(answer.body);
-    LoopbackServer* loopback = server.get();
-    const auto stall = options.stall;
-    res.set_chunked_content_provider(
-        answer.content_type, [fault, messages, body = answer.body, loopback, stall](
-                                 std::size_t, httplib::DataSink& sink) {
-          auto write = [&](const std::string& bytes) {
-            return sink.write(bytes.data(), bytes.size());
-          };
-          const std::size_t head = std::min<std::size_t>(3, messages.size());
-          switch (fault) {
-            case Fault::OneByteChunks:
-              for (char c : body) {
-                if (!sink.write(&c, 1)) return false;
-              }
-              break;
-            case Fault::ResetMidStream:
-              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
-              return false;  // drops the connection without the terminating chunk
-            case Fault::SlowStream:
-              for (const auto& message : messages) {
-                if (loopback->wait_until_stopping_for(std::chrono::milliseconds(50))) return false;
-                if (!write(message)) return false;
-              }
-              break;
-            case Fault::HangMidStream:
-              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
-              loopback->wait_until_stopping();
-              return false;
-            case Fault::StallMidStream:
-              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
-              loopback->wait_until_stopping_for(stall);
-              return false;
-            case Fault::TruncatedJson:
-              write(body.substr(0, body.size() / 2));
-              break;
-            case Fault::StreamException:
-            case Fault::StreamExceptionFirst: {
-              const std::size_t before = fault == Fault::StreamException ? head : 0;
-              for (std::size_t i = 0; i < before; ++i) write(messages[i]);
-              const bool model = fault == Fault::StreamException;
-              write(encode_message(
-                  {{":exception-type", model ? "modelStreamErrorException" : "throttlingException"},
-                   {":content-type", "application/json"},
-                   {":message-type", "exception"}},
-                  model ? "{\"message\":\"The model stream failed "
-                          "(injected)\",\"originalStatusCode\":500}"
-                        : "{\"message\":\"Too many tokens, please wait (injected)\"}"));
-              break;
-            }
-            case Fault::CorruptCrc: {
-              for (std::size_t i = 0; i < head; ++i) write(messages[i]);
-              if (head < messages.size()) {
-                std::string broken = messages[head];
-                broken.back() = static_cast<char>(broken.back() ^ 0x5A);
-                write(broken);
-              }
-              for (std::size_t i = head + 1; i < messages.size(); ++i) write(messages[i]);
-              break;
-            }
-            default:
-              write(body);
-              break;
-          }
-          sink.done();
-          return true;
-        });
+    Exchange x{req, res, std::move(answer), server.get(), options.stall, [&](int status) {
+                 seen_request.status = status;
+                 std::lock_guard<std::mutex> lock(mutex);
+                 seen.push_back(seen_request);
+               }};
+    if (refused(x, seen_request, server_now, why)) return;
+    handler_for(fault)(x);
   }
 };
 

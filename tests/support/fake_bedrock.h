@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -70,9 +71,19 @@ struct FakeBedrockOptions {
       {"AKIDFAKEBEDROCK", "fake/secret+key/for-the-loopback-server"}};
   // When non-empty, `Authorization: Bearer <token>` is accepted too.
   std::string bearer_token;
-  // The server's clock is the real one plus this (a skewed client is simulated by skewing the
-  // server instead); requests more than 5 minutes off are refused as AWS does.
+  // The server's clock: `clock` (the system clock when empty) plus `clock_offset` (a skewed
+  // client is simulated by skewing the server instead). Tests that check the client's skew
+  // correction to the second give a fixed clock.
+  std::function<std::chrono::system_clock::time_point()> clock;
   std::chrono::seconds clock_offset{0};
+  // Requests signed further than this from the server's clock get 403 InvalidSignatureException
+  // "Signature expired", as AWS refuses them at 5 minutes.
+  std::chrono::minutes signing_window{5};
+  // How every answer states the server's time: the header's name ("Date", "X-Amz-Date", or ""
+  // for none) and its text (IMF-fixdate for Date, YYYYMMDDTHHMMSSZ for X-Amz-Date, unless
+  // `date_text` writes something else, as a broken server might).
+  std::string date_header = "Date";
+  std::function<std::string(std::chrono::system_clock::time_point)> date_text;
   // How long the Stall* faults keep quiet (past the client's stall timeout in tests).
   std::chrono::milliseconds stall{1000};
 };
