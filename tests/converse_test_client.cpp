@@ -5,6 +5,8 @@
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/eventstream.h>
 
+#include "support/thread_failures.h"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -372,17 +374,19 @@ TEST_CASE("client concurrency: one client, many threads", "[converse][client][co
   REQUIRE(client.ok());
   // Catch assertions are not thread-safe: build the request on this thread.
   const ConverseRequest request = hello_request();
-  std::atomic<int> ok{0};
+  test::ThreadFailures failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 25; ++i) {
-        if (client->converse(request).ok()) ++ok;
+    threads.emplace_back([&, t] {
+      for (std::size_t i = 0; i < 25; ++i) {
+        auto response = client->converse(request);
+        if (!response.ok()) failures.add(t, i, response.error().to_string());
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(ok == 200);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(h.transport->requests().size() == 200);
 }
 

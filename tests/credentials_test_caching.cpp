@@ -2,6 +2,8 @@
 // and the chain, with an injected clock and scripted inner providers.
 #include <bedrock_lite/credentials.h>
 
+#include "support/thread_failures.h"
+
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -243,8 +245,7 @@ TEST_CASE("Caching provider concurrency: 8 threads across refreshes see no torn 
 
   constexpr int kThreads = 8;
   constexpr int kRounds = 400;
-  std::atomic<int> failures{0};
-  std::atomic<int> errors{0};
+  bedrock_lite::test::ThreadFailures failures;
   std::mutex start_mutex;
   std::condition_variable start_cv;
   bool go = false;
@@ -256,19 +257,24 @@ TEST_CASE("Caching provider concurrency: 8 threads across refreshes see no torn 
         start_cv.wait(lock, [&] { return go; });
       }
       for (int i = 0; i < kRounds; ++i) {
+        const auto call = static_cast<std::size_t>(i);
         // One thread moves time forward so refreshes keep happening under the readers.
         if (t == 0 && i % 10 == 0) clock.advance(1min);
         const auto before = clock.now();
         auto result = cache->resolve();
         if (!result.ok()) {
-          ++errors;
+          failures.add(t, call, result.error().to_string());
           continue;
         }
         const std::string generation = result->access_key_id.substr(4);
-        const bool torn = result->secret_access_key.reveal() != "secret" + generation ||
-                          result->session_token.reveal() != "token" + generation;
-        const bool expired = !result->expiration || *result->expiration <= before;
-        if (torn || expired) ++failures;
+        if (result->secret_access_key.reveal() != "secret" + generation ||
+            result->session_token.reveal() != "token" + generation) {
+          // The values are test secrets ("secret<n>"): naming the key id is enough.
+          failures.add(t, call,
+                       "torn credentials: secret or token not of " + result->access_key_id);
+        }
+        if (!result->expiration || *result->expiration <= before)
+          failures.add(t, call, "expired credentials " + result->access_key_id);
       }
     });
   }
@@ -278,8 +284,8 @@ TEST_CASE("Caching provider concurrency: 8 threads across refreshes see no torn 
   }
   start_cv.notify_all();
   for (auto& thread : threads) thread.join();
-  CHECK(failures == 0);
-  CHECK(errors == 0);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(probe->max_concurrent() == 1);
   // Time moved 40 minutes with 10-minute credentials refreshed 5 minutes early: several
   // refreshes, but nowhere near one per call.
@@ -373,10 +379,11 @@ TEST_CASE("Caching provider concurrency: during a refresh others keep the valid 
   REQUIRE(cache->resolve()->access_key_id == "AKID1");  // valid until kStart + 1h
   clock.advance(57min);                                 // advisory window
 
+  // The refresher only records (Catch2's assertions are not thread-safe); checked after join.
+  std::string refreshed_key;
   std::thread refresher([&] {
     auto refreshed = cache->resolve();
-    CHECK(refreshed.ok());
-    if (refreshed.ok()) CHECK(refreshed->access_key_id == "AKID2");
+    refreshed_key = refreshed.ok() ? refreshed->access_key_id : refreshed.error().to_string();
   });
   gated->wait_until_entered(2);  // the refresh is in flight, blocked in the inner provider
   // Another caller is not blocked and does not start a second refresh.
@@ -386,6 +393,7 @@ TEST_CASE("Caching provider concurrency: during a refresh others keep the valid 
   CHECK(gated->calls() == 2);
   gated->release();
   refresher.join();
+  CHECK(refreshed_key == "AKID2");
   CHECK(cache->resolve()->access_key_id == "AKID2");
   CHECK(gated->calls() == 2);
 }

@@ -6,6 +6,7 @@
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
 #include "support/json.h"
+#include "support/thread_failures.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -190,22 +191,23 @@ TEST_CASE("e2e concurrency: one client shared by threads over keep-alive connect
   auto client = Client::create(make_config(server, sleeps));
   REQUIRE(client.ok());
   const auto request = stream_request();
-  std::atomic<int> ok{0};
+  test::ThreadFailures failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) {
-    threads.emplace_back([&] {
-      for (int i = 0; i < 10; ++i) {
-        if (client->converse(request).ok()) ++ok;
-        if (client
-                ->converse_stream(request,
-                                  [](const StreamEvent&) { return StreamControl::Continue; })
-                .ok())
-          ++ok;
+    threads.emplace_back([&, t] {
+      for (std::size_t i = 0; i < 10; ++i) {
+        auto response = client->converse(request);
+        if (!response.ok()) failures.add(t, 2 * i, "converse: " + response.error().to_string());
+        auto streamed = client->converse_stream(
+            request, [](const StreamEvent&) { return StreamControl::Continue; });
+        if (!streamed.ok())
+          failures.add(t, 2 * i + 1, "converse_stream: " + streamed.error().to_string());
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(ok == 80);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(server.request_count() == 80);
   check_all_signed(server);
 }

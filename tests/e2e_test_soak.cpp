@@ -11,6 +11,7 @@
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
+#include "support/thread_failures.h"
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -437,7 +438,7 @@ TEST_CASE(
       Fault::TruncatedJson,   Fault::ClockSkew,
   };
   std::mutex mutex;
-  std::vector<std::string> failures;
+  bedrock_lite::test::ThreadFailures failures;
   std::map<std::string, std::size_t> outcomes;
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
@@ -468,8 +469,9 @@ TEST_CASE(
         mine[std::string(op_name(op)) +
              (result.ok() ? " ok" : " " + result.error().display_name())]++;
         if (!problem.empty()) {
-          std::lock_guard<std::mutex> lock(mutex);
-          failures.push_back(problem);
+          failures.add(t, i,
+                       std::string(op_name(op)) + ": " + problem +
+                           (result.ok() ? "" : " (" + result.error().to_string() + ")"));
         }
       }
       std::lock_guard<std::mutex> lock(mutex);
@@ -478,8 +480,8 @@ TEST_CASE(
   }
   for (auto& thread : threads) thread.join();
   for (const auto& [k, v] : outcomes) std::printf("soak concurrency: %6zu  %s\n", v, k.c_str());
-  for (const auto& f : failures) UNSCOPED_INFO(f);
-  CHECK(failures.empty());
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(fetches.load() >= 1);
   CHECK(outcomes["converse ok"] > 0);
   CHECK(outcomes["converse-stream ok"] > 0);

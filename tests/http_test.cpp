@@ -5,6 +5,7 @@
 #include "http_test_support.h"
 #include "support/environment.h"
 #include "support/loopback_server.h"
+#include "support/thread_failures.h"
 
 #include <catch2/catch.hpp>
 
@@ -416,22 +417,29 @@ TEST_CASE("curl transport concurrency: 8 threads share one transport") {
   });
   auto transport = http::make_curl_transport(http::CurlOptions{{}, {}, {}, 16});
   constexpr int kThreads = 8, kCalls = 25;
-  std::atomic<int> good{0};
+  bedrock_lite::test::ThreadFailures failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
+        const auto call = static_cast<std::size_t>(i);
         http::Request request;
         request.method = "POST";
         request.url = server.url() + "/echo";
         request.body = "thread " + std::to_string(t) + " call " + std::to_string(i);
         auto response = http::fetch(*transport, request);
-        if (response.ok() && response->status == 200 && response->body == request.body) ++good;
+        if (!response.ok())
+          failures.add(t, call, response.error().to_string());
+        else if (response->status != 200)
+          failures.add(t, call, "status " + std::to_string(response->status));
+        else if (response->body != request.body)
+          failures.add(t, call, "echoed \"" + response->body + "\"");
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(good == kThreads * kCalls);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
 }
 
 TEST_CASE("find_header is case-insensitive and returns the first match") {

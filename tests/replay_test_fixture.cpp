@@ -6,6 +6,7 @@
 #include "support/environment.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
+#include "support/thread_failures.h"
 
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>
@@ -526,20 +527,25 @@ TEST_CASE("record concurrency: 8 threads record into one folder without collisio
   TempDir dir;
   replay::RecordingTransport recorder(http::make_curl_transport(), dir.path().string());
   constexpr int kThreads = 8, kCalls = 4;
-  std::atomic<int> good{0};
+  bedrock_lite::test::ThreadFailures failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
+        const auto call = static_cast<std::size_t>(i);
         const auto& interaction = bedrock.interactions[static_cast<std::size_t>(t + i) % 3];
         CollectSink sink;
         auto head = recorder.send(secret_request(bedrock.server->url(), interaction), sink);
-        if (head.ok() && sink.body() == interaction.response_body) ++good;
+        if (!head.ok())
+          failures.add(t, call, head.error().to_string());
+        else if (sink.body() != interaction.response_body)
+          failures.add(t, call, "body differs from the one recorded in " + interaction.folder);
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(good == kThreads * kCalls);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   auto set = replay::load_fixture_set(dir.path().string());
   REQUIRE(set.ok());
   CHECK(set->interactions.size() == kThreads * kCalls);

@@ -7,6 +7,7 @@
 
 #include "support/environment.h"
 #include "support/fixtures.h"
+#include "support/thread_failures.h"
 
 #include <rapidjson/document.h>
 #include <catch2/catch.hpp>
@@ -579,7 +580,8 @@ TEST_CASE("fixture server concurrency: 8 clients at once, each with its own conn
   }
   REQUIRE(cases.size() >= 30);
   auto transport = http::make_curl_transport();
-  std::atomic<int> wrong{0}, done{0};
+  bedrock_lite::test::ThreadFailures failures;
+  std::atomic<int> done{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&, t] {
@@ -592,8 +594,14 @@ TEST_CASE("fixture server concurrency: 8 clients at once, each with its own conn
         request.url = server->url() + path_of(interaction.uri);
         request.body = interaction.request_body;
         auto response = http::fetch(*transport, request);
-        if (!response.ok() || response->status != interaction.status) {
-          ++wrong;
+        if (!response.ok()) {
+          failures.add(t, i, interaction.folder + ": " + response.error().to_string());
+          continue;
+        }
+        if (response->status != interaction.status) {
+          failures.add(t, i,
+                       interaction.folder + ": status " + std::to_string(response->status) +
+                           ", recorded " + std::to_string(interaction.status));
           continue;
         }
         // Identical requests recorded twice may answer in either order across threads.
@@ -602,13 +610,14 @@ TEST_CASE("fixture server concurrency: 8 clients at once, each with its own conn
           if (other->request_body == interaction.request_body && other->uri == interaction.uri)
             known = known || other->response_body == response->body;
         }
-        if (!known) ++wrong;
+        if (!known) failures.add(t, i, interaction.folder + ": a body no such request recorded");
         ++done;
       }
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(wrong == 0);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(done == static_cast<int>(cases.size()));
 }
 

@@ -1,6 +1,7 @@
 // SigV4 beyond the vector suites: the Bedrock worked examples, signing errors, the signing-key
 // cache (with its concurrency test), the raw request parser and the X-Amz-Date form.
 #include "sigv4_test_support.h"
+#include "support/thread_failures.h"
 
 #include <bedrock_lite/sigv4.h>
 
@@ -293,7 +294,7 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
   const std::vector<std::string> dates = {"20250101", "20250102", "20250103"};
   const std::vector<std::string> secrets = {kSecret, "secondSecretKeyExample0123456789abcdefgh"};
   // Everything the workers compare against is computed up front: Catch2 assertions are not
-  // thread-safe, so the workers only count mismatches.
+  // thread-safe, so the workers only record mismatches (thread, call, date, which secret).
   std::map<std::pair<std::string, std::string>, sigv4::SigningKey> expected;
   std::map<std::pair<std::string, std::string>, std::string> expected_authorization;
   std::map<std::string, std::chrono::system_clock::time_point> times;
@@ -319,8 +320,7 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
   std::mutex mutex;
   std::condition_variable start;
   bool go = false;
-  std::atomic<int> wrong{0};
-  std::atomic<int> failed{0};
+  bedrock_lite::test::ThreadFailures failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
@@ -330,14 +330,19 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
       }
       for (int i = 0; i < kIterations; ++i) {
         const auto& date = dates[static_cast<std::size_t>((i + t) % 3)];
-        const auto& secret = secrets[static_cast<std::size_t>((i / 3 + t) % 2)];
+        const auto which = static_cast<std::size_t>((i / 3 + t) % 2);
+        const auto& secret = secrets[which];
+        const auto call = static_cast<std::size_t>(i);
+        const std::string what = date + " secret " + std::to_string(which) + ": ";
         if (signer.signing_key(secret, date, "us-east-1", "bedrock") != expected.at({date, secret}))
-          ++wrong;
+          failures.add(t, call, what + "wrong signing key");
         auto added =
             signer.sign_headers("POST", "/model/m%3A0/converse", kBedrockHeaders, kBedrockBody,
                                 {kAccessKeyId, secret, ""}, "us-east-1", "bedrock", times.at(date));
-        if (!added.ok() || added->back().value != expected_authorization.at({date, secret}))
-          ++failed;
+        if (!added.ok())
+          failures.add(t, call, what + added.error().message);
+        else if (added->back().value != expected_authorization.at({date, secret}))
+          failures.add(t, call, what + "Authorization differs from the one-off signing");
       }
     });
   }
@@ -347,8 +352,8 @@ TEST_CASE("sigv4: signing-key cache concurrency, threads hammering one signer",
   }
   start.notify_all();
   for (auto& thread : threads) thread.join();
-  CHECK(wrong == 0);
-  CHECK(failed == 0);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(signer.key_derivations() >= 6);
   CHECK(signer.key_derivations() < static_cast<std::uint64_t>(kThreads * kIterations * 2));
 }
