@@ -235,7 +235,7 @@ TEST_CASE("retry: the backoff ceiling stops at max_backoff, even after very many
 // ---------------------------------------------------------------------------------------------
 // Which errors are retried, and when the attempts run out
 
-TEST_CASE("retry: throttling and transient errors are retried; others are returned at once",
+TEST_CASE("retry: throttling and transient errors are retried, others are returned at once",
           "[converse][retry]") {
   SECTION("400 ValidationException: one request, no backoff, nothing logged as a retry") {
     World w;
@@ -276,7 +276,7 @@ TEST_CASE("retry: throttling and transient errors are retried; others are return
 // ---------------------------------------------------------------------------------------------
 // The client-wide retry quota (docs/wire-protocol.md §6.3)
 
-TEST_CASE("retry quota: retries cost tokens, timeouts more; successes refill, up to capacity",
+TEST_CASE("retry quota: retries cost tokens, timeouts more, successes refill, up to capacity",
           "[converse][retry][quota]") {
   SECTION("a timeout costs 10, others 5; an empty quota stops retries until a success refills it") {
     FakeBedrockOptions options;
@@ -385,7 +385,7 @@ TEST_CASE("clock skew: a signature-expired error is corrected from the server's 
   CHECK(w.count_log("clock skew") == 1);
 }
 
-TEST_CASE("clock skew: the server's time is read from Date or X-Amz-Date; anything else is ignored",
+TEST_CASE("clock skew: the server's time is read from Date or X-Amz-Date, anything else is ignored",
           "[converse][skew]") {
   SECTION("X-Amz-Date when there is no Date") {
     FakeBedrockOptions options;
@@ -429,7 +429,7 @@ TEST_CASE("clock skew: the server's time is read from Date or X-Amz-Date; anythi
   }
 }
 
-TEST_CASE("clock skew: under 5 minutes is left alone; only skew errors get the immediate retry",
+TEST_CASE("clock skew: under 5 minutes is left alone, only skew errors get the immediate retry",
           "[converse][skew]") {
   SECTION("4 minutes off: accepted by the service, no correction") {
     World w(std::chrono::minutes(4));

@@ -46,7 +46,7 @@ creds::ProviderContext context_for(const TempDir& home,
 
 }  // namespace
 
-TEST_CASE("Environment is a snapshot built from a map; HOME expansion", "[credentials][env]") {
+TEST_CASE("Environment is a snapshot built from a map, HOME expansion", "[credentials][env]") {
   auto env = env_of({{"A", "1"}, {"EMPTY", ""}, {"FLAG", "TrUe"}, {"HOME", "/home/u"}});
   CHECK(env.get("A") == std::optional<std::string>("1"));
   CHECK(env.get("EMPTY") == std::optional<std::string>(""));

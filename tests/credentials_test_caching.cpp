@@ -293,7 +293,7 @@ TEST_CASE("Caching provider concurrency: 8 threads across refreshes see no torn 
   CHECK(issuing->issued() < kThreads * kRounds / 10);
 }
 
-TEST_CASE("Chain: first provider that answers wins; skips are logged with reasons",
+TEST_CASE("Chain: first provider that answers wins, skips are logged with reasons",
           "[credentials][chain]") {
   LogRecorder log;
   auto skip = std::make_shared<ScriptedProvider>();
@@ -315,7 +315,7 @@ TEST_CASE("Chain: first provider that answers wins; skips are logged with reason
   CHECK(skip->resolves() == 1);
 }
 
-TEST_CASE("Chain: a configured provider that fails stops the chain; none is NoCredentials",
+TEST_CASE("Chain: a configured provider that fails stops the chain, none is NoCredentials",
           "[credentials][chain]") {
   auto broken = std::make_shared<ScriptedProvider>();
   broken->push(bedrock_lite::make_error(

@@ -21,7 +21,7 @@ using bedrock_lite::test::TempDir;
 using namespace bedrock_lite::credentials_test;
 using namespace std::chrono_literals;
 
-TEST_CASE("Default chain: lazy, env first, then profile, container, IMDS; reasons on --debug",
+TEST_CASE("Default chain: lazy, env first, then profile, container, IMDS, reasons on --debug",
           "[credentials][chain]") {
   FakeImds imds;
   {

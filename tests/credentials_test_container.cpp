@@ -110,7 +110,7 @@ TEST_CASE("Container: disallowed hosts, CR/LF in tokens, unset variables",
   CHECK(unset.error().kind == ErrorKind::NoCredentials);
 }
 
-TEST_CASE("Container: bad answers name the endpoint and field; 5xx is retried",
+TEST_CASE("Container: bad answers name the endpoint and field, 5xx is retried",
           "[credentials][container]") {
   std::atomic<int> calls{0};
   std::string body;

@@ -273,7 +273,7 @@ TEST_CASE("e2e: no secret reaches errors or the log hook", "[e2e][secrets]") {
   CHECK(saw_authorization);
 }
 
-TEST_CASE("e2e: unknown events pass through; an error message ends the stream", "[e2e]") {
+TEST_CASE("e2e: unknown events pass through, an error message ends the stream", "[e2e]") {
   auto event = [](const std::string& type, const std::string& payload) {
     return FakeBedrock::encode_message(
         {{":event-type", type}, {":content-type", "application/json"}, {":message-type", "event"}},

@@ -355,7 +355,7 @@ TEST_CASE("eventstream: after a fault the decoder stays failed and delivers noth
   CHECK(decoder.error()->offset == first.offset);
 }
 
-TEST_CASE("eventstream: messages inside a chunk are views into it; straddlers are copied") {
+TEST_CASE("eventstream: messages inside a chunk are views into it, straddlers are copied") {
   std::string stream;
   for (int i = 0; i < 3; ++i)
     REQUIRE(es::encode_message({{"n", es::HeaderValue::int32(i)}}, "payload", stream));

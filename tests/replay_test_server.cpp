@@ -357,7 +357,7 @@ TEST_CASE("fixture server: recorded framing headers are recomputed, reason and t
 }
 
 TEST_CASE(
-    "fixture server: a request that matches nothing gets 404 naming the closest fixture; the "
+    "fixture server: a request that matches nothing gets 404 naming the closest fixture, the "
     "connection stays usable") {
   SmallSet set;
   LogLines log;
@@ -398,7 +398,7 @@ TEST_CASE(
 }
 
 TEST_CASE(
-    "fixture server: malformed HTTP gets 400 and the connection closes; the server keeps serving") {
+    "fixture server: malformed HTTP gets 400 and the connection closes, the server keeps serving") {
   SmallSet set;
   LogLines log;
   replay::FixtureServerOptions options;
@@ -527,7 +527,7 @@ TEST_CASE("fixture server: chunked request bodies, Expect: 100-continue and HTTP
   }
 }
 
-TEST_CASE("fixture server: idle connections are closed; stop() ends open connections") {
+TEST_CASE("fixture server: idle connections are closed, stop() ends open connections") {
   SmallSet set;
   replay::FixtureServerOptions options;
   options.idle_timeout = std::chrono::milliseconds(50);
