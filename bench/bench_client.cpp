@@ -9,8 +9,16 @@
 //   BM_CliStreamPeakRss   peak RSS of `bedrock-lite converse-stream` printing that stream, next
 //                         to the `curl` tool fetching the same response (the issue's RSS target);
 //                         also the static CLI at $BEDROCK_LITE_STATIC_CLI when that is set.
+//   BM_SteadyStateRss     resident memory growth over thousands of calls on one client (a
+//                         Converse, a 1,000-event stream, a throttled and a failed call each
+//                         round) after a warm-up: the bound the fault soak used to assert
+//                         (docs/reliability.md), measured here instead of in ctest.
+//   BM_ImdsAbsent         how long the IMDS provider takes to give up on a machine without IMDS
+//                         (nothing listening on its loopback endpoint, backoff not slept): the
+//                         issue's "under 2 s" bound, measured here instead of in ctest.
 // Targets (issue 5): Converse >= 0.8x the floor's calls/s; < 2 us CPU per event.
 #include <bedrock_lite/converse.h>
+#include <bedrock_lite/credentials.h>
 #include <bedrock_lite/eventstream.h>
 #include <bedrock_lite/sigv4.h>
 
@@ -18,8 +26,11 @@
 #include <curl/curl.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <climits>
@@ -93,6 +104,20 @@ ServerProcess start_server() {
     // httplib writes headers and body separately: without TCP_NODELAY, Nagle meets the
     // client's delayed ACK and every call costs 40 ms.
     server.set_tcp_nodelay(true);
+    // Registered first: httplib tries routes in order, and the next one matches these too.
+    server.Post(
+        R"(/model/throttled/converse)", [](const httplib::Request&, httplib::Response& res) {
+          res.status = 429;
+          res.set_header("x-amzn-ErrorType", "ThrottlingException");
+          res.set_content(R"({"message":"Too many requests, please wait before trying again."})",
+                          "application/json");
+        });
+    server.Post(R"(/model/failing/converse)", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 500;
+      res.set_header("x-amzn-ErrorType", "InternalServerException");
+      res.set_content(R"({"message":"The server encountered an internal error."})",
+                      "application/json");
+    });
     server.Post(R"(/model/([^/]+)/converse)", [](const httplib::Request&, httplib::Response& res) {
       res.set_content(kConverseReply, "application/json");
     });
@@ -119,8 +144,9 @@ std::string base_url() {
   return "http://127.0.0.1:" + std::to_string(g_port);
 }
 
-converse::Client make_client() {
+converse::Client make_client(int max_attempts = 3) {
   converse::Config config;
+  config.retry.max_attempts = max_attempts;
   config.region = "us-east-1";
   config.endpoint = base_url();
   credentials::Credentials c;
@@ -324,6 +350,93 @@ void BM_CliStreamPeakRss(benchmark::State& state) {
       curl_peak == 0 ? 0.0 : static_cast<double>(cli_peak) / static_cast<double>(curl_peak);
 }
 BENCHMARK(BM_CliStreamPeakRss)->Iterations(5)->UseRealTime();
+
+// Resident set size now, in KiB (/proc/self/statm: pages).
+long resident_kib() {
+  FILE* statm = std::fopen("/proc/self/statm", "r");
+  if (statm == nullptr) return -1;
+  long size = 0, resident = 0;
+  const int read = std::fscanf(statm, "%ld %ld", &size, &resident);
+  std::fclose(statm);
+  return read == 2 ? resident * (sysconf(_SC_PAGESIZE) / 1024) : -1;
+}
+
+void BM_SteadyStateRss(benchmark::State& state) {
+  auto client = make_client(/*max_attempts=*/1);  // errors come back at once, no backoff
+  const auto ok = hello("us.amazon.nova-micro-v1:0");
+  const auto throttled = hello("throttled");
+  const auto failing = hello("failing");
+  auto round = [&]() -> const char* {
+    if (!client.converse(ok)) return "converse failed";
+    std::size_t seen = 0;
+    auto streamed = client.converse_stream(ok, [&seen](const converse::StreamEvent&) {
+      ++seen;
+      return converse::StreamControl::Continue;
+    });
+    if (!streamed || seen != kStreamEvents) return "converse_stream failed";
+    auto refused = client.converse(throttled);
+    if (refused || refused.error().aws_type != "ThrottlingException") return "no 429";
+    auto failed = client.converse(failing);
+    if (failed || failed.error().aws_type != "InternalServerException") return "no 500";
+    return nullptr;
+  };
+  // Warm-up: libcurl's and OpenSSL's one-time state, the connection, the allocator's pools.
+  for (int i = 0; i < 200; ++i) {
+    if (const char* why = round()) {
+      state.SkipWithError(why);
+      return;
+    }
+  }
+  const long warm = resident_kib();
+  for (auto _ : state) {
+    if (const char* why = round()) {
+      state.SkipWithError(why);
+      return;
+    }
+  }
+  const long end = resident_kib();
+  state.counters["rss_warm_kib"] = static_cast<double>(warm);
+  state.counters["rss_end_kib"] = static_cast<double>(end);
+  // The soak's old bound: within 8 MiB (8192 KiB) of the warm figure, whatever the call count.
+  state.counters["rss_growth_kib"] = static_cast<double>(end - warm);
+  state.SetItemsProcessed(state.iterations() * 4);
+}
+BENCHMARK(BM_SteadyStateRss)->Iterations(1000)->UseRealTime();
+
+// A 127.0.0.1 port with nothing listening: bound, then closed.
+int closed_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0)
+    std::abort();
+  close(fd);
+  return ntohs(address.sin_port);
+}
+
+void BM_ImdsAbsent(benchmark::State& state) {
+  const std::string endpoint = "http://127.0.0.1:" + std::to_string(closed_port());
+  for (auto _ : state) {
+    credentials::ProviderContext context;
+    // Never the real IMDS: only the loopback endpoint above, and no profile files.
+    context.environment =
+        credentials::Environment({{"HOME", "/nonexistent"}, {"PATH", "/usr/bin:/bin"}});
+    context.transport = http::make_curl_transport();
+    context.sleeper = [](std::chrono::milliseconds) {};
+    context.metadata.imds_endpoint = endpoint;
+    auto result = credentials::make_imds_provider(context)->resolve();
+    if (result || result.error().kind != ErrorKind::NoCredentials) {
+      state.SkipWithError("the IMDS provider did not fail with NoCredentials");
+      return;
+    }
+  }
+  // Target: under 2 s per iteration (docs/reliability.md, Bounds: IMDS 1 s per request within
+  // a 1.9 s budget).
+}
+BENCHMARK(BM_ImdsAbsent)->Unit(benchmark::kMillisecond)->Iterations(5)->UseRealTime();
 
 }  // namespace
 

@@ -58,7 +58,7 @@ TEST_CASE("IMDS: token PUT with TTL, extended path, token reused, then refreshed
   for (bool had : imds.state().had_token) CHECK(had);
 }
 
-TEST_CASE("IMDS: legacy path when the extended one is absent; rotation; role rediscovery; 401",
+TEST_CASE("IMDS: legacy path when the extended one is absent, rotation, role rediscovery, 401",
           "[credentials][imds]") {
   FakeImds imds;
   World world;
@@ -199,7 +199,7 @@ TEST_CASE("IMDS: a token PUT that times out (hop limit) falls back to v1 within 
   CHECK(result->access_key_id == FakeImds::access_key_for(1));
 }
 
-TEST_CASE("IMDS: slow answers time out fast; an absent IMDS fails in under 2 s",
+TEST_CASE("IMDS: slow answers time out, and an absent IMDS fails with NoCredentials naming it",
           "[credentials][imds]") {
   SECTION("GETs that hang") {
     FakeImds imds;
@@ -221,13 +221,12 @@ TEST_CASE("IMDS: slow answers time out fast; an absent IMDS fails in under 2 s",
     World world;
     auto context = world.context();
     context.metadata.imds_endpoint = "http://127.0.0.1:" + std::to_string(closed_port());
-    const auto start = std::chrono::steady_clock::now();
     auto result = creds::make_imds_provider(context)->resolve();
-    const auto elapsed = std::chrono::steady_clock::now() - start;
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::NoCredentials);
-    // The issue's bound for a machine without IMDS, not a performance measurement.
-    CHECK(elapsed < 2s);
+    CHECK_THAT(result.error().message, Catch::Contains(*context.metadata.imds_endpoint));
+    // How long this takes is bench_client's BM_ImdsAbsent (target under 2 s, BENCHMARKS.md); the
+    // timeouts and attempt counts that bound it are checked by "IMDS and container requests".
   }
   SECTION("a token endpoint that never answers, v1 disabled: one timeout, then done") {
     FakeImds imds;
