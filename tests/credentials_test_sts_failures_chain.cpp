@@ -9,6 +9,7 @@
 
 #include "support/fake_sts.h"
 #include "support/sts_world.h"
+#include "support/thread_failures.h"
 
 #include <catch2/catch.hpp>
 
@@ -185,15 +186,19 @@ TEST_CASE("Default chain: concurrent callers share one STS call (single flight)"
   auto transport = curl();
   auto chain = creds::make_default_chain(world.context(transport));
   std::vector<std::thread> threads;
-  std::atomic<int> ok{0};
+  bedrock_lite::test::ThreadFailures failures;
   for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&chain, &ok] {
+    threads.emplace_back([&chain, &failures, i] {
       auto result = chain->resolve();
-      if (result && result->access_key_id == "ASIAWEB") ++ok;
+      if (!result)
+        failures.add(i, 0, result.error().to_string());
+      else if (result->access_key_id != "ASIAWEB")
+        failures.add(i, 0, "credentials of " + result->access_key_id + ", not the web role's");
     });
   }
   for (auto& thread : threads) thread.join();
-  CHECK(ok.load() == 8);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(sts.requests().size() == 1);
 }
 
