@@ -351,7 +351,7 @@ TEST_CASE("SSO: an expired token that cannot be refreshed asks for aws sso login
   CHECK(sso.state().portal_calls == 0);
 }
 
-TEST_CASE("SSO: an expired session ends the default chain; IMDS is never asked",
+TEST_CASE("SSO: an expired session ends the default chain, IMDS is never asked",
           "[credentials][sso][chain]") {
   FakeSso sso;
   bedrock_lite::test::FakeImds imds;
