@@ -285,7 +285,9 @@ int run(Operation command, const GlobalOptions& global, const std::vector<std::s
     auto response = client->count_tokens(converse::count_tokens_request(*request));
     if (!response) return fail(response.error());
     if (options.output == "json") {
-      write_out(converse::to_json(*response) + "\n");
+      auto json = converse::to_json(*response);
+      if (!json) return fail(json.error());
+      write_out(*json + "\n");
     } else {
       std::printf("%lld\n", static_cast<long long>(response->input_tokens));
     }
@@ -296,7 +298,9 @@ int run(Operation command, const GlobalOptions& global, const std::vector<std::s
     auto response = client->converse(*request);
     if (!response) return fail(response.error());
     if (options.output == "json") {
-      write_out(converse::to_json(*response) + "\n");
+      auto json = converse::to_json(*response);
+      if (!json) return fail(json.error());
+      write_out(*json + "\n");
     } else {
       std::string text;
       if (response->output.message) {

@@ -12,11 +12,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "cli.h"
+#include "eventstream_encode.h"
 
 namespace bedrock_lite::cli {
 namespace {
@@ -52,33 +54,6 @@ std::string base64_encode(std::string_view bytes) {
     out += '=';
   }
   return out;
-}
-
-// Strict RFC 4648 base64 (padding required, no whitespace). False on anything else.
-bool base64_decode(std::string_view text, std::string& out) {
-  out.clear();
-  if (text.size() % 4 != 0) return false;
-  unsigned buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '=') {
-      if (i + 2 < text.size()) return false;  // only in the last two places
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return false;
-    const char* p = std::strchr(kBase64, c);
-    if (c == '\0' || p == nullptr) return false;
-    buffer = (buffer << 6) | static_cast<unsigned>(p - kBase64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return true;
 }
 
 // Replaces every byte that does not start a valid UTF-8 sequence by U+FFFD, so a string header
@@ -122,9 +97,11 @@ std::string printable_utf8(std::string_view s) {
 }
 
 // One message as the JSON line docs/cli.md specifies: 64-bit integers exact, strings plain.
-std::string message_json(const es::MessageView& m) {
+// Every write is checked: a line is printed whole or not at all.
+Result<std::string, internal::JsonWriteError> message_json(const es::MessageView& m) {
   rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buffer);
+  rapidjson::Writer<rapidjson::StringBuffer> base(buffer);
+  internal::CheckedJsonWriter<rapidjson::Writer<rapidjson::StringBuffer>> w(base);
   w.StartObject();
   w.Key("total_length");
   w.Uint(m.total_length());
@@ -137,8 +114,7 @@ std::string message_json(const es::MessageView& m) {
   for (const es::Header& h : m.headers()) {
     w.StartObject();
     w.Key("name");
-    const std::string name = printable_utf8(h.name);
-    w.String(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.String(printable_utf8(h.name));
     w.Key("type");
     w.Uint(static_cast<unsigned>(h.value.type));
     w.Key("value");
@@ -156,13 +132,11 @@ std::string message_json(const es::MessageView& m) {
         break;
       case es::HeaderType::ByteArray:
       case es::HeaderType::Uuid: {
-        const std::string b64 = base64_encode(h.value.bytes);
-        w.String(b64.data(), static_cast<rapidjson::SizeType>(b64.size()));
+        w.String(base64_encode(h.value.bytes));
         break;
       }
       case es::HeaderType::String: {
-        const std::string text = printable_utf8(h.value.bytes);
-        w.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+        w.String(printable_utf8(h.value.bytes));
         break;
       }
     }
@@ -170,11 +144,11 @@ std::string message_json(const es::MessageView& m) {
   }
   w.EndArray();
   w.Key("payload");
-  const std::string payload = base64_encode(m.payload());
-  w.String(payload.data(), static_cast<rapidjson::SizeType>(payload.size()));
+  w.String(base64_encode(m.payload()));
   w.Key("message_crc");
   w.Uint(m.message_crc());
   w.EndObject();
+  if (!w.finish()) return *w.error();
   return std::string(buffer.GetString(), buffer.GetSize());
 }
 
@@ -186,9 +160,16 @@ int run_decode(const std::vector<std::string>& args) {
     return usage_error("eventstream decode: cannot open " + args[0] + ": " + std::strerror(errno));
   }
   const std::string source = from_stdin ? "stdin" : args[0];
-  es::Decoder decoder([](const es::MessageView& m) {
-    const std::string line = message_json(m);
-    std::fwrite(line.data(), 1, line.size(), stdout);
+  std::optional<internal::JsonWriteError> unwritable;
+  std::uint64_t messages = 0;
+  es::Decoder decoder([&](const es::MessageView& m) {
+    auto line = message_json(m);
+    if (!line) {
+      unwritable = line.error();
+      return es::Flow::Stop;
+    }
+    ++messages;
+    std::fwrite(line->data(), 1, line->size(), stdout);
     std::fputc('\n', stdout);
     return es::Flow::Continue;
   });
@@ -203,6 +184,10 @@ int run_decode(const std::vector<std::string>& args) {
     }
   }
   if (!from_stdin) std::fclose(in);
+  if (unwritable) {
+    return report_error("Protocol", source + ": message " + std::to_string(messages) +
+                                        " cannot be written as JSON: " + unwritable->message());
+  }
   if (read_error) {
     return report_error("Usage", "eventstream decode: cannot read " + source, kExitUsage);
   }
@@ -211,94 +196,6 @@ int run_decode(const std::vector<std::string>& args) {
   }
   std::fflush(stdout);
   return kExitOk;
-}
-
-// Reads one header of an encode line; `where` names it in errors.
-bool read_header(const rapidjson::Value& v, const std::string& where,
-                 std::vector<std::string>& store, es::Header& out, std::string& problem) {
-  if (!v.IsObject() || !v.HasMember("name") || !v["name"].IsString() || !v.HasMember("type") ||
-      !v["type"].IsUint() || v["type"].GetUint() > 9) {
-    problem = where + " needs \"name\" (string) and \"type\" (0-9)";
-    return false;
-  }
-  out.name = std::string_view(v["name"].GetString(), v["name"].GetStringLength());
-  const auto type = static_cast<es::HeaderType>(v["type"].GetUint());
-  const rapidjson::Value* value = v.HasMember("value") ? &v["value"] : nullptr;
-  switch (type) {
-    case es::HeaderType::BoolTrue:
-    case es::HeaderType::BoolFalse: {
-      const bool expected = type == es::HeaderType::BoolTrue;
-      if (value != nullptr && !(value->IsBool() && value->GetBool() == expected)) {
-        problem = where + ".value must be " + (expected ? "true" : "false") + " for type " +
-                  std::to_string(static_cast<unsigned>(type));
-        return false;
-      }
-      out.value = es::HeaderValue::boolean(expected);
-      return true;
-    }
-    case es::HeaderType::Byte:
-    case es::HeaderType::Int16:
-    case es::HeaderType::Int32:
-    case es::HeaderType::Int64:
-    case es::HeaderType::Timestamp:
-      if (value == nullptr || !value->IsInt64()) {
-        problem = where + ".value must be an integer";
-        return false;
-      }
-      out.value = es::HeaderValue{type, value->GetInt64(), {}};
-      return true;
-    case es::HeaderType::String:
-      if (value == nullptr || !value->IsString()) {
-        problem = where + ".value must be a string";
-        return false;
-      }
-      out.value =
-          es::HeaderValue::string(std::string_view(value->GetString(), value->GetStringLength()));
-      return true;
-    case es::HeaderType::ByteArray:
-    case es::HeaderType::Uuid: {
-      std::string bytes;
-      if (value == nullptr || !value->IsString() ||
-          !base64_decode(std::string_view(value->GetString(), value->GetStringLength()), bytes)) {
-        problem = where + ".value must be base64";
-        return false;
-      }
-      store.push_back(std::move(bytes));
-      out.value = es::HeaderValue{type, 0, {}};
-      out.value.bytes = store.back();
-      return true;
-    }
-  }
-  return false;
-}
-
-// The given total_length, headers_length and CRCs must be what the message computes to.
-bool check_given(const rapidjson::Document& d, const std::string& message, std::string& problem) {
-  auto be32 = [&](std::size_t at) {
-    const auto* p = reinterpret_cast<const unsigned char*>(message.data() + at);
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
-           p[3];
-  };
-  const std::pair<const char*, std::uint32_t> fields[] = {
-      {"total_length", be32(0)},
-      {"headers_length", be32(4)},
-      {"prelude_crc", be32(8)},
-      {"message_crc", be32(message.size() - 4)},
-  };
-  for (const auto& [name, computed] : fields) {
-    if (!d.HasMember(name)) continue;
-    const auto& v = d[name];
-    // The official vectors print CRCs as signed int32: accept either spelling.
-    const bool same = (v.IsUint() && v.GetUint() == computed) ||
-                      (v.IsInt() && static_cast<std::uint32_t>(v.GetInt()) == computed);
-    if (!same) {
-      const std::string given = v.IsInt64() ? std::to_string(v.GetInt64()) : "not an integer";
-      problem = std::string(name) + " is " + given + " but the message computes to " +
-                std::to_string(computed) + " (omit it to have it computed)";
-      return false;
-    }
-  }
-  return true;
 }
 
 int run_encode(const std::vector<std::string>& args) {
@@ -325,39 +222,9 @@ int run_encode(const std::vector<std::string>& args) {
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     if (line.find_first_not_of(" \t") == std::string::npos) continue;
     const std::string where = "stdin:" + std::to_string(line_number);
-    rapidjson::Document d;
-    if (auto parsed = internal::parse_json(d, line); !parsed) {
-      return usage_error(where + ": " + parsed.error().message);
+    if (auto encoded = encode_line(line, out); !encoded) {
+      return usage_error(where + ": " + encoded.error());
     }
-    if (!d.IsObject()) return usage_error(where + ": not a JSON object");
-    std::vector<es::Header> headers;
-    std::vector<std::string> store;
-    store.reserve(d.HasMember("headers") && d["headers"].IsArray() ? d["headers"].Size() : 0);
-    if (d.HasMember("headers")) {
-      if (!d["headers"].IsArray()) return usage_error(where + ": \"headers\" must be an array");
-      rapidjson::SizeType i = 0;
-      for (const auto& h : d["headers"].GetArray()) {
-        es::Header header;
-        std::string problem;
-        if (!read_header(h, "headers[" + std::to_string(i++) + "]", store, header, problem))
-          return usage_error(where + ": " + problem);
-        headers.push_back(header);
-      }
-    }
-    std::string payload;
-    if (d.HasMember("payload")) {
-      const auto& p = d["payload"];
-      if (!p.IsString() ||
-          !base64_decode(std::string_view(p.GetString(), p.GetStringLength()), payload))
-        return usage_error(where + ": \"payload\" must be base64");
-    }
-    std::string message;
-    if (auto encoded = es::encode_message(headers, payload, message); !encoded) {
-      return usage_error(where + ": " + encoded.error().message);
-    }
-    std::string problem;
-    if (!check_given(d, message, problem)) return usage_error(where + ": " + problem);
-    out += message;
     if (out.size() >= 64 * 1024) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       out.clear();

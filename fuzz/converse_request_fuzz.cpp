@@ -4,8 +4,14 @@
 // Properties:
 //  - parsing never crashes; a failure is a Usage error with a one-line message;
 //  - what parses serialises to JSON that parses again and serialises to the same text;
-//  - the CountTokens request derived from a Converse request serialises and parses back.
+//  - the CountTokens request derived from a Converse request serialises and parses back;
+//  - serialising never fails on what parsed;
+//  - pass-through members (additionalModelRequestFields, tool input, tool result json, every
+//    extra member at the top, in messages and in content blocks) are the input's bytes, verbatim
+//    (docs/json.md), and every top-level member of the input is in the output.
 #include <bedrock_lite/converse_types.h>
+
+#include "json_properties.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -29,6 +35,36 @@ void check_error(const bedrock_lite::Error& error) {
   if (error.message.find('\n') != std::string::npos) die("multi-line error", error.message);
 }
 
+constexpr const char* kTarget = "converse_request_fuzz";
+
+void check_extra(std::string_view body, const converse::ExtraMembers& extra) {
+  for (const auto& [name, json] : extra) fuzz_json::check_verbatim(kTarget, body, json, "extra");
+}
+
+void check_pass_through(std::string_view body, const converse::ConverseRequest& r) {
+  if (r.additional_model_request_fields)
+    fuzz_json::check_verbatim(kTarget, body, *r.additional_model_request_fields,
+                              "additionalModelRequestFields");
+  check_extra(body, r.extra);
+  if (!r.messages) return;
+  for (const auto& message : *r.messages) {
+    check_extra(body, message.extra);
+    for (const auto& block : message.content) {
+      check_extra(body, block.extra);
+      if (block.tool_use) fuzz_json::check_verbatim(kTarget, body, block.tool_use->input, "input");
+      if (!block.tool_result) continue;
+      for (const auto& item : block.tool_result->content) {
+        if (item.json) fuzz_json::check_verbatim(kTarget, body, *item.json, "json");
+      }
+    }
+  }
+}
+void check_pass_through(std::string_view body, const converse::CountTokensRequest& r) {
+  check_extra(body, r.extra);
+  check_extra(body, r.input_extra);
+  if (r.converse) check_pass_through(body, *r.converse);
+}
+
 template <class T, class Parse>
 bool round_trip(std::string_view body, Parse parse, T* out = nullptr) {
   auto parsed = parse(body);
@@ -36,10 +72,14 @@ bool round_trip(std::string_view body, Parse parse, T* out = nullptr) {
     check_error(parsed.error());
     return false;
   }
-  const std::string once = converse::to_json(*parsed);
+  check_pass_through(body, *parsed);
+  auto written = converse::to_json(*parsed);
+  if (!written.ok()) die("what parsed cannot be written:", written.error().message);
+  const std::string once = std::move(written).value();
+  fuzz_json::check_same_members(kTarget, body, once);
   auto again = parse(once);
   if (!again.ok()) die("re-serialised body does not parse:", again.error().message);
-  const std::string twice = converse::to_json(*again);
+  const std::string twice = converse::to_json(*again).value();
   if (once != twice) die("to_json is not stable:", once + " vs " + twice);
   if (out != nullptr) *out = std::move(parsed).value();
   return true;
@@ -55,7 +95,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
           &request)) {
     request.model_id = "fuzz.model-v1:0";
     const converse::CountTokensRequest count = converse::count_tokens_request(request);
-    auto parsed = converse::parse_count_tokens_request(converse::to_json(count));
+    auto written = converse::to_json(count);
+    if (!written.ok())
+      die("derived CountTokens request cannot be written:", written.error().message);
+    auto parsed = converse::parse_count_tokens_request(*written);
     if (!parsed.ok()) die("derived CountTokens request does not parse:", parsed.error().message);
   }
   round_trip<converse::CountTokensRequest>(

@@ -9,10 +9,14 @@
 //
 // Properties: nothing crashes; every failure is a Protocol error with a one-line message; after
 // an accumulator error the accumulator stays failed (every later add fails, finish fails); a
-// response that finishes serialises to JSON that parse_converse_response reads back; an
-// unknown event type is never an error.
+// response that finishes serialises to JSON that parse_converse_response reads back, and again
+// to the same text; an unknown event type is never an error; every extra member and document of
+// an event is a verbatim slice of its payload, and the accumulated tool input and
+// additionalModelResponseFields are the service's bytes (docs/json.md).
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
+
+#include "json_properties.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -20,6 +24,8 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <variant>
 
 namespace converse = bedrock_lite::converse;
 
@@ -34,6 +40,29 @@ void check_error(const bedrock_lite::Error& error) {
   if (error.kind != bedrock_lite::ErrorKind::Protocol) die("error kind is not Protocol");
   if (error.message.empty()) die("empty error message");
   if (error.message.find('\n') != std::string::npos) die("multi-line error", error.message);
+}
+
+constexpr const char* kTarget = "stream_event_fuzz";
+
+void check_extra(std::string_view payload, const converse::ExtraMembers& extra) {
+  for (const auto& [name, json] : extra) fuzz_json::check_verbatim(kTarget, payload, json, "extra");
+}
+
+void check_pass_through(std::string_view payload, const converse::StreamEvent& event) {
+  std::visit(
+      [&](const auto& body) {
+        using T = std::decay_t<decltype(body)>;
+        if constexpr (!std::is_same_v<T, converse::UnknownEvent>) check_extra(payload, body.extra);
+        if constexpr (std::is_same_v<T, converse::MessageStopEvent>) {
+          if (body.additional_model_response_fields)
+            fuzz_json::check_verbatim(kTarget, payload, *body.additional_model_response_fields,
+                                      "additionalModelResponseFields");
+        }
+        if constexpr (std::is_same_v<T, converse::MetadataEvent>) {
+          if (body.trace) fuzz_json::check_verbatim(kTarget, payload, *body.trace, "trace");
+        }
+      },
+      event.body);
 }
 
 bool known(std::string_view type) {
@@ -68,6 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       continue;  // the client stops here; keep going to feed the accumulator more shapes
     }
     if (event->event_type != type || event->payload != payload) die("event not kept as sent");
+    check_pass_through(payload, *event);
     auto added = accumulator.add(*event);
     if (failed && added.ok()) die("accumulator accepted an event after failing");
     if (!added.ok()) {
@@ -81,9 +111,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     check_error(response.error());
     return 0;
   }
-  const std::string json = converse::to_json(*response);
+  auto written = converse::to_json(*response);
+  if (!written.ok()) die("accumulated response cannot be written:", written.error().message);
+  const std::string json = std::move(written).value();
   auto reparsed = converse::parse_converse_response(json);
   if (!reparsed.ok()) die("accumulated response does not parse:", reparsed.error().message);
-  if (converse::to_json(*reparsed) != json) die("accumulated response does not round-trip", json);
+  if (converse::to_json(*reparsed).value() != json)
+    die("accumulated response does not round-trip", json);
   return 0;
 }

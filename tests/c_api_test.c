@@ -253,6 +253,37 @@ static void test_usage_errors(void) {
   CHECK_CONTAINS(bedrock_lite_error_message(error), "request_json");
   bedrock_lite_error_free(error);
 
+  /* JSON nested 2,000,000 deep (once a stack overflow in count_tokens, issue 11): Usage from
+   * the guarded parse's nesting bound, for every entry point that reads request_json. */
+  {
+    const size_t depth = 2000000;
+    char* deep = (char*)malloc(depth + 1);
+    long long tokens = -1;
+    CHECK(deep != NULL);
+    if (deep != NULL) {
+      memset(deep, '[', depth);
+      deep[depth] = '\0';
+      status = bedrock_lite_count_tokens(client, "us.amazon.nova-micro-v1:0", deep, &response,
+                                         &tokens, &error);
+      CHECK(status == BEDROCK_LITE_USAGE);
+      CHECK(response == NULL);
+      CHECK(tokens == 0);
+      CHECK_CONTAINS(bedrock_lite_error_message(error),
+                     "request_json: JSON nested deeper than 128 levels at offset 128");
+      bedrock_lite_error_free(error);
+      status = bedrock_lite_converse(client, "us.amazon.nova-micro-v1:0", deep, &response, &error);
+      CHECK(status == BEDROCK_LITE_USAGE);
+      CHECK_CONTAINS(bedrock_lite_error_message(error), "JSON nested deeper than 128 levels");
+      bedrock_lite_error_free(error);
+      status = bedrock_lite_converse_stream(client, "us.amazon.nova-micro-v1:0", deep, NULL, NULL,
+                                            &response, &error);
+      CHECK(status == BEDROCK_LITE_USAGE);
+      CHECK_CONTAINS(bedrock_lite_error_message(error), "JSON nested deeper than 128 levels");
+      bedrock_lite_error_free(error);
+      free(deep);
+    }
+  }
+
   /* A request the recording does not hold: Usage, naming the closest folder. */
   status = bedrock_lite_converse(
       client, "us.amazon.nova-micro-v1:0",

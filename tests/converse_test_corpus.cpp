@@ -226,7 +226,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
 
   // The returned response is the accumulation of those events.
   CHECK(response->stop_reason == stop_reason);
-  const auto rebuilt = parse_json(cv::to_json(*response));
+  const auto rebuilt = parse_json(cv::to_json(*response).value());
   REQUIRE(rebuilt.HasMember("usage"));
   CHECK(json_difference(metadata_usage, render_json(rebuilt["usage"])) == "");
   REQUIRE(response->output.message.has_value());
@@ -276,7 +276,8 @@ void check_converse(const Case& c) {
   REQUIRE(response.ok());
   CHECK(replay.transport->sends == 1);
   // Nothing dropped, unknown members kept: the typed response writes back the recorded JSON.
-  CHECK(json_difference(read_file(c.folder / "response.body"), cv::to_json(*response)) == "");
+  CHECK(json_difference(read_file(c.folder / "response.body"), cv::to_json(*response).value()) ==
+        "");
 }
 
 void check_count_tokens(const Case& c) {
@@ -297,7 +298,8 @@ void check_count_tokens(const Case& c) {
   CHECK(replay.transport->sends == 1);
   const auto body = parse_json(read_file(c.folder / "response.body"));
   CHECK(response->input_tokens == body["inputTokens"].GetInt64());
-  CHECK(json_difference(read_file(c.folder / "response.body"), cv::to_json(*response)) == "");
+  CHECK(json_difference(read_file(c.folder / "response.body"), cv::to_json(*response).value()) ==
+        "");
 }
 
 }  // namespace

@@ -98,7 +98,7 @@ TEST_CASE("model: every recorded Converse response round-trips", "[model][record
       auto parsed = cv::parse_converse_response(body);
       INFO(it.name << (parsed ? std::string() : ": " + parsed.error().to_string()));
       REQUIRE(parsed.ok());
-      CHECK(json_difference(body, cv::to_json(*parsed)) == "");
+      CHECK(json_difference(body, cv::to_json(*parsed).value()) == "");
       auto doc = parse_json(body);
       CHECK(parsed->stop_reason == doc["stopReason"].GetString());
       REQUIRE(parsed->output.message.has_value());
@@ -130,7 +130,7 @@ TEST_CASE("model: every recorded Converse and ConverseStream request round-trips
         auto parsed = cv::parse_converse_request(text);
         INFO(it.name << (parsed ? std::string() : ": " + parsed.error().to_string()));
         REQUIRE(parsed.ok());
-        CHECK(json_difference(text, cv::to_json(*parsed)) == "");
+        CHECK(json_difference(text, cv::to_json(*parsed).value()) == "");
         CHECK(parsed->model_id.empty());
       }
     }
@@ -158,7 +158,7 @@ TEST_CASE("model: every recorded CountTokens request and response", "[model][rec
       auto parsed = cv::parse_count_tokens_request(text);
       INFO(it.name << (parsed ? std::string() : ": " + parsed.error().to_string()));
       REQUIRE(parsed.ok());
-      CHECK(json_difference(text, cv::to_json(*parsed)) == "");
+      CHECK(json_difference(text, cv::to_json(*parsed).value()) == "");
       CHECK(parsed->converse.has_value() != parsed->invoke_model.has_value());
       if (parsed->converse) {
         ++converse_form;
@@ -170,7 +170,7 @@ TEST_CASE("model: every recorded CountTokens request and response", "[model][rec
         converse.service_tier.emplace().type = "flex";
         auto built = cv::count_tokens_request(converse);
         CHECK(built.model_id == "m");
-        CHECK(json_difference(text, cv::to_json(built)) == "");
+        CHECK(json_difference(text, cv::to_json(built).value()) == "");
       } else {
         ++invoke_form;
         CHECK_FALSE(parsed->invoke_model->body.empty());
@@ -181,7 +181,7 @@ TEST_CASE("model: every recorded CountTokens request and response", "[model][rec
         REQUIRE(response.ok());
         CHECK(response->input_tokens == parse_json(body)["inputTokens"].GetInt64());
         CHECK(response->input_tokens > 0);
-        CHECK(json_difference(body, cv::to_json(*response)) == "");
+        CHECK(json_difference(body, cv::to_json(*response).value()) == "");
       }
     }
   }
@@ -284,7 +284,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
       REQUIRE(response.ok());
       CHECK(response->stop_reason == stop_reason);
       REQUIRE(response->usage.has_value());
-      const auto rebuilt = parse_json(cv::to_json(*response));
+      const auto rebuilt = parse_json(cv::to_json(*response).value());
       REQUIRE(rebuilt.HasMember("usage"));
       CHECK(json_difference(metadata_usage, render_json(rebuilt["usage"])) == "");
       REQUIRE(response->output.message.has_value());
@@ -317,9 +317,9 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
         }
       }
       // The rebuilt response is itself a valid Converse body for the model.
-      auto reparsed = cv::parse_converse_response(cv::to_json(*response));
+      auto reparsed = cv::parse_converse_response(cv::to_json(*response).value());
       REQUIRE(reparsed.ok());
-      CHECK(cv::to_json(*reparsed) == cv::to_json(*response));
+      CHECK(cv::to_json(*reparsed).value() == cv::to_json(*response).value());
     }
   }
 }
@@ -395,7 +395,7 @@ TEST_CASE("model: truncated and corrupted recorded bodies fail cleanly", "[model
       auto parsed = cv::parse_converse_response(damaged);
       if (parsed.ok()) {
         ++successes;
-        CHECK(json_difference(damaged, cv::to_json(*parsed)) == "");
+        CHECK(json_difference(damaged, cv::to_json(*parsed).value()) == "");
       } else {
         ++failures;
         CHECK(parsed.error().kind == bl::ErrorKind::Protocol);

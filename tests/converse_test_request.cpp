@@ -1,5 +1,5 @@
 // Requests in the Converse model: members, unknown members and documents round-trip, building in
-// code, JSON pointers in errors, values JSON cannot hold.
+// code, JSON pointers in errors, values JSON cannot hold (errors, docs/json.md).
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
 
@@ -64,7 +64,7 @@ TEST_CASE("model: request members, unknown members and documents round-trip", "[
   auto parsed = cv::parse_converse_request(body);
   INFO((parsed ? std::string() : parsed.error().to_string()));
   REQUIRE(parsed.ok());
-  CHECK(json_difference(body, cv::to_json(*parsed)) == "");
+  CHECK(json_difference(body, cv::to_json(*parsed).value()) == "");
 
   const cv::ConverseRequest& r = *parsed;
   REQUIRE(r.messages);
@@ -85,7 +85,7 @@ TEST_CASE("model: request members, unknown members and documents round-trip", "[
   CHECK(r.output_config->effort == "high");
   CHECK(r.extra.at(0).first == "futureMember");
   // Numbers keep their value: 0.7 is written as 0.7, not 0.69999999999999996.
-  CHECK(cv::to_json(r).find("\"temperature\":0.7,") != std::string::npos);
+  CHECK(cv::to_json(r).value().find("\"temperature\":0.7,") != std::string::npos);
 }
 
 TEST_CASE("model: building requests in code", "[model][request]") {
@@ -99,28 +99,28 @@ TEST_CASE("model: building requests in code", "[model][request]") {
   tool.tool_spec->input_schema.json = R"({"type":"object"})";
   request.tool_config->tool_choice.emplace().tool.emplace().name = "f";
   request.inference_config.emplace().temperature = 0.2;
-  CHECK(json_difference(cv::to_json(request), R"({
+  CHECK(json_difference(cv::to_json(request).value(), R"({
     "messages":[{"role":"user","content":[{"text":"Hello"}]}],
     "inferenceConfig":{"temperature":0.2},
     "toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object"}}}}],
                   "toolChoice":{"tool":{"name":"f"}}}})") == "");
   // The model id never goes in the body.
-  CHECK(cv::to_json(request).find("prompt/abc") == std::string::npos);
+  CHECK(cv::to_json(request).value().find("prompt/abc") == std::string::npos);
 
   SECTION("count tokens keeps only what CountTokens accepts") {
     auto count = cv::count_tokens_request(request);
     CHECK(count.model_id == request.model_id);
-    CHECK(json_difference(cv::to_json(count), R"({"input":{"converse":{
+    CHECK(json_difference(cv::to_json(count).value(), R"({"input":{"converse":{
       "messages":[{"role":"user","content":[{"text":"Hello"}]}],
       "toolConfig":{"tools":[{"toolSpec":{"name":"f","inputSchema":{"json":{"type":"object"}}}}],
                     "toolChoice":{"tool":{"name":"f"}}}}}})") == "");
   }
   SECTION("count tokens from an InvokeModel body is base64") {
     auto count = cv::count_tokens_request("anthropic.claude", R"({"a":1})");
-    CHECK(cv::to_json(count) == R"({"input":{"invokeModel":{"body":"eyJhIjoxfQ=="}}})");
-    CHECK(cv::to_json(cv::count_tokens_request("m", "ab")) ==
+    CHECK(cv::to_json(count).value() == R"({"input":{"invokeModel":{"body":"eyJhIjoxfQ=="}}})");
+    CHECK(cv::to_json(cv::count_tokens_request("m", "ab")).value() ==
           R"({"input":{"invokeModel":{"body":"YWI="}}})");
-    CHECK(cv::to_json(cv::count_tokens_request("m", "")) ==
+    CHECK(cv::to_json(cv::count_tokens_request("m", "")).value() ==
           R"({"input":{"invokeModel":{"body":""}}})");
   }
 }
@@ -162,10 +162,21 @@ TEST_CASE("model: request and response errors name the JSON pointer", "[model][r
   }
 }
 
-TEST_CASE("model: values JSON cannot hold are written as null", "[model][request]") {
+TEST_CASE("model: values JSON cannot hold are errors naming the member", "[model][request]") {
+  // Never written as null or left out (docs/json.md): the first one stops the writing.
   cv::ConverseRequest request;
   request.inference_config.emplace().temperature = std::numeric_limits<double>::quiet_NaN();
   request.additional_model_request_fields = "";
-  CHECK(cv::to_json(request) ==
-        R"({"inferenceConfig":{"temperature":null},"additionalModelRequestFields":null})");
+  auto written = cv::to_json(request);
+  REQUIRE_FALSE(written.ok());
+  CHECK(written.error().kind == bl::ErrorKind::Usage);
+  CHECK(written.error().message ==
+        "Converse request body cannot be written: /inferenceConfig/temperature: not a finite "
+        "number (nan)");
+  request.inference_config.reset();
+  written = cv::to_json(request);
+  REQUIRE_FALSE(written.ok());
+  CHECK(written.error().message ==
+        "Converse request body cannot be written: /additionalModelRequestFields: no JSON text "
+        "(empty)");
 }

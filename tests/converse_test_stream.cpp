@@ -60,7 +60,7 @@ TEST_CASE("model: unknown event types pass through with their payload", "[model]
           .ok());
   auto response = accumulator.finish();
   REQUIRE(response.ok());
-  CHECK(json_difference(cv::to_json(*response),
+  CHECK(json_difference(cv::to_json(*response).value(),
                         R"({"output":{"message":{"role":"assistant","content":[{"text":"hi"}]}},
                             "stopReason":"end_turn",
                             "usage":{"inputTokens":1,"outputTokens":2,"totalTokens":3},
@@ -156,7 +156,7 @@ TEST_CASE("model: accumulator assembles tool input, reasoning and citations", "[
   REQUIRE(fed.ok());
   auto response = accumulator.finish();
   REQUIRE(response.ok());
-  CHECK(json_difference(cv::to_json(*response), R"({
+  CHECK(json_difference(cv::to_json(*response).value(), R"({
     "output":{"message":{"role":"assistant","content":[
       {"reasoningContent":{"reasoningText":{"text":"think hard","signature":"sig"}}},
       {"citationsContent":{"content":[{"text":"Paris is the capital."}],
@@ -283,7 +283,7 @@ TEST_CASE("model: accumulator rebuilds toolResult and image blocks", "[model][st
   REQUIRE(fed.ok());
   auto response = accumulator.finish();
   REQUIRE(response.ok());
-  const auto rebuilt = parse_json(cv::to_json(*response));
+  const auto rebuilt = parse_json(cv::to_json(*response).value());
   CHECK(
       json_difference(render_json(rebuilt["output"]), R"({"message":{"role":"assistant","content":[
     {"toolResult":{"toolUseId":"t","type":"nova_code_interpreter_result","status":"success",

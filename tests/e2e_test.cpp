@@ -35,12 +35,12 @@ TEST_CASE("e2e: Converse returns the recorded response, signed correctly", "[e2e
   REQUIRE(response.ok());
   const std::string recorded_body =
       test::read_file(recorded("test_bedrock_model/00") / "response.body");
-  CHECK(test::json_difference(to_json(*response), recorded_body).empty());
+  CHECK(test::json_difference(to_json(*response).value(), recorded_body).empty());
   const auto seen = server.requests();
   REQUIRE(seen.size() == 1);
   CHECK(seen[0].target == "/model/us.amazon.nova-micro-v1%3A0/converse");
   CHECK(seen[0].model_id == "us.amazon.nova-micro-v1:0");
-  CHECK(test::json_difference(seen[0].body, to_json(request)).empty());
+  CHECK(test::json_difference(seen[0].body, to_json(request).value()).empty());
   check_all_signed(server);
 }
 

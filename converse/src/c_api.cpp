@@ -146,9 +146,15 @@ Result<converse::CountTokensRequest> read_count_tokens_request(const char* model
   return converse::count_tokens_request(*converse_request);
 }
 
-bedrock_lite_status deliver(const std::string& json, char** response_json,
+// Writes `response` as JSON for the caller; a response that cannot be written is a Protocol
+// error (never a truncated string).
+template <class Response>
+bedrock_lite_status deliver(const Response& response, char** response_json,
                             bedrock_lite_error** error) {
   if (response_json == nullptr) return BEDROCK_LITE_OK;
+  auto written = converse::to_json(response);
+  if (!written) return report(written.error(), error);
+  const std::string& json = *written;
   *response_json = copy_out(json);
   if (*response_json == nullptr) {
     return invalid_argument(
@@ -265,7 +271,7 @@ bedrock_lite_status bedrock_lite_converse(const bedrock_lite_client* client, con
   if (!request) return report(request.error(), error);
   auto response = client->client.converse(*request);
   if (!response) return report(response.error(), error);
-  return deliver(converse::to_json(*response), response_json, error);
+  return deliver(*response, response_json, error);
 }
 
 bedrock_lite_status bedrock_lite_converse_stream(const bedrock_lite_client* client,
@@ -289,7 +295,7 @@ bedrock_lite_status bedrock_lite_converse_stream(const bedrock_lite_client* clie
   }
   auto response = client->client.converse_stream(*request, handler);
   if (!response) return report(response.error(), error);
-  return deliver(converse::to_json(*response), response_json, error);
+  return deliver(*response, response_json, error);
 }
 
 bedrock_lite_status bedrock_lite_count_tokens(const bedrock_lite_client* client,
@@ -306,7 +312,7 @@ bedrock_lite_status bedrock_lite_count_tokens(const bedrock_lite_client* client,
   auto response = client->client.count_tokens(*request);
   if (!response) return report(response.error(), error);
   if (input_tokens != nullptr) *input_tokens = response->input_tokens;
-  return deliver(converse::to_json(*response), response_json, error);
+  return deliver(*response, response_json, error);
 }
 
 void bedrock_lite_string_free(char* text) noexcept {

@@ -426,7 +426,11 @@ Result<Client> Client::create(Config config) {
 }
 
 Result<ConverseResponse> Client::converse(const ConverseRequest& request) const {
-  auto response = impl_->call_buffered(Operation::Converse, request.model_id, to_json(request));
+  // A body that cannot be written is a Usage error, and nothing is sent.
+  auto body = to_json(request);
+  if (!body) return std::move(body).error();
+  auto response =
+      impl_->call_buffered(Operation::Converse, request.model_id, std::move(body).value());
   if (!response) return std::move(response).error();
   auto parsed = parse_converse_response(response->body);
   if (!parsed) {
@@ -438,7 +442,10 @@ Result<ConverseResponse> Client::converse(const ConverseRequest& request) const 
 }
 
 Result<CountTokensResponse> Client::count_tokens(const CountTokensRequest& request) const {
-  auto response = impl_->call_buffered(Operation::CountTokens, request.model_id, to_json(request));
+  auto body = to_json(request);
+  if (!body) return std::move(body).error();
+  auto response =
+      impl_->call_buffered(Operation::CountTokens, request.model_id, std::move(body).value());
   if (!response) return std::move(response).error();
   auto parsed = parse_count_tokens_response(response->body);
   if (!parsed) {
@@ -452,9 +459,11 @@ Result<CountTokensResponse> Client::count_tokens(const CountTokensRequest& reque
 Result<ConverseResponse> Client::converse_stream(const ConverseRequest& request,
                                                  const StreamHandler& handler) const {
   Impl& impl = *impl_;
+  auto body = to_json(request);
+  if (!body) return std::move(body).error();
   std::optional<ConverseResponse> response;
   auto done = impl.run(
-      Operation::ConverseStream, request.model_id, to_json(request),
+      Operation::ConverseStream, request.model_id, std::move(body).value(),
       [&](const http::Request& http_request) {
         AttemptResult result;
         // Error replies are small JSON documents; 1 MiB bounds a misbehaving proxy's page.

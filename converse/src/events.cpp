@@ -47,7 +47,9 @@ Result<StreamEvent> parse_stream_event(std::string_view event_type, std::string_
   ctx.kind = ErrorKind::Protocol;
   detail::JsonDocument json;
   auto& doc = json.doc();
-  if (detail::parse_document(payload, doc, ctx)) {
+  internal::JsonSourceMap map;
+  // The map refers to out.payload, which the event keeps: extra members are slices of it.
+  if (detail::parse_document(out.payload, doc, map, ctx)) {
     switch (kind) {
       case Kind::MessageStart:
         read_event<MessageStartEvent>(doc, out, ctx);

@@ -24,11 +24,9 @@
 
 namespace bedrock_lite::converse::detail {
 
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
-
-// Full precision, so a double such as temperature 0.7 reads back as the double the text means
-// and is written back as the same shortest text.
-constexpr unsigned kParseFlags = rapidjson::kParseFullPrecisionFlag;
+// Every write is checked (internal::CheckedJsonWriter): a value that cannot be written ends the
+// writing with an error naming its JSON pointer, never a truncated body.
+using JsonWriter = internal::CheckedJsonWriter<rapidjson::Writer<rapidjson::StringBuffer>>;
 
 // Where reading is, and the first failure. The JSON pointer of the value being read is kept as
 // a stack of segments and only spelled out when something fails, so reading a stream event
@@ -44,6 +42,9 @@ struct ReadContext {
   static constexpr std::size_t kMaxDepth = 32;
 
   ErrorKind kind = ErrorKind::Protocol;
+  // The text the document was parsed from and each value's place in it: documents and extra
+  // members are taken from it byte for byte (docs/json.md).
+  const internal::JsonSourceMap* source = nullptr;
   Segment segments[kMaxDepth];
   std::size_t depth = 0;
   std::string error;  // "<pointer>: <what>", empty while all is well
@@ -99,12 +100,16 @@ class JsonDocument {
 // Every JSON text the module parses goes through internal::parse_json().
 using internal::kMaxJsonDepth;
 
-// The compact JSON text of a value.
-std::string render(const rapidjson::Value& value);
-// Writes raw JSON text as one value (text the model keeps for documents and extra members).
+// The JSON text of a value as it was received (ctx.source), else rendered; false with ctx.error
+// set when it cannot be written.
+bool raw_text(const rapidjson::Value& value, std::string& out, ReadContext& ctx);
+// Writes raw JSON text as one value (text the model keeps for documents and extra members); text
+// that is not one JSON value fails the writer.
 void write_raw(JsonWriter& writer, std::string_view json);
-// Parses `json` into `doc`; on a syntax error fills ctx.error with the offset and the reason.
-bool parse_document(std::string_view json, JsonDocument::Document& doc, ReadContext& ctx);
+// Parses `json` into `doc`, recording each value's span in `map` (which ctx.source then points
+// to); on a syntax error fills ctx.error with the offset and the reason.
+bool parse_document(std::string_view json, JsonDocument::Document& doc,
+                    internal::JsonSourceMap& map, ReadContext& ctx);
 // ----- scalar readers and writers
 
 bool read_value(const rapidjson::Value& v, std::string& out, ReadContext& ctx);
@@ -173,11 +178,15 @@ class Reader {
       ctx_.fail("missing required member '" + std::string(name) + "'");
       return;
     }
-    out = render(*v);
+    PathScope scope(ctx_, name);
+    raw_text(*v, out, ctx_);
   }
   void raw(std::string_view name, std::optional<std::string>& out) {
     if (ctx_.failed()) return;
-    if (const rapidjson::Value* v = find(name)) out = render(*v);
+    if (const rapidjson::Value* v = find(name)) {
+      PathScope scope(ctx_, name);
+      raw_text(*v, out.emplace(), ctx_);
+    }
   }
 
   // Every member not named so far.
@@ -202,7 +211,7 @@ class Writer {
 
   template <class T>
   void req(std::string_view name, const T& value) {
-    w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w_.Key(name);
     write_value(w_, value);
   }
   template <class T>
@@ -210,7 +219,7 @@ class Writer {
     if (value) req(name, *value);
   }
   void raw(std::string_view name, const std::string& json) {
-    w_.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w_.Key(name);
     write_raw(w_, json);
   }
   void raw(std::string_view name, const std::optional<std::string>& json) {
@@ -762,7 +771,7 @@ template <class T>
 void write_value(JsonWriter& w, const std::vector<std::pair<std::string, T>>& values) {
   w.StartObject();
   for (const auto& [name, value] : values) {
-    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.Key(name);
     write_value(w, value);
   }
   w.EndObject();
@@ -778,13 +787,19 @@ void write_value(JsonWriter& w, const T& value) {
   w.EndObject();
 }
 
-// The compact JSON text of a described struct.
+// The text `buffer` holds once `w` finished, or the Error (of `kind`, `what` naming the body)
+// for the value it could not write.
+Result<std::string> finish_text(rapidjson::StringBuffer& buffer, JsonWriter& w, ErrorKind kind,
+                                std::string_view what);
+
+// The compact JSON text of a described struct; `kind` and `what` as for finish_text().
 template <class T>
-std::string to_json_text(const T& value) {
+Result<std::string> to_json_text(const T& value, ErrorKind kind, std::string_view what) {
   rapidjson::StringBuffer buffer;
-  JsonWriter w(buffer);
+  rapidjson::Writer<rapidjson::StringBuffer> base(buffer);
+  JsonWriter w(base);
   write_value(w, value);
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return finish_text(buffer, w, kind, what);
 }
 
 // Parses `json` as the described struct T; `what` names the body in error messages.
@@ -793,8 +808,9 @@ Result<T> parse_as(std::string_view json, ErrorKind kind, std::string_view what)
   ReadContext ctx;
   ctx.kind = kind;
   JsonDocument doc;
+  internal::JsonSourceMap map;
   T out;
-  if (parse_document(json, doc.doc(), ctx)) read_value(doc.doc(), out, ctx);
+  if (parse_document(json, doc.doc(), map, ctx)) read_value(doc.doc(), out, ctx);
   if (ctx.failed()) return make_error(kind, std::string(what) + ": " + ctx.error);
   return out;
 }

@@ -43,44 +43,42 @@ std::string ReadContext::pointer() const {
   return out;
 }
 
-namespace {
-
-// A RapidJSON output stream appending to a std::string, so rendering a small value (the "p"
-// padding of every stream event) costs one allocation, not two.
-struct StringOutput {
-  using Ch = char;
-  std::string& out;
-  void Put(char c) { out += c; }
-  void Flush() {}
-};
-
-}  // namespace
-
-std::string render(const rapidjson::Value& value) {
-  std::string out;
-  StringOutput stream{out};
-  rapidjson::Writer<StringOutput> w(stream);
-  value.Accept(w);
-  return out;
+bool raw_text(const rapidjson::Value& value, std::string& out, ReadContext& ctx) {
+  // The bytes as received: a number keeps its spelling ("1E2", "12345678901234567890123",
+  // "-0.00009e-320"), which a round trip through a double would change (docs/json.md).
+  if (ctx.source != nullptr) {
+    const std::string_view text = ctx.source->slice(value);
+    if (!text.empty()) {
+      out.assign(text.data(), text.size());
+      return true;
+    }
+  }
+  auto rendered = internal::render_json(value);
+  if (!rendered) return ctx.fail(rendered.error().message());
+  out = std::move(rendered).value();
+  return true;
 }
 
 void write_raw(JsonWriter& writer, std::string_view json) {
-  // RawValue copies the text as is; a NUL byte would trip RapidJSON's assertion and is never
-  // valid JSON, and empty text is no value at all: both are written as null so the document
-  // stays well formed.
-  if (json.empty() || json.find('\0') != std::string_view::npos) {
-    writer.Null();
-    return;
-  }
-  writer.RawValue(json.data(), json.size(), rapidjson::kObjectType);
+  writer.Raw(json);
 }
 
-bool parse_document(std::string_view json, JsonDocument::Document& doc, ReadContext& ctx) {
-  // Strings are copied into `doc`: it may outlive the text.
-  if (auto parsed = internal::parse_json(doc, json); !parsed) {
+bool parse_document(std::string_view json, JsonDocument::Document& doc,
+                    internal::JsonSourceMap& map, ReadContext& ctx) {
+  // Strings are copied into `doc`: it may outlive the text; `map` refers to the text.
+  if (auto parsed = internal::parse_json(doc, json, {}, &map); !parsed) {
     return ctx.fail(parsed.error().message);  // at the document level: nothing descended into yet
   }
+  ctx.source = &map;
   return true;
+}
+
+Result<std::string> finish_text(rapidjson::StringBuffer& buffer, JsonWriter& w, ErrorKind kind,
+                                std::string_view what) {
+  if (!w.finish()) {
+    return make_error(kind, std::string(what) + " cannot be written: " + w.error()->message());
+  }
+  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 bool read_value(const rapidjson::Value& v, std::string& out, ReadContext& ctx) {
@@ -98,19 +96,27 @@ bool read_value(const rapidjson::Value& v, bool& out, ReadContext& ctx) {
 bool read_value(const rapidjson::Value& v, std::int64_t& out, ReadContext& ctx) {
   // A double such as 3.0 is not an integer member's value: reading it as 3 would write back
   // "3", which is a different JSON type.
-  if (!v.IsInt64()) return ctx.fail("expected an integer");
-  out = v.GetInt64();
-  return true;
+  if (v.IsInt64()) {
+    out = v.GetInt64();
+    return true;
+  }
+  if (v.IsUint64() || (v.IsDouble() && std::abs(v.GetDouble()) >= 0x1p63 &&
+                       std::floor(v.GetDouble()) == v.GetDouble())) {
+    return ctx.fail("integer out of range (a 64-bit signed integer)");
+  }
+  return ctx.fail("expected an integer");
 }
 
 bool read_value(const rapidjson::Value& v, double& out, ReadContext& ctx) {
   if (!v.IsNumber()) return ctx.fail("expected a number");
   out = v.GetDouble();
+  // Past the largest double ("1e400") the parse holds infinity, which JSON cannot carry back.
+  if (!std::isfinite(out)) return ctx.fail("number out of range (a double)");
   return true;
 }
 
 void write_value(JsonWriter& w, const std::string& value) {
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+  w.String(value);
 }
 void write_value(JsonWriter& w, bool value) {
   w.Bool(value);
@@ -119,11 +125,8 @@ void write_value(JsonWriter& w, std::int64_t value) {
   w.Int64(value);
 }
 void write_value(JsonWriter& w, double value) {
-  // JSON has no NaN or infinity; RapidJSON would write nothing and leave a dangling key.
-  if (!std::isfinite(value))
-    w.Null();
-  else
-    w.Double(value);
+  // NaN and infinity fail the writer, naming the member (JSON has neither).
+  w.Double(value);
 }
 
 const rapidjson::Value* Reader::find(std::string_view name) {
@@ -146,7 +149,10 @@ void Reader::extra(ExtraMembers& out) {
   std::size_t i = 0;
   for (auto m = object_.MemberBegin(); m != object_.MemberEnd(); ++m, ++i) {
     if (used(i)) continue;
-    out.emplace_back(std::string(m->name.GetString(), m->name.GetStringLength()), render(m->value));
+    auto& [name, text] = out.emplace_back();
+    name.assign(m->name.GetString(), m->name.GetStringLength());
+    PathScope scope(ctx_, name);
+    if (!raw_text(m->value, text, ctx_)) return;
   }
 }
 
@@ -220,16 +226,16 @@ Result<ConverseRequest> parse_converse_request(std::string_view json) {
   return detail::parse_as<ConverseRequest>(json, ErrorKind::Usage, "Converse request body");
 }
 
-std::string to_json(const ConverseRequest& request) {
-  return detail::to_json_text(request);
+Result<std::string> to_json(const ConverseRequest& request) {
+  return detail::to_json_text(request, ErrorKind::Usage, "Converse request body");
 }
 
 Result<ConverseResponse> parse_converse_response(std::string_view json) {
   return detail::parse_as<ConverseResponse>(json, ErrorKind::Protocol, "Converse response body");
 }
 
-std::string to_json(const ConverseResponse& response) {
-  return detail::to_json_text(response);
+Result<std::string> to_json(const ConverseResponse& response) {
+  return detail::to_json_text(response, ErrorKind::Protocol, "Converse response body");
 }
 
 CountTokensRequest count_tokens_request(const ConverseRequest& request) {
@@ -264,11 +270,12 @@ Result<CountTokensRequest> parse_count_tokens_request(std::string_view json) {
   return out;
 }
 
-std::string to_json(const CountTokensRequest& request) {
+Result<std::string> to_json(const CountTokensRequest& request) {
   // Written member by member rather than through CountTokensBody, so the (possibly large)
   // request is not copied.
   rapidjson::StringBuffer buffer;
-  detail::JsonWriter w(buffer);
+  rapidjson::Writer<rapidjson::StringBuffer> base(buffer);
+  detail::JsonWriter w(base);
   detail::Writer writer(w);
   w.StartObject();
   w.Key("input");
@@ -279,7 +286,7 @@ std::string to_json(const CountTokensRequest& request) {
   w.EndObject();
   writer.extra(request.extra);
   w.EndObject();
-  return std::string(buffer.GetString(), buffer.GetSize());
+  return detail::finish_text(buffer, w, ErrorKind::Usage, "CountTokens request body");
 }
 
 Result<CountTokensResponse> parse_count_tokens_response(std::string_view json) {
@@ -287,8 +294,8 @@ Result<CountTokensResponse> parse_count_tokens_response(std::string_view json) {
                                                "CountTokens response body");
 }
 
-std::string to_json(const CountTokensResponse& response) {
-  return detail::to_json_text(response);
+Result<std::string> to_json(const CountTokensResponse& response) {
+  return detail::to_json_text(response, ErrorKind::Protocol, "CountTokens response body");
 }
 
 }  // namespace bedrock_lite::converse

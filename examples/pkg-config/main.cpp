@@ -57,6 +57,11 @@ int main(int argc, char** argv) {
     return 1;
   }
   // The whole response as the service's JSON.
-  std::printf("%s\n", converse::to_json(*response).c_str());
+  auto json = converse::to_json(*response);
+  if (!json) {
+    std::fprintf(stderr, "error: %s\n", json.error().to_string().c_str());
+    return 1;
+  }
+  std::printf("%s\n", json->c_str());
   return 0;
 }

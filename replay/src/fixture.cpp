@@ -23,15 +23,23 @@ Error config_error(const std::string& file, const std::string& what) {
   return make_error(ErrorKind::Config, file + ": " + what);
 }
 
-Result<rapidjson::Document> parse_json_file(const std::string& file) {
+// A fixture file's text, its document and where each value sits in the text (so a JSON request
+// body keeps its numbers exactly as recorded).
+struct JsonFile {
+  std::string text;
+  rapidjson::Document document;
+  internal::JsonSourceMap map;
+};
+
+Result<void> parse_json_file(const std::string& file, JsonFile& out) {
   auto text = detail::read_whole_file(file);
   if (!text.ok()) return std::move(text).error();
-  rapidjson::Document document;
-  if (auto parsed = internal::parse_json(document, *text); !parsed) {
+  out.text = std::move(text).value();
+  if (auto parsed = internal::parse_json(out.document, out.text, {}, &out.map); !parsed) {
     return config_error(file, parsed.error().message);
   }
-  if (!document.IsObject()) return config_error(file, "top level is not a JSON object");
-  return document;
+  if (!out.document.IsObject()) return config_error(file, "top level is not a JSON object");
+  return {};
 }
 
 Result<std::string> string_member(const rapidjson::Value& object, const char* name,
@@ -77,8 +85,10 @@ Result<Interaction> load_interaction(const std::string& folder) {
   const std::string request_file = detail::join_path(folder, "request.json");
   const std::string response_file = detail::join_path(folder, "response.json");
 
-  auto request = parse_json_file(request_file);
-  if (!request.ok()) return std::move(request).error();
+  JsonFile request_json;
+  if (auto parsed = parse_json_file(request_file, request_json); !parsed.ok())
+    return std::move(parsed).error();
+  const rapidjson::Document* request = &request_json.document;
   auto method = string_member(*request, "method", request_file, true);
   if (!method.ok()) return std::move(method).error();
   if (method->empty()) return config_error(request_file, "member \"method\" is empty");
@@ -94,13 +104,20 @@ Result<Interaction> load_interaction(const std::string& folder) {
     if (body->value.IsString()) {
       interaction.request_body.assign(body->value.GetString(), body->value.GetStringLength());
     } else {
-      interaction.request_body = detail::compact_json(body->value);
+      auto compact = internal::render_json(body->value, &request_json.map);
+      if (!compact) {
+        return config_error(request_file,
+                            "member \"body\" cannot be written: " + compact.error().message());
+      }
+      interaction.request_body = std::move(compact).value();
       interaction.request_body_is_json = true;
     }
   }
 
-  auto response = parse_json_file(response_file);
-  if (!response.ok()) return std::move(response).error();
+  JsonFile response_json;
+  if (auto parsed = parse_json_file(response_file, response_json); !parsed.ok())
+    return std::move(parsed).error();
+  const rapidjson::Document* response = &response_json.document;
   auto status = response->FindMember("status");
   if (status == response->MemberEnd()) {
     return config_error(response_file, "member \"status\" is missing");

@@ -272,13 +272,6 @@ std::string scrub_uri(std::string_view uri) {
   return out;
 }
 
-std::string compact_json(const rapidjson::Value& value) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  value.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 bool elision_matches(std::string_view recorded, std::string_view actual) {
   constexpr std::string_view kPrefix = "<elided: ", kMiddle = " chars, sha256 ";
   if (recorded.substr(0, kPrefix.size()) != kPrefix || recorded.empty() || recorded.back() != '>') {

@@ -25,8 +25,6 @@ std::string_view target_of(std::string_view url);
 // Percent-decodes every valid %XX escape; anything else is kept as is.
 std::string percent_decode(std::string_view text);
 
-std::string compact_json(const rapidjson::Value& value);
-
 // Every JSON text parsed here (fixture files, request bodies) goes through
 // internal::parse_json() first, whose nesting bound also bounds json_difference()'s recursion.
 

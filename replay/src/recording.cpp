@@ -4,6 +4,7 @@
 #include <bedrock_lite/replay.h>
 
 #include <bedrock_lite/internal/http1.h>
+#include <bedrock_lite/internal/json.h>
 #include "directory.h"
 #include "fixture_json.h"
 
@@ -65,10 +66,11 @@ std::string iso8601(std::chrono::system_clock::time_point when) {
   return text;
 }
 
-using Writer = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+using PrettyWriter = rapidjson::PrettyWriter<rapidjson::StringBuffer>;
+using Writer = internal::CheckedJsonWriter<PrettyWriter>;
 
 void write_string(Writer& writer, std::string_view text) {
-  writer.String(text.data(), static_cast<rapidjson::SizeType>(text.size()));
+  writer.String(text);
 }
 
 // Names lower-cased as in the recorded corpus; repeated names joined with ", " (RFC 9110
@@ -88,20 +90,27 @@ void write_headers(Writer& writer, const Headers& headers) {
   }
   writer.StartObject();
   for (const auto& [name, value] : merged) {
-    write_string(writer, name);
+    writer.Key(name);
     write_string(writer, value);
   }
   writer.EndObject();
 }
 
-std::string finish(rapidjson::StringBuffer& buffer) {
+// The file's text, or the Config error naming the value that could not be written (a fixture is
+// never written truncated).
+Result<std::string> finish(rapidjson::StringBuffer& buffer, Writer& writer, const char* file) {
+  if (!writer.finish()) {
+    return make_error(ErrorKind::Config,
+                      std::string(file) + " cannot be written: " + writer.error()->message());
+  }
   return std::string(buffer.GetString(), buffer.GetSize()) + "\n";
 }
 
-std::string request_json(const Request& request) {
+Result<std::string> request_json(const Request& request) {
   rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.SetIndent(' ', 1);
+  PrettyWriter pretty(buffer);
+  pretty.SetIndent(' ', 1);
+  Writer writer(pretty);
   writer.StartObject();
   writer.Key("method");
   write_string(writer, request.method);
@@ -111,45 +120,50 @@ std::string request_json(const Request& request) {
   write_headers(writer, request.headers);
   writer.Key("body");
   rapidjson::Document body;
-  if (internal::parse_json(body, request.body).ok() && (body.IsObject() || body.IsArray())) {
-    body.Accept(writer);
+  internal::JsonSourceMap source;
+  if (internal::parse_json(body, request.body, {}, &source).ok() &&
+      (body.IsObject() || body.IsArray())) {
+    writer.Value(body, &source);  // numbers as sent, not respelt through a double
   } else {
     // Not a JSON document: keep the bytes as a string (a JSON scalar body stays text too, so
     // loading gives back exactly these bytes).
     write_string(writer, request.body);
   }
   writer.EndObject();
-  return finish(buffer);
+  return finish(buffer, writer, "request.json");
 }
 
-std::string response_json(const ResponseHead& head) {
+Result<std::string> response_json(const ResponseHead& head) {
   rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.SetIndent(' ', 1);
+  PrettyWriter pretty(buffer);
+  pretty.SetIndent(' ', 1);
+  Writer writer(pretty);
   writer.StartObject();
   writer.Key("status");
   writer.Int(head.status);
   writer.Key("reason");
-  writer.String(internal::reason_phrase(head.status));
+  write_string(writer, internal::reason_phrase(head.status));
   writer.Key("headers");
   write_headers(writer, head.headers);
   writer.EndObject();
-  return finish(buffer);
+  return finish(buffer, writer, "response.json");
 }
 
-std::string meta_json(const std::string& api, const ResponseHead& head, std::size_t body_bytes,
-                      std::chrono::system_clock::time_point when) {
+Result<std::string> meta_json(const std::string& api, const ResponseHead& head,
+                              std::size_t body_bytes, std::chrono::system_clock::time_point when) {
   rapidjson::StringBuffer buffer;
-  Writer writer(buffer);
-  writer.SetIndent(' ', 1);
+  PrettyWriter pretty(buffer);
+  pretty.SetIndent(' ', 1);
+  Writer writer(pretty);
   writer.StartObject();
   writer.Key("recorded_by");
-  writer.String("bedrock-lite RecordingTransport");
+  write_string(writer, "bedrock-lite RecordingTransport");
   writer.Key("recorded_at");
   write_string(writer, iso8601(when));
   writer.Key("operation");
-  writer.String(api == "converse" || api == "converse-stream" || api == "count-tokens" ? api.c_str()
-                                                                                       : "other");
+  write_string(writer, api == "converse" || api == "converse-stream" || api == "count-tokens"
+                           ? std::string_view(api)
+                           : std::string_view("other"));
   writer.Key("api");
   write_string(writer, api);
   writer.Key("status");
@@ -157,7 +171,7 @@ std::string meta_json(const std::string& api, const ResponseHead& head, std::siz
   writer.Key("response_body_bytes");
   writer.Uint64(body_bytes);
   writer.EndObject();
-  return finish(buffer);
+  return finish(buffer, writer, "meta.json");
 }
 
 // Forwards to the caller's sink and keeps a copy of the response.
@@ -246,13 +260,14 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   const auto when =
       state_->options.clock ? state_->options.clock() : std::chrono::system_clock::now();
   // response.body last: a folder is an interaction only once all three files exist.
-  const std::pair<const char*, std::string> files[] = {
+  const std::pair<const char*, Result<std::string>> files[] = {
       {"request.json", request_json(request)},
       {"response.json", response_json(*head)},
       {"meta.json", meta_json(api, *head, tee.body().size(), when)},
   };
   for (const auto& [name, contents] : files) {
-    auto written = detail::write_whole_file(detail::join_path(folder, name), contents);
+    if (!contents.ok()) return contents.error();
+    auto written = detail::write_whole_file(detail::join_path(folder, name), *contents);
     if (!written.ok()) return std::move(written).error();
   }
   auto written = detail::write_whole_file(detail::join_path(folder, "response.body"), tee.body());

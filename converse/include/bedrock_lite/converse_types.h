@@ -7,12 +7,16 @@
 //  - each struct keeps the JSON members it does not model in `extra` (name → raw JSON text), and
 //    writes them back, so a member the service adds tomorrow passes through today;
 //  - JSON documents (tool input, additionalModelRequestFields, trace, …) are raw JSON text;
+//  - documents and extra members keep the exact text received or given, numbers included
+//    ("1E2", "12345678901234567890123" stay as written; docs/json.md);
 //  - blobs (image/document/video/audio bytes, redactedContent) stay the base64 text of the wire.
 // Unions (a content block, a tool, a source…) are structs with one optional per member; exactly
 // one is set on the wire, and an unknown union member lands in `extra`.
-// Parse then serialize gives JSON semantically equal to the input. Raw JSON text set by hand
-// (documents, extra members) is written verbatim, so it must be valid JSON; empty text is
-// written as null.
+// Parse then serialize gives JSON semantically equal to the input, with every document and extra
+// member byte-identical. Raw JSON text set by hand (documents, extra members) is written
+// verbatim after a check that it is one JSON value; to_json() fails, naming the JSON pointer,
+// on text that is not (empty text included) and on a non-finite double, rather than write a
+// broken body.
 //
 // All types here are Immutable once built (safe to share between threads when nobody writes).
 #pragma once
@@ -474,12 +478,16 @@ struct CountTokensResponse {
 // member of the wrong JSON type or a missing required member is a Usage error naming the JSON
 // pointer (e.g. "/messages/0/content/1/toolUse: missing required member 'name'").
 BEDROCK_LITE_API Result<ConverseRequest> parse_converse_request(std::string_view json);
-// The JSON body: every set member, then `extra`. Compact, UTF-8.
-BEDROCK_LITE_API std::string to_json(const ConverseRequest& request);
+// The JSON body: every set member, then `extra`. Compact, UTF-8. A value that cannot be written
+// (raw text that is not one JSON value, a NaN or infinite double) is a Usage error naming its
+// JSON pointer ("Converse request body cannot be written: /inferenceConfig/temperature: not a
+// finite number (nan)").
+BEDROCK_LITE_API Result<std::string> to_json(const ConverseRequest& request);
 
 // Parse a Converse response body. Errors are of kind Protocol, naming the JSON pointer.
 BEDROCK_LITE_API Result<ConverseResponse> parse_converse_response(std::string_view json);
-BEDROCK_LITE_API std::string to_json(const ConverseResponse& response);
+// A value that cannot be written is a Protocol error naming its JSON pointer.
+BEDROCK_LITE_API Result<std::string> to_json(const ConverseResponse& response);
 
 // The CountTokens request for a Converse request: model_id and the members CountTokens accepts
 // (messages, system, toolConfig, additionalModelRequestFields); the others are left out.
@@ -489,10 +497,10 @@ BEDROCK_LITE_API CountTokensRequest count_tokens_request(std::string model_id,
                                                          std::string_view invoke_model_body);
 BEDROCK_LITE_API Result<CountTokensRequest> parse_count_tokens_request(std::string_view json);
 // {"input":{"converse":{…}}} or {"input":{"invokeModel":{"body":"…"}}}.
-BEDROCK_LITE_API std::string to_json(const CountTokensRequest& request);
+BEDROCK_LITE_API Result<std::string> to_json(const CountTokensRequest& request);
 
 BEDROCK_LITE_API Result<CountTokensResponse> parse_count_tokens_response(std::string_view json);
-BEDROCK_LITE_API std::string to_json(const CountTokensResponse& response);
+BEDROCK_LITE_API Result<std::string> to_json(const CountTokensResponse& response);
 
 // ---------------------------------------------------------------------------------------------
 // HTTP error replies (docs/wire-protocol.md §2.2, retryability §6.4)
