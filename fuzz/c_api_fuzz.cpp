@@ -77,23 +77,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string request(reinterpret_cast<const char*>(data), size);
   bedrock_lite_client* client = replay_client();
   const char* model = "us.amazon.nova-micro-v1:0";
+  // Each call first, then its outputs are read (argument order is unspecified).
   char* response = nullptr;
   bedrock_lite_error* error = nullptr;
-  check_outcome("converse",
-                bedrock_lite_converse(client, model, request.c_str(), &response, &error), response,
-                error);
-  response = nullptr;
-  error = nullptr;
-  check_outcome("converse_stream",
-                bedrock_lite_converse_stream(client, model, request.c_str(), nullptr, nullptr,
-                                             &response, &error),
-                response, error);
-  response = nullptr;
-  error = nullptr;
+  bedrock_lite_status status =
+      bedrock_lite_converse(client, model, request.c_str(), &response, &error);
+  check_outcome("converse", status, response, error);
+  status = bedrock_lite_converse_stream(client, model, request.c_str(), nullptr, nullptr, &response,
+                                        &error);
+  check_outcome("converse_stream", status, response, error);
   long long tokens = -1;
-  check_outcome(
-      "count_tokens",
-      bedrock_lite_count_tokens(client, model, request.c_str(), &response, &tokens, &error),
-      response, error);
+  status = bedrock_lite_count_tokens(client, model, request.c_str(), &response, &tokens, &error);
+  check_outcome("count_tokens", status, response, error);
   return 0;
 }
