@@ -133,7 +133,7 @@ TEST_CASE("e2e numbers: the C API passes each hard number through byte for byte"
   bedrock_lite_client_destroy(client);
 }
 
-TEST_CASE("e2e numbers: a request that cannot be written is a Usage error; nothing is sent",
+TEST_CASE("e2e numbers: a request that cannot be written is a Usage error and is not sent",
           "[e2e]") {
   FakeBedrock server;
   cv::Config config;
