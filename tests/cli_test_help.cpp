@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <algorithm>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <sstream>
 #include <string>
@@ -188,6 +189,25 @@ TEST_CASE("cli help: every option a command's help lists is accepted by that com
     }
   }
   CHECK(accepted >= 100);
+}
+
+TEST_CASE("cli help: every option a help lists is documented in docs/cli.md", "[cli][help]") {
+  const std::string contract = test::read_file(
+      std::filesystem::path(BEDROCK_LITE_FIXTURES_DIR).parent_path() / "docs" / "cli.md");
+  REQUIRE(contract.find("## converse") != std::string::npos);
+  int documented = 0;
+  for (const auto& [command, expected] : kCommands) {
+    for (const auto& option : listed_options(run_cli(with(split(command), {"--help"})).out)) {
+      INFO(command << " " << option.name);
+      // As written in the contract: `--name`, `--name VALUE` or `[--name ...`.
+      const bool found = contract.find("`" + option.name) != std::string::npos ||
+                         contract.find("[" + option.name) != std::string::npos ||
+                         contract.find(" " + option.name + " ") != std::string::npos;
+      CHECK(found);
+      ++documented;
+    }
+  }
+  CHECK(documented >= 100);
 }
 
 TEST_CASE("cli help: an unknown option is a usage error naming it", "[cli][help]") {
