@@ -1,10 +1,11 @@
 // The client (converse::resolve_config) and `bedrock-lite credentials` assemble the standard chain
 // the one way (credentials::prepare_provider_context): every chain source, run through both,
-// resolves the same identity. Loopback fakes stand in for the container endpoint and IMDS.
+// resolves the same identity. Loopback fakes stand in for STS, the container endpoint and IMDS.
 #include <bedrock_lite/converse.h>
 
 #include "support/environment.h"
 #include "support/fake_imds.h"
+#include "support/fake_sts.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
 
@@ -237,6 +238,34 @@ TEST_CASE("credentials chain: client and `bedrock-lite credentials` resolve the 
     home.write(".aws/config", "[profile chain]\ncredential_process = " + helper.string() + "\n");
     check_agree("credential_process", with({{"AWS_PROFILE", "chain"}}), "process:chain",
                 "AKIDPROCESS");
+  }
+  SECTION("assume role (source_profile) through a loopback STS") {
+    test::FakeStsOptions options;
+    options.keys = {{"AKIDBASE", "base/secret"}};
+    options.roles["arn:aws:iam::111111111111:role/chain"] = {"ASIACHAINROLE", "role/secret",
+                                                             "role-session-token"};
+    test::FakeSts sts(options);
+    home.write(".aws/credentials",
+               "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base/secret\n");
+    home.write(".aws/config",
+               "[profile chain]\nrole_arn = arn:aws:iam::111111111111:role/chain\n"
+               "source_profile = base\n");
+    check_agree("assume role",
+                with({{"AWS_PROFILE", "chain"}, {"AWS_ENDPOINT_URL_STS", sts.url()}}),
+                "assume-role:chain", "ASIACHAINROLE");
+    CHECK(sts.requests().size() == 2);  // one per resolver: nothing cached between processes
+  }
+  SECTION("web identity through a loopback STS") {
+    test::FakeStsOptions options;
+    options.roles["arn:aws:iam::111111111111:role/web"] = {"ASIAWEBIDENTITY", "web/secret",
+                                                           "web-session-token"};
+    test::FakeSts sts(options);
+    const auto token = home.write("web-identity-token", "eyJ.web-identity.token");
+    check_agree("web identity",
+                with({{"AWS_WEB_IDENTITY_TOKEN_FILE", token.string()},
+                      {"AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/web"},
+                      {"AWS_ENDPOINT_URL_STS", sts.url()}}),
+                "web-identity", "ASIAWEBIDENTITY");
   }
   SECTION("container endpoint") {
     const std::string expiration = expiration_in(6h);
