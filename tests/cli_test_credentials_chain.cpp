@@ -1,10 +1,12 @@
 // The client (converse::resolve_config) and `bedrock-lite credentials` assemble the standard chain
 // the one way (credentials::prepare_provider_context): every chain source, run through both,
-// resolves the same identity. Loopback fakes stand in for STS, the container endpoint and IMDS.
+// resolves the same identity. Loopback fakes stand in for STS, the SSO portal, the container
+// endpoint and IMDS.
 #include <bedrock_lite/converse.h>
 
 #include "support/environment.h"
 #include "support/fake_imds.h"
+#include "support/fake_sso.h"
 #include "support/fake_sts.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
@@ -266,6 +268,27 @@ TEST_CASE("credentials chain: client and `bedrock-lite credentials` resolve the 
                       {"AWS_ROLE_ARN", "arn:aws:iam::111111111111:role/web"},
                       {"AWS_ENDPOINT_URL_STS", sts.url()}}),
                 "web-identity", "ASIAWEBIDENTITY");
+  }
+  SECTION("IAM Identity Center (SSO) through a loopback portal") {
+    test::FakeSso sso;
+    std::string key_id;
+    {
+      auto lock = sso.lock();
+      key_id = sso.state().access_key_id;
+      sso.state().expiration_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                      (std::chrono::system_clock::now() + 1h).time_since_epoch())
+                                      .count();
+    }
+    home.write(".aws/config",
+               "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n"
+               "sso_role_name = BedrockUser\n[sso-session my-sso]\n"
+               "sso_start_url = https://d-9067642ac7.awsapps.com/start\nsso_region = eu-west-1\n");
+    // SHA-1 of "my-sso": the cache file `aws sso login --sso-session my-sso` writes.
+    home.write(
+        ".aws/sso/cache/0ad374308c5a4e22f723adf10145eafad7c4031c.json",
+        R"({"accessToken":"sso-access-token-1","expiresAt":")" + expiration_in(2h) + R"("})");
+    check_agree("sso", with({{"AWS_PROFILE", "dev"}, {"AWS_ENDPOINT_URL_SSO", sso.url()}}),
+                "sso:my-sso", key_id);
   }
   SECTION("container endpoint") {
     const std::string expiration = expiration_in(6h);
