@@ -1,8 +1,11 @@
-// Shared by the CLI's subcommands: the global options and the one way to report an error.
+// Shared by the CLI's subcommands: the global options, the option tables every command parses
+// and prints its help from, and the one way to report an error.
 #pragma once
 
+#include <bedrock_lite/core.h>
 #include <bedrock_lite/credentials.h>
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -37,6 +40,44 @@ inline int usage_error(const std::string& message) {
 // The MFA code for an assume-role profile with mfa_serial: --mfa-code, else a prompt on stderr
 // answered on stdin when stdin is a terminal, else a Config error saying how to give one.
 credentials::MfaCodeCallback mfa_code_callback(const GlobalOptions& global);
+
+// With --debug, a log hook writing "debug: <message>" lines on stderr; else an empty hook.
+LogHook debug_log_hook(const GlobalOptions& global);
+
+// One option in a command's table. Parsing and the help text both come from this entry, so
+// `--help` cannot drift from what is accepted.
+struct Option {
+  const char* name;        // "--model-id"
+  const char* value_name;  // "ID"; nullptr for a flag, which takes no value
+  const char* help;        // one line
+  // Takes the value (empty for a flag). Returns an empty string, else the usage error.
+  std::function<std::string(const std::string& value)> apply;
+};
+
+// What one command accepts: its name as typed ("converse", "eventstream decode"), its operands
+// (in the usage line, e.g. "DIR"; empty for none), a one-line summary and its options.
+struct CommandLine {
+  std::string name;
+  std::string operands;
+  std::string summary;
+  std::vector<Option> options;
+  // Takes each operand (an argument that is not an option; "-" is an operand). Returns an empty
+  // string, else the usage error. Unset: the command takes no operands.
+  std::function<std::string(const std::string& operand)> operand;
+};
+
+// The global options (docs/cli.md "Global options"), writing into `global`. main() takes them out
+// of argv wherever they stand; every command's help lists them.
+std::vector<Option> global_option_table(GlobalOptions& global);
+
+// Parses `args` against `line`. Returns nullopt when the command should run; otherwise it is
+// done and this is its exit status: `--help` or `-h` printed the help (0), or a usage error
+// naming the argument was printed (2).
+std::optional<int> parse_command_line(const CommandLine& line,
+                                      const std::vector<std::string>& args);
+
+// The command's help on stdout: usage line, summary, its options, then the global options.
+void print_command_help(const CommandLine& line);
 
 // One subcommand: its name, a one-line synopsis, and the function that runs it with the
 // arguments left after the global options were taken out.

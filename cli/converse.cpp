@@ -3,11 +3,11 @@
 #include "cli.h"
 
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/replay.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -50,64 +50,93 @@ bool parse_int(const std::string& text, std::int64_t& out) {
   return true;
 }
 
-// Parses the subcommand's arguments. Returns an empty string on success, else the usage error.
-std::string parse_options(Operation command, const std::vector<std::string>& args,
-                          Options& options) {
+// A number from 0 to 1 into `target`.
+std::function<std::string(const std::string&)> unit_interval(const char* name,
+                                                             std::optional<double>& target) {
+  return [name, &target](const std::string& value) -> std::string {
+    double number = 0;
+    if (!parse_double(value, number) || number < 0 || number > 1) {
+      return std::string(name) + " takes a number from 0 to 1, not '" + value + "'";
+    }
+    target = number;
+    return {};
+  };
+}
+
+// The command's option table, writing into `options`.
+CommandLine command_line(Operation command, Options& options) {
   const bool stream = command == Operation::ConverseStream;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](std::string& out) -> bool {
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
+  const bool count = command == Operation::CountTokens;
+  auto text_into = [](std::optional<std::string>& target) {
+    return [&target](const std::string& value) -> std::string {
+      target = value;
+      return {};
     };
-    std::string v;
-    if (arg == "--model-id" || arg == "--request-file" || arg == "--messages" ||
-        arg == "--prompt" || arg == "--system" || arg == "--max-tokens" || arg == "--temperature" ||
-        arg == "--top-p" || arg == "--stop" || arg == "--output") {
-      if (!value(v)) return arg + " needs a value";
-    } else {
-      return "unknown option '" + arg + "'";
-    }
-    if (arg == "--model-id") {
-      options.model_id = v;
-    } else if (arg == "--request-file") {
-      options.request_file = v;
-    } else if (arg == "--messages") {
-      options.messages_json = v;
-    } else if (arg == "--prompt") {
-      options.prompt = v;
-    } else if (arg == "--system") {
-      options.system.push_back(v);
-    } else if (arg == "--max-tokens") {
-      std::int64_t n = 0;
-      if (!parse_int(v, n) || n < 1)
-        return "--max-tokens takes a whole number of at least 1, not '" + v + "'";
-      options.max_tokens = n;
-    } else if (arg == "--temperature" || arg == "--top-p") {
-      double d = 0;
-      if (!parse_double(v, d) || d < 0 || d > 1)
-        return arg + " takes a number from 0 to 1, not '" + v + "'";
-      (arg == "--temperature" ? options.temperature : options.top_p) = d;
-    } else if (arg == "--stop") {
-      options.stop.push_back(v);
-    } else if (arg == "--output") {
-      const bool allowed = v == "text" || v == "json" || (stream && v == "jsonl");
-      if (!allowed) {
-        return std::string("--output takes ") + (stream ? "text or jsonl" : "text or json") +
-               ", not '" + v + "'";
-      }
-      options.output = v;
-    }
+  };
+  auto append_to = [](std::vector<std::string>& target) {
+    return [&target](const std::string& value) -> std::string {
+      target.push_back(value);
+      return {};
+    };
+  };
+  CommandLine line;
+  line.name = count ? "count-tokens" : stream ? "converse-stream" : "converse";
+  line.summary = count ? "Count the input tokens of a Converse-shaped request (docs/cli.md)."
+                 : stream
+                     ? "Send a ConverseStream request; print events as they arrive (docs/cli.md)."
+                     : "Send a Converse request and print the reply (docs/cli.md).";
+  line.options = {
+      {"--model-id", "ID", "model id, inference-profile id or ARN, or prompt ARN (required)",
+       [&options](const std::string& value) -> std::string {
+         options.model_id = value;
+         return {};
+       }},
+      {"--request-file", "FILE", "the whole request body as JSON (- for stdin)",
+       text_into(options.request_file)},
+      {"--messages", "JSON", "the messages array as JSON", text_into(options.messages_json)},
+      {"--prompt", "TEXT", "one user message with this text", text_into(options.prompt)},
+      {"--system", "TEXT", "a system prompt block (repeatable)", append_to(options.system)},
+  };
+  if (!count) {
+    line.options.push_back({"--max-tokens", "N", "inferenceConfig.maxTokens",
+                            [&options](const std::string& value) -> std::string {
+                              std::int64_t n = 0;
+                              if (!parse_int(value, n) || n < 1) {
+                                return "--max-tokens takes a whole number of at least 1, not '" +
+                                       value + "'";
+                              }
+                              options.max_tokens = n;
+                              return {};
+                            }});
+    line.options.push_back({"--temperature", "T", "inferenceConfig.temperature, 0 to 1",
+                            unit_interval("--temperature", options.temperature)});
+    line.options.push_back(
+        {"--top-p", "P", "inferenceConfig.topP, 0 to 1", unit_interval("--top-p", options.top_p)});
+    line.options.push_back(
+        {"--stop", "SEQ", "a stop sequence (repeatable)", append_to(options.stop)});
   }
+  line.options.push_back(
+      {"--output", stream ? "text|jsonl" : "text|json",
+       stream ? "text deltas as they arrive (default), or one JSON line per event"
+              : "the assistant's text (default), or the response body as JSON",
+       [&options, stream](const std::string& value) -> std::string {
+         const bool allowed = value == "text" || (stream ? value == "jsonl" : value == "json");
+         if (!allowed) {
+           return std::string("--output takes ") + (stream ? "text or jsonl" : "text or json") +
+                  ", not '" + value + "'";
+         }
+         options.output = value;
+         return {};
+       }});
+  return line;
+}
+
+// What the table cannot say about one option alone. Empty on success, else the usage error.
+std::string check_options(const Options& options) {
   if (options.model_id.empty()) return "--model-id is required";
   const int sources =
       (options.request_file ? 1 : 0) + (options.messages_json ? 1 : 0) + (options.prompt ? 1 : 0);
   if (sources > 1) return "give only one of --request-file, --messages and --prompt";
-  if (command == Operation::CountTokens &&
-      (options.max_tokens || options.temperature || options.top_p || !options.stop.empty())) {
-    return "count-tokens takes no inference options (--max-tokens, --temperature, --top-p, --stop)";
-  }
   return {};
 }
 
@@ -192,60 +221,30 @@ bool is_loopback_url(const std::string& url) {
   return host.rfind("127.", 0) == 0 || host == "localhost" || host == "[::1]";
 }
 
-// The client for the global options: the standard chain and files, with --replay / --record
-// swapping the transport.
+// The client for the global options: the standard chain and files; --replay and --record are
+// the library's replay_dir and record_dir.
 Result<converse::Client> make_client(const GlobalOptions& global) {
-  const auto environment = credentials::Environment::from_process();
   converse::ConfigOverrides overrides;
   overrides.region = global.region;
   overrides.profile = global.profile;
   overrides.endpoint_url = global.endpoint_url;
   overrides.max_attempts = global.max_attempts;
   overrides.mfa_code = mfa_code_callback(global);
+  overrides.replay_dir = global.replay_dir;
+  if (!global.replay_dir) overrides.record_dir = global.record_dir;
   if (global.connect_timeout_seconds)
     overrides.connect_timeout = seconds_to_ms(*global.connect_timeout_seconds);
   if (global.read_timeout_seconds)
     overrides.read_timeout = seconds_to_ms(*global.read_timeout_seconds);
-  if (global.debug) {
-    overrides.log = [](LogLevel, std::string_view message) {
-      std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
-    };
-  }
-  std::shared_ptr<http::Transport> replay;
-  if (global.replay_dir) {
-    auto opened = replay::ReplayTransport::open(*global.replay_dir);
-    if (!opened) return std::move(opened).error();
-    replay = std::shared_ptr<http::Transport>(std::move(opened).value());
-    overrides.transport = replay;
-    // Replayed answers ignore signatures: no real credentials are needed, nor sent anywhere.
-    credentials::Credentials placeholder;
-    placeholder.access_key_id = "AKIDREPLAY";
-    placeholder.secret_access_key = Secret("replay");
-    placeholder.source = "replay";
-    overrides.credentials = credentials::make_static_provider(placeholder);
-  }
-  auto config = converse::resolve_config(environment, overrides);
-  if (!config && replay && config.error().kind == ErrorKind::NoRegion) {
-    overrides.region = "us-east-1";  // any region does for a replay
-    config = converse::resolve_config(environment, overrides);
-    if (config) {
-      for (auto& origin : config->origins) {
-        if (origin.setting == "region") origin.source = "replay default (no region configured)";
-      }
-    }
-  }
+  overrides.log = debug_log_hook(global);
+  auto config = converse::resolve_config(credentials::Environment::from_process(), overrides);
   if (!config) return std::move(config).error();
   // Plain HTTP only ever comes from an explicit endpoint URL; say so (loopback, which never
   // leaves the machine, only under --debug, so test and serve-fixtures runs stay quiet).
-  if (!replay && config->endpoint.rfind("http://", 0) == 0 &&
+  if (!global.replay_dir && config->endpoint.rfind("http://", 0) == 0 &&
       (global.debug || !is_loopback_url(config->endpoint)))
     std::fprintf(stderr, "warning: plain HTTP endpoint %s: requests are not encrypted\n",
                  config->endpoint.c_str());
-  if (replay) config->bearer_token.reset();
-  if (global.record_dir && !replay) {
-    config->transport =
-        std::make_shared<replay::RecordingTransport>(config->transport, *global.record_dir);
-  }
   if (global.debug) {
     for (const auto& origin : config->origins) {
       std::fprintf(stderr, "debug: %s = %s (from %s)\n", origin.setting.c_str(),
@@ -274,8 +273,8 @@ void write_out(std::string_view text) {
 
 int run(Operation command, const GlobalOptions& global, const std::vector<std::string>& args) {
   Options options;
-  if (auto problem = parse_options(command, args, options); !problem.empty())
-    return usage_error(problem);
+  if (auto done = parse_command_line(command_line(command, options), args)) return *done;
+  if (auto problem = check_options(options); !problem.empty()) return usage_error(problem);
   auto request = build_request(options);
   if (!request) return fail(request.error());
   auto client = make_client(global);

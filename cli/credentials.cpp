@@ -4,7 +4,6 @@
 #include "cli.h"
 
 #include <bedrock_lite/credentials.h>
-#include <bedrock_lite/http.h>
 
 #include <cstdio>
 #include <string>
@@ -52,9 +51,12 @@ void debug_line(const std::string& text) {
 }  // namespace
 
 int run_credentials(const GlobalOptions& global, const std::vector<std::string>& args) {
-  if (!args.empty()) {
-    return usage_error("credentials takes no arguments, not '" + args[0] + "'");
-  }
+  CommandLine line;
+  line.name = "credentials";
+  line.summary =
+      "Print which credentials and region the standard chain resolves here, as one JSON object "
+      "(never a secret; docs/cli.md).";
+  if (auto done = parse_command_line(line, args)) return *done;
   const auto environment = credentials::Environment::from_process();
   auto shared = credentials::SharedConfig::load(environment);
   if (!shared) return report_error(shared.error().display_name(), shared.error().message);
@@ -85,26 +87,17 @@ int run_credentials(const GlobalOptions& global, const std::vector<std::string>&
       debug_line("credentials: AWS_BEARER_TOKEN_BEDROCK is set: bearer auth instead of SigV4");
     }
   } else {
+    // The chain exactly as the client assembles it (credentials::prepare_provider_context).
     credentials::ProviderContext context;
     context.environment = environment;
     context.shared_config = shared_config;
     context.profile = global.profile;
     context.region = global.region;
     context.mfa_code = mfa_code_callback(global);
-    http::CurlOptions curl;
-    const std::string profile = credentials::selected_profile(environment, global.profile);
-    if (auto bundle = environment.get_non_empty("AWS_CA_BUNDLE")) {
-      curl.ca_bundle = environment.expand_home(*bundle);
-    } else if (const auto* property = shared_config->get(profile, "ca_bundle")) {
-      curl.ca_bundle = environment.expand_home(property->value);
-    }
-    context.transport = http::make_curl_transport(curl);
-    if (global.debug) {
-      context.log = [](LogLevel, std::string_view message) {
-        std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
-      };
-    }
-    auto resolved = credentials::make_default_chain(std::move(context))->resolve();
+    context.log = debug_log_hook(global);
+    auto chain = credentials::make_prepared_default_chain(std::move(context));
+    if (!chain) return report_error(chain.error().display_name(), chain.error().message);
+    auto resolved = (*chain)->resolve();
     if (!resolved) return report_error(resolved.error().display_name(), resolved.error().message);
     source = resolved->source;
     access_key_id = resolved->access_key_id;

@@ -153,13 +153,25 @@ Result<std::string, internal::JsonWriteError> message_json(const es::MessageView
 }
 
 int run_decode(const std::vector<std::string>& args) {
-  if (args.size() > 1) return usage_error("eventstream decode takes at most one FILE (or -)");
-  const bool from_stdin = args.empty() || args[0] == "-";
-  std::FILE* in = from_stdin ? stdin : std::fopen(args[0].c_str(), "rb");
+  std::optional<std::string> file;
+  CommandLine line;
+  line.name = "eventstream decode";
+  line.operands = "[FILE|-]";
+  line.summary =
+      "Print one JSON object per message of the binary stream in FILE (else stdin), as the "
+      "official decoded vectors are shaped (docs/cli.md).";
+  line.operand = [&file](const std::string& operand) -> std::string {
+    if (file) return "eventstream decode takes at most one FILE (or -)";
+    file = operand;
+    return {};
+  };
+  if (auto done = parse_command_line(line, args)) return *done;
+  const bool from_stdin = !file || *file == "-";
+  std::FILE* in = from_stdin ? stdin : std::fopen(file->c_str(), "rb");
   if (in == nullptr) {
-    return usage_error("eventstream decode: cannot open " + args[0] + ": " + std::strerror(errno));
+    return usage_error("eventstream decode: cannot open " + *file + ": " + std::strerror(errno));
   }
-  const std::string source = from_stdin ? "stdin" : args[0];
+  const std::string source = from_stdin ? "stdin" : *file;
   std::optional<internal::JsonWriteError> unwritable;
   std::uint64_t messages = 0;
   es::Decoder decoder([&](const es::MessageView& m) {
@@ -199,7 +211,12 @@ int run_decode(const std::vector<std::string>& args) {
 }
 
 int run_encode(const std::vector<std::string>& args) {
-  if (!args.empty()) return usage_error("eventstream encode takes no arguments (lines on stdin)");
+  CommandLine command;
+  command.name = "eventstream encode";
+  command.summary =
+      "Read lines shaped as `eventstream decode` prints them on stdin; write the binary stream on "
+      "stdout (the CRC and length fields may be omitted; docs/cli.md).";
+  if (auto done = parse_command_line(command, args)) return *done;
   std::string line;
   std::size_t line_number = 0;
   std::string out;
@@ -243,11 +260,14 @@ int run_eventstream(const GlobalOptions& /*global*/, const std::vector<std::stri
   if (!args.empty() && args[0] == "decode") return run_decode(rest);
   if (!args.empty() && args[0] == "encode") return run_encode(rest);
   if (!args.empty() && (args[0] == "--help" || args[0] == "-h")) {
-    std::printf(
-        "usage: bedrock-lite eventstream decode [FILE|-]\n"
-        "         one JSON object per message on stdout (docs/cli.md shape)\n"
-        "       bedrock-lite eventstream encode\n"
-        "         reads such lines on stdin, writes the binary stream on stdout\n");
+    CommandLine line;
+    line.name = "eventstream";
+    line.operands = "decode [FILE|-] | encode";
+    line.summary =
+        "Decode a binary application/vnd.amazon.eventstream into JSON lines, or encode such "
+        "lines (docs/cli.md); `eventstream decode --help` and `eventstream encode --help` say "
+        "more.";
+    print_command_help(line);
     return kExitOk;
   }
   return usage_error("eventstream needs a subcommand: decode [FILE|-] or encode");

@@ -1,5 +1,8 @@
 // bedrock-lite: the command-line contract is ../docs/cli.md (kept compatible with docs/cli.md).
-#include "cli.h"
+#include <bedrock_lite/core.h>
+#include <bedrock_lite/eventstream.h>
+#include <bedrock_lite/http.h>
+#include <bedrock_lite/sigv4.h>
 
 #include <unistd.h>
 #include <cstdio>
@@ -8,6 +11,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "cli.h"
 
 namespace bedrock_lite::cli {
 namespace {
@@ -28,68 +33,54 @@ constexpr Command kCommands[] = {
 
 void print_help() {
   std::printf(
-      "usage: bedrock-lite <command> [options]\n\n"
-      "global options: --region R --profile P --endpoint-url URL --connect-timeout S\n"
-      "                --read-timeout S --max-attempts N --debug --record DIR --replay DIR\n"
-      "                --mfa-code CODE\n\n"
+      "usage: bedrock-lite <command> [options]\n"
+      "       bedrock-lite <command> --help   (the command's options and the global ones)\n"
+      "       bedrock-lite --version\n\n"
       "commands:\n");
   for (const auto& command : kCommands) std::printf("  %-16s %s\n", command.name, command.synopsis);
+  std::printf("\nglobal options:");
+  GlobalOptions unused;
+  for (const auto& option : global_option_table(unused)) {
+    std::printf(" %s%s%s", option.name, option.value_name ? " " : "",
+                option.value_name ? option.value_name : "");
+  }
+  std::printf("\n");
 }
 
-bool parse_number(const std::string& text, double& out) {
-  char* end = nullptr;
-  out = std::strtod(text.c_str(), &end);
-  return !text.empty() && end == text.c_str() + text.size() && out >= 0;
+// As `curl --version` does: ours, then each library we run on as it names itself at run time.
+void print_version() {
+  std::printf("bedrock-lite %s (libbedrock_lite %s)\n%s\n%s\n%s\n", version(), version(),
+              http::curl_runtime_version().c_str(), sigv4::crypto_runtime_version().c_str(),
+              eventstream::zlib_runtime_version().c_str());
 }
 
 // Takes the global options out of argv wherever they stand; the rest goes to the subcommand.
 // Returns an empty string on success, else the usage error.
 std::string parse_global(int argc, char** argv, GlobalOptions& global,
                          std::vector<std::string>& rest) {
+  const std::vector<Option> table = global_option_table(global);
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= argc) return false;
-      out = argv[++i];
-      return true;
-    };
-    std::string v;
-    if (arg == "--debug") {
-      global.debug = true;
-    } else if (arg == "--region" || arg == "--profile" || arg == "--endpoint-url" ||
-               arg == "--record" || arg == "--replay" || arg == "--connect-timeout" ||
-               arg == "--read-timeout" || arg == "--max-attempts" || arg == "--mfa-code") {
-      if (!value(v)) return arg + " needs a value";
-      if (arg == "--region")
-        global.region = v;
-      else if (arg == "--profile")
-        global.profile = v;
-      else if (arg == "--endpoint-url")
-        global.endpoint_url = v;
-      else if (arg == "--record")
-        global.record_dir = v;
-      else if (arg == "--replay")
-        global.replay_dir = v;
-      else if (arg == "--mfa-code")
-        global.mfa_code = v;
-      else {
-        double number = 0;
-        if (!parse_number(v, number)) return arg + " takes a non-negative number, not '" + v + "'";
-        if (arg == "--connect-timeout")
-          global.connect_timeout_seconds = number;
-        else if (arg == "--read-timeout")
-          global.read_timeout_seconds = number;
-        else {
-          if (number < 1 || number != static_cast<int>(number) || number > 100)
-            return "--max-attempts takes a whole number from 1 to 100, not '" + v + "'";
-          global.max_attempts = static_cast<int>(number);
-        }
-      }
-    } else {
-      rest.push_back(arg);
+    const Option* option = nullptr;
+    for (const auto& candidate : table) {
+      if (arg == candidate.name) option = &candidate;
     }
+    if (option == nullptr) {
+      rest.push_back(arg);
+      continue;
+    }
+    if (option->value_name != nullptr && i + 1 >= argc) return arg + " needs a value";
+    auto problem = option->apply(option->value_name != nullptr ? argv[++i] : "");
+    if (!problem.empty()) return problem;
   }
   return {};
+}
+
+const Command* find_command(const std::string& name) {
+  for (const auto& command : kCommands) {
+    if (name == command.name) return &command;
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -127,14 +118,21 @@ int main(int argc, char** argv) {
   std::vector<std::string> rest;
   if (auto problem = parse_global(argc, argv, global, rest); !problem.empty())
     return usage_error(problem);
+  if (!rest.empty() && (rest[0] == "--version" || rest[0] == "-V")) {
+    if (rest.size() > 1) return usage_error("--version takes no arguments, not '" + rest[1] + "'");
+    print_version();
+    return kExitOk;
+  }
+  // `help <command>` is `<command> --help`.
+  if (rest.size() == 2 && rest[0] == "help" && find_command(rest[1]) != nullptr) {
+    return find_command(rest[1])->run(global, {"--help"});
+  }
   if (rest.empty() || rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help") {
     print_help();
     return rest.empty() ? kExitUsage : kExitOk;
   }
-  for (const auto& command : kCommands) {
-    if (rest[0] == command.name) {
-      return command.run(global, std::vector<std::string>(rest.begin() + 1, rest.end()));
-    }
+  if (const Command* command = find_command(rest[0])) {
+    return command->run(global, std::vector<std::string>(rest.begin() + 1, rest.end()));
   }
   return usage_error("unknown command '" + rest[0] + "' (see bedrock-lite --help)");
 }

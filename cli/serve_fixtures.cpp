@@ -14,32 +14,34 @@
 namespace bedrock_lite::cli {
 
 int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::string>& args) {
-  if (global.replay_dir || global.record_dir) {
-    return usage_error("serve-fixtures takes the fixture set as DIR, not --replay or --record");
-  }
   std::optional<std::string> dir;
   replay::FixtureServerOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--port") {
-      if (i + 1 >= args.size()) return usage_error("--port needs a value");
-      const std::string& value = args[++i];
-      char* end = nullptr;
-      const long port = std::strtol(value.c_str(), &end, 10);
-      if (value.empty() || end != value.c_str() + value.size() || port < 0 || port > 65535) {
-        return usage_error("--port takes a port number from 0 to 65535, not '" + value + "'");
-      }
-      options.port = static_cast<int>(port);
-    } else if (arg == "--help" || arg == "-h") {
-      std::printf("usage: bedrock-lite serve-fixtures DIR [--port N]\n");
-      return kExitOk;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      return usage_error("unknown option '" + arg + "'");
-    } else if (dir) {
-      return usage_error("serve-fixtures takes one DIR, not also '" + arg + "'");
-    } else {
-      dir = arg;
-    }
+  CommandLine line;
+  line.name = "serve-fixtures";
+  line.operands = "DIR";
+  line.summary =
+      "Serve the fixture set in DIR over HTTP on 127.0.0.1 until SIGINT or SIGTERM; the port is "
+      "the first line on stdout (docs/cli.md, docs/fixtures.md).";
+  line.options = {
+      {"--port", "N", "the port to listen on, 0 to 65535 (default 0: any free port)",
+       [&options](const std::string& value) -> std::string {
+         char* end = nullptr;
+         const long port = std::strtol(value.c_str(), &end, 10);
+         if (value.empty() || end != value.c_str() + value.size() || port < 0 || port > 65535) {
+           return "--port takes a port number from 0 to 65535, not '" + value + "'";
+         }
+         options.port = static_cast<int>(port);
+         return {};
+       }},
+  };
+  line.operand = [&dir](const std::string& operand) -> std::string {
+    if (dir) return "serve-fixtures takes one DIR, not also '" + operand + "'";
+    dir = operand;
+    return {};
+  };
+  if (auto done = parse_command_line(line, args)) return *done;
+  if (global.replay_dir || global.record_dir) {
+    return usage_error("serve-fixtures takes the fixture set as DIR, not --replay or --record");
   }
   if (!dir) return usage_error("serve-fixtures needs the fixture set folder: serve-fixtures DIR");
 

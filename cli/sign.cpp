@@ -4,13 +4,13 @@
 #include "cli.h"
 
 #include <bedrock_lite/credentials.h>
-#include <bedrock_lite/http.h>
 #include <bedrock_lite/sigv4.h>
 
 #include <cctype>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,11 +19,6 @@
 
 namespace bedrock_lite::cli {
 namespace {
-
-constexpr const char* kSynopsis =
-    "usage: bedrock-lite sign --service S --region R [--time 20150830T123600Z] [--query "
-    "[--expires SECONDS]] [--unsigned-payload] [--sign-body] [--no-normalize-path] "
-    "[--no-double-encode] [--omit-session-token] [--print request|creq|sts|authz]";
 
 // AWS accepts presigned URLs valid for 1 second to 7 days.
 constexpr long long kMaxExpiresSeconds = 7 * 24 * 3600;
@@ -41,44 +36,62 @@ struct SignOptions {
   std::string print = "request";
 };
 
-// Empty on success, else the usage error.
-std::string parse_options(const std::vector<std::string>& args, SignOptions& options) {
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](std::string& out) {
-      if (i + 1 >= args.size()) return false;
-      out = args[++i];
-      return true;
-    };
-    std::string v;
-    if (arg == "--service" || arg == "--time" || arg == "--expires" || arg == "--print") {
-      if (!value(v)) return arg + " needs a value";
-      if (arg == "--service")
-        options.service = v;
-      else if (arg == "--time")
-        options.time = v;
-      else if (arg == "--expires")
-        options.expires = v;
-      else
-        options.print = v;
-    } else if (arg == "--query") {
-      options.query = true;
-    } else if (arg == "--unsigned-payload") {
-      options.unsigned_payload = true;
-    } else if (arg == "--sign-body") {
-      options.sign_body = true;
-    } else if (arg == "--no-normalize-path") {
-      options.no_normalize_path = true;
-    } else if (arg == "--no-double-encode") {
-      options.no_double_encode = true;
-    } else if (arg == "--omit-session-token") {
-      options.omit_session_token = true;
-    } else if (arg == "--help" || arg == "-h") {
-      return kSynopsis;
-    } else {
-      return "sign: unknown option '" + arg + "' (" + kSynopsis + ")";
-    }
-  }
+// A flag that sets `target`.
+std::function<std::string(const std::string&)> flag(bool& target) {
+  return [&target](const std::string&) -> std::string {
+    target = true;
+    return {};
+  };
+}
+
+// A value stored as given (checked after parsing).
+std::function<std::string(const std::string&)> text_into(std::string& target) {
+  return [&target](const std::string& value) -> std::string {
+    target = value;
+    return {};
+  };
+}
+
+std::function<std::string(const std::string&)> text_into(std::optional<std::string>& target) {
+  return [&target](const std::string& value) -> std::string {
+    target = value;
+    return {};
+  };
+}
+
+// The command's option table, writing into `options`.
+CommandLine command_line(SignOptions& options) {
+  CommandLine line;
+  line.name = "sign";
+  line.summary =
+      "SigV4-sign a raw HTTP/1.1 request read on stdin; print it signed (docs/cli.md). Needs "
+      "--region.";
+  line.options = {
+      {"--service", "S", "the signing name, e.g. bedrock (required)", text_into(options.service)},
+      {"--time", "TIME", "sign at this UTC time, 20150830T123600Z (else X-Amz-Date, else now)",
+       text_into(options.time)},
+      {"--query", nullptr, "presign: the signature goes in the query string", flag(options.query)},
+      {"--expires", "SECONDS", "with --query: validity, 1 to 604800 seconds",
+       text_into(options.expires)},
+      {"--unsigned-payload", nullptr, "UNSIGNED-PAYLOAD instead of the body's SHA-256",
+       flag(options.unsigned_payload)},
+      {"--sign-body", nullptr, "add and sign the x-amz-content-sha256 header",
+       flag(options.sign_body)},
+      {"--no-normalize-path", nullptr, "keep the path's . and .. segments (as for S3)",
+       flag(options.no_normalize_path)},
+      {"--no-double-encode", nullptr, "encode the path once (as for S3)",
+       flag(options.no_double_encode)},
+      {"--omit-session-token", nullptr, "add the session token after signing, unsigned",
+       flag(options.omit_session_token)},
+      {"--print", "request|creq|sts|authz",
+       "the signed request (default), canonical request, string to sign or Authorization value",
+       text_into(options.print)},
+  };
+  return line;
+}
+
+// What the table cannot say about one option alone. Empty on success, else the usage error.
+std::string check_options(const SignOptions& options) {
   if (options.service.empty()) return "sign needs --service (the signing name, e.g. bedrock)";
   if (options.print != "request" && options.print != "creq" && options.print != "sts" &&
       options.print != "authz") {
@@ -96,20 +109,18 @@ std::string read_stdin() {
   return text;
 }
 
-// The standard chain (docs/configuration.md "Credentials: the default chain").
+// The standard chain (docs/configuration.md "Credentials: the default chain"), assembled as
+// the client assembles it (credentials::make_prepared_default_chain).
 Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
   credentials::ProviderContext context;
   context.environment = credentials::Environment::from_process();
   context.profile = global.profile;
   context.region = global.region;
   context.mfa_code = mfa_code_callback(global);
-  context.transport = std::shared_ptr<http::Transport>(http::make_curl_transport());
-  if (global.debug) {
-    context.log = [](LogLevel, std::string_view message) {
-      std::fprintf(stderr, "debug: %.*s\n", static_cast<int>(message.size()), message.data());
-    };
-  }
-  return credentials::make_default_chain(std::move(context))->resolve();
+  context.log = debug_log_hook(global);
+  auto chain = credentials::make_prepared_default_chain(std::move(context));
+  if (!chain) return std::move(chain).error();
+  return (*chain)->resolve();
 }
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -130,7 +141,8 @@ void write(std::string_view text) {
 
 int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) {
   SignOptions options;
-  if (auto problem = parse_options(args, options); !problem.empty()) return usage_error(problem);
+  if (auto done = parse_command_line(command_line(options), args)) return *done;
+  if (auto problem = check_options(options); !problem.empty()) return usage_error(problem);
   if (!global.region) return usage_error("sign needs --region");
 
   sigv4::Settings settings;

@@ -76,9 +76,10 @@ typedef struct bedrock_lite_config {
   long connect_timeout_ms;  /* per attempt; 0 = default (10 s) */
   long read_timeout_ms;     /* stall limit per attempt; 0 = default (5 min) */
   long total_timeout_ms;    /* whole-attempt cap; 0 = none */
-  /* A fixture set folder (format: bedrock_lite/fixture.h): answer every call from these recorded
+  /* A fixture set folder (format: docs/fixtures.md): answer every call from these recorded
    * interactions instead of the network. No credentials are needed (a fixed placeholder
-   * identity signs) and the region defaults to us-east-1 when none is configured. */
+   * identity signs) and the region defaults to us-east-1 when none is configured
+   * (ConfigOverrides::replay_dir in bedrock_lite/converse.h). */
   const char* replay_dir;
 } bedrock_lite_config;
 
@@ -171,7 +172,7 @@ BEDROCK_LITE_API void bedrock_lite_error_free(bedrock_lite_error* error) BEDROCK
 BEDROCK_LITE_API const char* bedrock_lite_status_name(bedrock_lite_status status)
     BEDROCK_LITE_NOEXCEPT;
 
-/* The library version, "0.1.0". */
+/* The library version, "MAJOR.MINOR.PATCH" (e.g. "0.1.0"), as set once in CMakeLists.txt. */
 BEDROCK_LITE_API const char* bedrock_lite_version(void) BEDROCK_LITE_NOEXCEPT;
 
 #ifdef __cplusplus

@@ -6,7 +6,6 @@
 #include <bedrock_lite.h>
 
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/replay.h>
 
 #include <bedrock_lite/internal/json.h>
 
@@ -227,28 +226,13 @@ bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config
     if (timeout.value > 0) *timeout.target = std::chrono::milliseconds(timeout.value);
   }
 
-  // Replay: the transport answers from recorded interactions, so signatures are never checked
-  // and a fixed placeholder identity stands in for credentials (as the CLI's --replay does).
-  const char* replay_dir = get(c, &bedrock_lite_config::replay_dir);
-  if (replay_dir != nullptr) {
-    auto opened = bedrock_lite::replay::ReplayTransport::open(replay_dir);
-    if (!opened) return report(opened.error(), error);
-    overrides.transport = std::shared_ptr<bedrock_lite::http::Transport>(std::move(opened).value());
-    bedrock_lite::credentials::Credentials placeholder;
-    placeholder.access_key_id = "AKIDREPLAY";
-    placeholder.secret_access_key = bedrock_lite::Secret("replay");
-    placeholder.source = "replay";
-    overrides.credentials = bedrock_lite::credentials::make_static_provider(placeholder);
+  // Replay: resolve_config() sets up the replay transport, its placeholder identity and region.
+  if (const char* replay_dir = get(c, &bedrock_lite_config::replay_dir)) {
+    overrides.replay_dir = replay_dir;
   }
-
-  const auto environment = bedrock_lite::credentials::Environment::from_process();
-  auto resolved = converse::resolve_config(environment, overrides);
-  if (!resolved && replay_dir != nullptr && resolved.error().kind == ErrorKind::NoRegion) {
-    overrides.region = "us-east-1";  // any region does for a replay
-    resolved = converse::resolve_config(environment, overrides);
-  }
+  auto resolved =
+      converse::resolve_config(bedrock_lite::credentials::Environment::from_process(), overrides);
   if (!resolved) return report(resolved.error(), error);
-  if (replay_dir != nullptr) resolved->bearer_token.reset();
   auto client = converse::Client::create(std::move(resolved).value());
   if (!client) return report(client.error(), error);
   *out = new bedrock_lite_client(std::move(client).value());
@@ -376,7 +360,7 @@ const char* bedrock_lite_status_name(bedrock_lite_status status) noexcept {
 }
 
 const char* bedrock_lite_version(void) noexcept {
-  return "0.1.0";
+  return bedrock_lite::version();
 }
 
 }  // extern "C"

@@ -1,5 +1,9 @@
 // The one place a client's configuration is resolved from the environment and the shared files.
+// resolve_config() runs named steps in order (profile, region, endpoint, retries, timeouts, user
+// agent, transport, auth); each records where its values came from for --debug.
 #include <bedrock_lite/converse.h>
+#include <bedrock_lite/internal/text.h>
+#include <bedrock_lite/replay.h>
 
 #include <charconv>
 #include <utility>
@@ -13,81 +17,132 @@ struct Found {
   std::string source;
 };
 
-// Env variable, then the profile's key.
-std::optional<Found> lookup(const credentials::Environment& environment,
-                            const credentials::SharedConfig& shared, const std::string& profile,
-                            std::string_view variable, std::string_view key) {
-  if (auto value = environment.get_non_empty(variable)) return Found{*value, std::string(variable)};
-  if (const auto* property = shared.get(profile, key)) {
-    return Found{property->value, "profile " + profile + " (" + property->where() + ")"};
-  }
-  return std::nullopt;
-}
+// The replay's stand-in region when none is configured: replayed answers do not depend on it.
+constexpr const char* kReplayRegion = "us-east-1";
 
-bool is_true(const std::string& value) {
-  if (value.size() != 4) return false;
-  std::string lower;
-  for (char c : value) lower += static_cast<char>((c >= 'A' && c <= 'Z') ? c - 'A' + 'a' : c);
-  return lower == "true";
-}
+// The state the steps share: the inputs, the shared files, and the Config being built.
+class Resolution {
+ public:
+  Resolution(const credentials::Environment& environment, const ConfigOverrides& overrides)
+      : environment_(environment), overrides_(overrides) {}
 
-}  // namespace
-
-Result<Config> resolve_config(const credentials::Environment& environment,
-                              const ConfigOverrides& overrides) {
-  Config config;
-  auto origin = [&config](std::string setting, std::string value, std::string source) {
-    config.origins.push_back({std::move(setting), std::move(value), std::move(source)});
-  };
-
-  auto loaded = credentials::SharedConfig::load(environment);
-  if (!loaded) return std::move(loaded).error();
-  auto shared = std::make_shared<const credentials::SharedConfig>(std::move(loaded).value());
-  const std::string profile = credentials::selected_profile(environment, overrides.profile);
-  origin("profile", profile,
-         overrides.profile
-             ? "--profile"
-             : (environment.get_non_empty("AWS_PROFILE") ? "AWS_PROFILE" : "default"));
-
-  // Region.
-  auto region =
-      credentials::resolve_region(overrides.region, environment, *shared, overrides.profile);
-  if (!region) return std::move(region).error();
-  config.region = region->name;
-  origin("region", region->name, region->source);
-
-  // Endpoint: explicit override, then configured endpoints, then the rules.
-  EndpointParams params;
-  params.region = config.region;
-  std::string endpoint_source;
-  if (overrides.endpoint_url) {
-    params.endpoint_url = overrides.endpoint_url;
-    endpoint_source = "--endpoint-url";
-  } else if (!environment.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") &&
-             !(shared->get(profile, "ignore_configured_endpoint_urls") &&
-               is_true(shared->get(profile, "ignore_configured_endpoint_urls")->value))) {
-    if (auto value = environment.get_non_empty("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")) {
-      params.endpoint_url = *value;
-      endpoint_source = "AWS_ENDPOINT_URL_BEDROCK_RUNTIME";
-    } else if (auto general = environment.get_non_empty("AWS_ENDPOINT_URL")) {
-      params.endpoint_url = *general;
-      endpoint_source = "AWS_ENDPOINT_URL";
-    } else if (auto service = shared->service_get(profile, "bedrock_runtime", "endpoint_url")) {
-      params.endpoint_url = *service;
-      endpoint_source = "profile " + profile + " services bedrock_runtime endpoint_url";
-    } else if (const auto* property = shared->get(profile, "endpoint_url")) {
-      params.endpoint_url = property->value;
-      endpoint_source = "profile " + profile + " (" + property->where() + ")";
+  Result<Config> run() {
+    for (auto step :
+         {&Resolution::profile_step, &Resolution::region_step, &Resolution::endpoint_step,
+          &Resolution::retry_step, &Resolution::timeout_step, &Resolution::transport_step,
+          &Resolution::auth_step}) {
+      auto done = (this->*step)();
+      if (!done) return std::move(done).error();
     }
+    return std::move(config_);
   }
-  if (auto fips =
-          lookup(environment, *shared, profile, "AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")) {
-    params.use_fips = is_true(fips->value);
+
+ private:
+  void origin(std::string setting, std::string value, std::string source) {
+    config_.origins.push_back({std::move(setting), std::move(value), std::move(source)});
+  }
+
+  // Env variable, then the profile's key.
+  std::optional<Found> lookup(std::string_view variable, std::string_view key) const {
+    if (auto value = environment_.get_non_empty(variable)) {
+      return Found{*value, std::string(variable)};
+    }
+    if (const auto* property = shared_->get(profile_, key)) {
+      return Found{property->value, "profile " + profile_ + " (" + property->where() + ")"};
+    }
+    return std::nullopt;
+  }
+
+  bool profile_is_true(std::string_view key) const {
+    const auto* property = shared_->get(profile_, key);
+    return property != nullptr && internal::iequals(property->value, "true");
+  }
+
+  Result<void> profile_step();
+  Result<void> region_step();
+  std::string configured_endpoint(EndpointParams& params) const;
+  Result<void> endpoint_step();
+  Result<void> retry_step();
+  Result<void> timeout_step();
+  Result<void> transport_step();
+  Result<void> auth_step();
+
+  const credentials::Environment& environment_;
+  const ConfigOverrides& overrides_;
+  std::shared_ptr<const credentials::SharedConfig> shared_;
+  std::string profile_;
+  Config config_;
+};
+
+Result<void> Resolution::profile_step() {
+  auto loaded = credentials::SharedConfig::load(environment_);
+  if (!loaded) return std::move(loaded).error();
+  shared_ = std::make_shared<const credentials::SharedConfig>(std::move(loaded).value());
+  profile_ = credentials::selected_profile(environment_, overrides_.profile);
+  origin("profile", profile_,
+         overrides_.profile
+             ? "--profile"
+             : (environment_.get_non_empty("AWS_PROFILE") ? "AWS_PROFILE" : "default"));
+  // User agent: an application id from the environment or the profile.
+  if (auto app = lookup("AWS_SDK_UA_APP_ID", "sdk_ua_app_id")) {
+    config_.user_agent += " app/" + app->value;
+  }
+  config_.log = overrides_.log;
+  return {};
+}
+
+Result<void> Resolution::region_step() {
+  auto region =
+      credentials::resolve_region(overrides_.region, environment_, *shared_, overrides_.profile);
+  if (!region && overrides_.replay_dir && region.error().kind == ErrorKind::NoRegion) {
+    region = credentials::ResolvedRegion{kReplayRegion, "replay default (no region configured)"};
+  }
+  if (!region) return std::move(region).error();
+  config_.region = region->name;
+  origin("region", region->name, region->source);
+  return {};
+}
+
+// The endpoint URL configured for this service, if any (overrides first), and where from.
+std::string Resolution::configured_endpoint(EndpointParams& params) const {
+  if (overrides_.endpoint_url) {
+    params.endpoint_url = overrides_.endpoint_url;
+    return "--endpoint-url";
+  }
+  if (environment_.is_true("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") ||
+      profile_is_true("ignore_configured_endpoint_urls")) {
+    return {};
+  }
+  if (auto value = environment_.get_non_empty("AWS_ENDPOINT_URL_BEDROCK_RUNTIME")) {
+    params.endpoint_url = *value;
+    return "AWS_ENDPOINT_URL_BEDROCK_RUNTIME";
+  }
+  if (auto general = environment_.get_non_empty("AWS_ENDPOINT_URL")) {
+    params.endpoint_url = *general;
+    return "AWS_ENDPOINT_URL";
+  }
+  if (auto service = shared_->service_get(profile_, "bedrock_runtime", "endpoint_url")) {
+    params.endpoint_url = *service;
+    return "profile " + profile_ + " services bedrock_runtime endpoint_url";
+  }
+  if (const auto* property = shared_->get(profile_, "endpoint_url")) {
+    params.endpoint_url = property->value;
+    return "profile " + profile_ + " (" + property->where() + ")";
+  }
+  return {};
+}
+
+// Explicit override, then configured endpoints, then the rules.
+Result<void> Resolution::endpoint_step() {
+  EndpointParams params;
+  params.region = config_.region;
+  const std::string endpoint_source = configured_endpoint(params);
+  if (auto fips = lookup("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint")) {
+    params.use_fips = internal::iequals(fips->value, "true");
     origin("use_fips_endpoint", fips->value, fips->source);
   }
-  if (auto dual = lookup(environment, *shared, profile, "AWS_USE_DUALSTACK_ENDPOINT",
-                         "use_dualstack_endpoint")) {
-    params.use_dual_stack = is_true(dual->value);
+  if (auto dual = lookup("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint")) {
+    params.use_dual_stack = internal::iequals(dual->value, "true");
     origin("use_dualstack_endpoint", dual->value, dual->source);
   }
   auto endpoint = resolve_endpoint(params);
@@ -96,15 +151,17 @@ Result<Config> resolve_config(const credentials::Environment& environment,
     if (!endpoint_source.empty()) error.message += " (endpoint from " + endpoint_source + ")";
     return error;
   }
-  config.endpoint = *endpoint;
-  origin("endpoint", config.endpoint, endpoint_source.empty() ? "endpoint rules" : endpoint_source);
+  config_.endpoint = *endpoint;
+  origin("endpoint", config_.endpoint,
+         endpoint_source.empty() ? "endpoint rules" : endpoint_source);
+  return {};
+}
 
-  // Retries.
-  if (overrides.max_attempts) {
-    config.retry.max_attempts = *overrides.max_attempts;
-    origin("max_attempts", std::to_string(*overrides.max_attempts), "--max-attempts");
-  } else if (auto attempts =
-                 lookup(environment, *shared, profile, "AWS_MAX_ATTEMPTS", "max_attempts")) {
+Result<void> Resolution::retry_step() {
+  if (overrides_.max_attempts) {
+    config_.retry.max_attempts = *overrides_.max_attempts;
+    origin("max_attempts", std::to_string(*overrides_.max_attempts), "--max-attempts");
+  } else if (auto attempts = lookup("AWS_MAX_ATTEMPTS", "max_attempts")) {
     int value = 0;
     const auto* end = attempts->value.data() + attempts->value.size();
     auto [ptr, ec] = std::from_chars(attempts->value.data(), end, value);
@@ -114,13 +171,13 @@ Result<Config> resolve_config(const credentials::Environment& environment,
                                                "of at least 1, not '" +
                                                attempts->value + "'");
     }
-    config.retry.max_attempts = value;
+    config_.retry.max_attempts = value;
     origin("max_attempts", attempts->value, attempts->source);
   }
-  if (config.retry.max_attempts < 1) {
+  if (config_.retry.max_attempts < 1) {
     return make_error(ErrorKind::Config, "max attempts must be at least 1");
   }
-  if (auto mode = lookup(environment, *shared, profile, "AWS_RETRY_MODE", "retry_mode")) {
+  if (auto mode = lookup("AWS_RETRY_MODE", "retry_mode")) {
     // We implement standard mode; legacy and adaptive callers get standard (the AWS default
     // for new SDKs), said in --debug rather than refused.
     if (mode->value != "standard" && mode->value != "legacy" && mode->value != "adaptive") {
@@ -131,68 +188,96 @@ Result<Config> resolve_config(const credentials::Environment& environment,
     }
     origin("retry_mode", "standard (asked: " + mode->value + ")", mode->source);
   }
+  return {};
+}
 
-  // Timeouts.
-  if (overrides.connect_timeout) config.timeouts.connect = *overrides.connect_timeout;
-  if (overrides.read_timeout) config.timeouts.stall = *overrides.read_timeout;
-  if (overrides.total_timeout) config.timeouts.total = *overrides.total_timeout;
-  if (overrides.call_timeout) config.call_timeout = *overrides.call_timeout;
-  origin("connect_timeout", std::to_string(config.timeouts.connect.count()) + " ms",
-         overrides.connect_timeout ? "--connect-timeout" : "default");
-  origin("read_timeout", std::to_string(config.timeouts.stall.count()) + " ms (stall, per attempt)",
-         overrides.read_timeout ? "--read-timeout" : "default");
+Result<void> Resolution::timeout_step() {
+  if (overrides_.connect_timeout) config_.timeouts.connect = *overrides_.connect_timeout;
+  if (overrides_.read_timeout) config_.timeouts.stall = *overrides_.read_timeout;
+  if (overrides_.total_timeout) config_.timeouts.total = *overrides_.total_timeout;
+  if (overrides_.call_timeout) config_.call_timeout = *overrides_.call_timeout;
+  origin("connect_timeout", std::to_string(config_.timeouts.connect.count()) + " ms",
+         overrides_.connect_timeout ? "--connect-timeout" : "default");
+  origin("read_timeout",
+         std::to_string(config_.timeouts.stall.count()) + " ms (stall, per attempt)",
+         overrides_.read_timeout ? "--read-timeout" : "default");
+  return {};
+}
 
-  // User agent.
-  if (auto app = environment.get_non_empty("AWS_SDK_UA_APP_ID")) {
-    config.user_agent += " app/" + *app;
-  } else if (const auto* property = shared->get(profile, "sdk_ua_app_id")) {
-    config.user_agent += " app/" + property->value;
+// The caller's transport, a replay of recorded fixtures, or libcurl; a recording wraps the
+// first and the last (a replay sends nothing anywhere, so there is nothing to record).
+Result<void> Resolution::transport_step() {
+  if (overrides_.replay_dir && overrides_.transport) {
+    return make_error(ErrorKind::Config, "give a transport or a replay_dir, not both");
   }
-
-  config.log = overrides.log;
-
-  // Transport.
-  if (overrides.transport) {
-    config.transport = overrides.transport;
+  if (overrides_.replay_dir) {
+    auto opened = replay::ReplayTransport::open(*overrides_.replay_dir);
+    if (!opened) return std::move(opened).error();
+    config_.transport = std::shared_ptr<http::Transport>(std::move(opened).value());
+    origin("transport", "replay of " + *overrides_.replay_dir, "replay");
+    return {};
+  }
+  if (overrides_.transport) {
+    config_.transport = overrides_.transport;
   } else {
     http::CurlOptions curl;
-    if (auto bundle = lookup(environment, *shared, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
-      curl.ca_bundle = environment.expand_home(bundle->value);
-      origin("ca_bundle", curl.ca_bundle, bundle->source);
+    if (auto bundle = credentials::resolve_ca_bundle(environment_, *shared_, overrides_.profile)) {
+      curl.ca_bundle = bundle->path;
+      origin("ca_bundle", bundle->path, bundle->source);
     }
-    config.transport = http::make_curl_transport(std::move(curl));
+    config_.transport = http::make_curl_transport(std::move(curl));
   }
+  if (overrides_.record_dir) {
+    config_.transport =
+        std::make_shared<replay::RecordingTransport>(config_.transport, *overrides_.record_dir);
+    origin("transport", "recording to " + *overrides_.record_dir, "record");
+  }
+  return {};
+}
 
-  // Authentication: a Bedrock API key, else SigV4 credentials.
-  config.bearer_token = credentials::bearer_token(environment);
-  if (config.bearer_token) {
-    origin("auth", "bearer token", "AWS_BEARER_TOKEN_BEDROCK");
+// A Bedrock API key, else SigV4 credentials. A replay checks no signature: a fixed, non-secret
+// placeholder identity signs, so no real credentials are needed nor looked up.
+Result<void> Resolution::auth_step() {
+  if (overrides_.replay_dir) {
+    origin("auth", "sigv4", "replay");
   } else {
-    origin("auth", "sigv4", "default");
+    config_.bearer_token = credentials::bearer_token(environment_);
+    origin("auth", config_.bearer_token ? "bearer token" : "sigv4",
+           config_.bearer_token ? "AWS_BEARER_TOKEN_BEDROCK" : "default");
   }
-  if (overrides.credentials) {
-    config.credentials = overrides.credentials;
+  if (overrides_.credentials) {
+    config_.credentials = overrides_.credentials;
     origin("credentials", "given", "caller");
-  } else {
-    credentials::ProviderContext context;
-    context.environment = environment;
-    context.shared_config = shared;
-    context.profile = overrides.profile;
-    context.region = overrides.region;  // STS calls use the client's --region too
-    context.mfa_code = overrides.mfa_code;
-    // The metadata endpoints are plain HTTP on link-local addresses; a fresh libcurl transport
-    // keeps them off the Bedrock connection pool. STS is HTTPS: it gets the CA bundle.
-    http::CurlOptions credentials_curl;
-    if (auto bundle = lookup(environment, *shared, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
-      credentials_curl.ca_bundle = environment.expand_home(bundle->value);
-    }
-    context.transport =
-        std::shared_ptr<http::Transport>(http::make_curl_transport(std::move(credentials_curl)));
-    context.log = overrides.log;
-    config.credentials = credentials::make_default_chain(std::move(context));
-    origin("credentials", "default chain", "default");
+    return {};
   }
-  return config;
+  if (overrides_.replay_dir) {
+    credentials::Credentials placeholder;
+    placeholder.access_key_id = "AKIDREPLAY";
+    placeholder.secret_access_key = Secret("replay");
+    placeholder.source = "replay";
+    config_.credentials = credentials::make_static_provider(std::move(placeholder));
+    origin("credentials", "placeholder identity AKIDREPLAY", "replay");
+    return {};
+  }
+  credentials::ProviderContext context;
+  context.environment = environment_;
+  context.shared_config = shared_;
+  context.profile = overrides_.profile;
+  context.region = overrides_.region;  // STS calls use the client's --region too
+  context.mfa_code = overrides_.mfa_code;
+  context.log = overrides_.log;
+  auto chain = credentials::make_prepared_default_chain(std::move(context));
+  if (!chain) return std::move(chain).error();
+  config_.credentials = std::move(chain).value();
+  origin("credentials", "default chain", "default");
+  return {};
+}
+
+}  // namespace
+
+Result<Config> resolve_config(const credentials::Environment& environment,
+                              const ConfigOverrides& overrides) {
+  return Resolution(environment, overrides).run();
 }
 
 }  // namespace bedrock_lite::converse

@@ -5,7 +5,6 @@
 // With --replay the stream comes from a recorded exchange (no AWS account, no network);
 // without it, region and credentials come from the standard AWS chain.
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/replay.h>
 
 #include <cstdio>
 #include <cstring>
@@ -23,16 +22,9 @@ int fail(const Error& error) {
 
 Result<converse::Client> make_client(const char* replay_dir) {
   converse::ConfigOverrides overrides;
-  if (replay_dir != nullptr) {
-    auto replay = replay::ReplayTransport::open(replay_dir);
-    if (!replay) return replay.error();
-    overrides.transport = std::move(replay).value();
-    credentials::Credentials placeholder;  // a replay checks no signature
-    placeholder.access_key_id = "AKIDEXAMPLE";
-    placeholder.secret_access_key = Secret("example-only");
-    overrides.credentials = credentials::make_static_provider(placeholder);
-    overrides.region = "us-east-1";
-  }
+  // A replay checks no signature: the library signs with a placeholder identity and picks a
+  // region when none is configured.
+  if (replay_dir != nullptr) overrides.replay_dir = replay_dir;
   auto config = converse::resolve_config(credentials::Environment::from_process(), overrides);
   if (!config) return config.error();
   return converse::Client::create(std::move(config).value());

@@ -5,7 +5,6 @@
 // It asks the question of the converse example and prints the answer; with --replay the answer
 // comes from a recorded exchange (no AWS account, no network).
 #include <bedrock_lite/converse.h>
-#include <bedrock_lite/replay.h>
 
 #include <cstdio>
 #include <cstring>
@@ -16,17 +15,7 @@ using namespace bedrock_lite;
 int main(int argc, char** argv) {
   converse::ConfigOverrides overrides;
   if (argc == 3 && std::strcmp(argv[1], "--replay") == 0) {
-    auto replay = replay::ReplayTransport::open(argv[2]);
-    if (!replay) {
-      std::fprintf(stderr, "error: %s\n", replay.error().to_string().c_str());
-      return 1;
-    }
-    overrides.transport = std::move(replay).value();
-    credentials::Credentials placeholder;  // a replay checks no signature
-    placeholder.access_key_id = "AKIDEXAMPLE";
-    placeholder.secret_access_key = Secret("example-only");
-    overrides.credentials = credentials::make_static_provider(placeholder);
-    overrides.region = "us-east-1";
+    overrides.replay_dir = argv[2];  // a recorded exchange: no credentials, any region
   } else if (argc != 1) {
     std::fprintf(stderr, "usage: %s [--replay FIXTURE_DIR]\n", argv[0]);
     return 2;

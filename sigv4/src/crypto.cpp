@@ -1,5 +1,7 @@
 #include "crypto.h"
 
+#include <bedrock_lite/sigv4.h>
+
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
@@ -130,3 +132,12 @@ void hex_encode(const unsigned char* bytes, std::size_t n, char* out) noexcept {
 }
 
 }  // namespace bedrock_lite::sigv4::detail
+
+namespace bedrock_lite::sigv4 {
+
+// The libcrypto loaded at run time, which may differ from the headers built against.
+std::string crypto_runtime_version() {
+  return OpenSSL_version(OPENSSL_VERSION);
+}
+
+}  // namespace bedrock_lite::sigv4

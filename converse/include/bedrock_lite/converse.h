@@ -132,11 +132,12 @@ struct Config {
   // Converse and CountTokens bodies longer than this are a Protocol error (the peer controls the
   // size). Streams are not buffered; each event is bounded by the decoder's limits.
   std::size_t max_response_bytes = std::size_t{64} << 20;
-  std::string user_agent = "bedrock-lite/0.1.0";
+  std::string user_agent = std::string("bedrock-lite/") + version();
   // Retries, refreshes and each attempt (headers redacted) are reported here; nothing otherwise.
   LogHook log;
   // The transport; when empty, the client makes the libcurl one. Replay and recording
-  // transports (bedrock_lite/fixture.h) plug in here.
+  // transports (bedrock_lite/replay.h) plug in here; resolve_config() makes them for
+  // ConfigOverrides::replay_dir and record_dir.
   std::shared_ptr<http::Transport> transport;
   // Wall clock for signing (corrected for clock skew by the client).
   Clock clock = system_clock();
@@ -161,6 +162,14 @@ struct ConfigOverrides {
   // Asked for an MFA code when an assume-role profile has mfa_serial (the CLI: --mfa-code or a
   // prompt on a terminal); see credentials::ProviderContext::mfa_code.
   credentials::MfaCodeCallback mfa_code;
+  // --replay: answer every call from this fixture set (docs/fixtures.md) instead of the network.
+  // A replay checks no signature, so a fixed, non-secret placeholder identity (access key id
+  // AKIDREPLAY, source "replay") signs unless `credentials` is given; bearer auth is off; the
+  // region defaults to us-east-1 when none is configured. Not together with `transport`.
+  std::optional<std::string> replay_dir;
+  // --record: save every exchange to this folder as a fixture set (replay::RecordingTransport
+  // around the transport). Ignored with `replay_dir`: a replay sends nothing to record.
+  std::optional<std::string> record_dir;
 };
 
 // Resolves a Config the way the AWS CLI would on this machine, from one Environment snapshot and
@@ -174,8 +183,11 @@ struct ConfigOverrides {
 //  - max attempts: overrides, AWS_MAX_ATTEMPTS, the profile's `max_attempts`, 3;
 //  - credentials: overrides, else the default chain (no I/O until the first call);
 //  - bearer token: AWS_BEARER_TOKEN_BEDROCK as credentials::bearer_token() decides;
-//  - CA bundle (AWS_CA_BUNDLE, `ca_bundle`) for the libcurl transport made here when the
-//    overrides give none; user agent with AWS_SDK_UA_APP_ID appended as "app/<id>".
+//  - CA bundle (credentials::resolve_ca_bundle(): AWS_CA_BUNDLE, `ca_bundle`) for the libcurl
+//    transport made here when the overrides give none, and for the credentials chain's metadata
+//    transport (credentials::prepare_provider_context(), as `bedrock-lite credentials` uses);
+//  - replay_dir / record_dir: the replay or recording transport, origin "replay" / "record";
+//  - user agent "bedrock-lite/<version>" with AWS_SDK_UA_APP_ID appended as "app/<id>".
 // Errors: Config naming the variable or file:line of a bad value; NoRegion listing where it
 // looked.
 BEDROCK_LITE_API Result<Config> resolve_config(const credentials::Environment& environment,

@@ -391,6 +391,31 @@ BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_chain_provider(
 BEDROCK_LITE_API std::shared_ptr<CredentialsProvider> make_default_chain(
     ProviderContext context, CachingSettings caching = {});
 
+// A CA bundle path (leading "~/" expanded) and where it was found: "AWS_CA_BUNDLE" or
+// "profile <name> (<file>:<line>)". Immutable value.
+struct ResolvedCaBundle {
+  std::string path;
+  std::string source;
+};
+
+// AWS_CA_BUNDLE, else the selected profile's `ca_bundle`; nullopt when neither is set (libcurl's
+// built-in trust store). Both the Bedrock transport and the metadata transport use it.
+BEDROCK_LITE_API std::optional<ResolvedCaBundle> resolve_ca_bundle(
+    const Environment& environment, const SharedConfig& shared_config,
+    const std::optional<std::string>& override_profile);
+
+// The one way the standard chain is assembled on a machine, shared by the client's config
+// resolver, `bedrock-lite sign` and `bedrock-lite credentials` so that they resolve the same
+// identity. The caller sets what it knows (environment, profile, log, ...); this loads the shared
+// files when `shared_config` is empty and, when `transport` is empty, gives the metadata
+// providers a fresh libcurl transport (its own connection pool, apart from Bedrock's) that trusts
+// resolve_ca_bundle()'s bundle. Errors: the shared files' (Config, naming file and line).
+BEDROCK_LITE_API Result<ProviderContext> prepare_provider_context(ProviderContext context);
+
+// make_default_chain(prepare_provider_context(context)).
+BEDROCK_LITE_API Result<std::shared_ptr<CredentialsProvider>> make_prepared_default_chain(
+    ProviderContext context, CachingSettings caching = {});
+
 // ---------------------------------------------------------------------------------------------
 // Region
 

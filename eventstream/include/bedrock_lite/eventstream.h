@@ -292,4 +292,8 @@ BEDROCK_LITE_API Result<void, EncodeError> encode_message(const std::vector<Head
                                                           std::string_view payload,
                                                           std::string& out);
 
+// The zlib whose CRC-32 the decoder and encoder use ("zlib 1.3"), for `bedrock-lite --version`
+// and bug reports.
+BEDROCK_LITE_API std::string zlib_runtime_version();
+
 }  // namespace bedrock_lite::eventstream

@@ -119,4 +119,8 @@ struct Response {
 BEDROCK_LITE_API Result<Response> fetch(Transport& transport, const Request& request,
                                         std::size_t max_body_bytes = std::size_t{64} << 20);
 
+// The libcurl this process runs on, with its TLS backend and resolver, for `bedrock-lite
+// --version` and bug reports: "libcurl/8.5.0 (TLS OpenSSL/3.0.13, resolver threaded)".
+BEDROCK_LITE_API std::string curl_runtime_version();
+
 }  // namespace bedrock_lite::http

@@ -258,4 +258,8 @@ BEDROCK_LITE_API std::optional<std::string> format_amz_date(
 BEDROCK_LITE_API std::optional<std::chrono::system_clock::time_point> parse_amz_date(
     std::string_view text);
 
+// The libcrypto the signer runs on, as it names itself ("OpenSSL 3.0.13 30 Jan 2024"), for
+// `bedrock-lite --version` and bug reports.
+BEDROCK_LITE_API std::string crypto_runtime_version();
+
 }  // namespace bedrock_lite::sigv4
