@@ -3,6 +3,7 @@
 // messages arrive; encode reads such lines and writes the binary stream.
 #include <bedrock_lite/eventstream.h>
 #include <bedrock_lite/internal/json.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -22,64 +23,8 @@ namespace bedrock_lite::cli {
 namespace {
 
 namespace es = bedrock_lite::eventstream;
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto at = [&](std::size_t k) {
-    return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
-  };
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += kBase64[(v >> 6) & 63];
-    out += kBase64[v & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    const unsigned v = at(i) << 16;
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    const unsigned v = (at(i) << 16) | (at(i + 1) << 8);
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += kBase64[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
-
-// Strict RFC 4648 base64 (padding required, no whitespace). False on anything else.
-bool base64_decode(std::string_view text, std::string& out) {
-  out.clear();
-  if (text.size() % 4 != 0) return false;
-  unsigned buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '=') {
-      if (i + 2 < text.size()) return false;  // only in the last two places
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return false;
-    const char* p = std::strchr(kBase64, c);
-    if (c == '\0' || p == nullptr) return false;
-    buffer = (buffer << 6) | static_cast<unsigned>(p - kBase64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return true;
-}
+using internal::base64_decode;
+using internal::base64_encode;
 
 // Replaces every byte that does not start a valid UTF-8 sequence by U+FFFD, so a string header
 // that is not UTF-8 (the decoder does not require it of values) still prints as valid JSON.

@@ -38,6 +38,7 @@ using http::Headers;
 using internal::iequals;
 using internal::is_framing_header;
 using internal::is_token;
+using internal::json_string;
 using internal::lists_token;
 using internal::parse_chunk_size;
 using internal::parse_content_length;
@@ -62,24 +63,6 @@ constexpr std::size_t kReadBytes = 16 * 1024;
 // After an error reply on a connection that is being closed, unread request bytes are drained
 // (up to this much) so the close does not turn into a reset that destroys the reply in flight.
 constexpr std::size_t kMaxDrainBytes = 1 << 20;
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(u));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string hex(std::size_t n) {
   char text[2 * sizeof(std::size_t) + 1];

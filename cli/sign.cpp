@@ -7,7 +7,8 @@
 #include <bedrock_lite/http.h>
 #include <bedrock_lite/sigv4.h>
 
-#include <cctype>
+#include <bedrock_lite/internal/text.h>
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -112,15 +113,7 @@ Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
   return credentials::make_default_chain(std::move(context))->resolve();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using internal::iequals;
 
 void write(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);

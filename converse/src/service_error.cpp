@@ -5,6 +5,8 @@
 
 #include "json_model.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <rapidjson/document.h>
 
 #include <array>
@@ -20,18 +22,10 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 1000;
 constexpr std::size_t kMaxSnippetBytes = 200;
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using internal::ascii_lower;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
+  return internal::trim(s, internal::kBlanksAndLineEnds);
 }
 
 // One line of at most `max_bytes`: control characters and runs of whitespace become one space,

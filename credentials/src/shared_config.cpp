@@ -6,6 +6,8 @@
 
 #include "file_reading.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <cctype>
 #include <cstring>
 
@@ -16,17 +18,8 @@ bool is_ws(char c) {
   return c == ' ' || c == '\t';
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_ws(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ws(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using internal::lower;
+using internal::trim;
 
 // Profile and section names: [A-Za-z0-9_\-/.%@:+] (docs/wire-protocol.md §5.3); others are ignored.
 bool valid_identifier(std::string_view name) {

@@ -28,6 +28,11 @@ namespace {
 using internal::host_of;
 using internal::iequals;
 
+// libcurl hands over each header line with its CRLF.
+std::string_view trim(std::string_view text) {
+  return internal::trim(text, internal::kBlanksAndLineEnds);
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 // libcurl's one process-wide initialisation, done once and lazily (STYLE.md §2: the only
@@ -44,15 +49,6 @@ bool has_line_break(std::string_view text) {
     if (c == '\r' || c == '\n') return true;
   }
   return false;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 long to_curl_ms(std::chrono::milliseconds ms) {

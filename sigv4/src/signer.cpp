@@ -8,6 +8,7 @@
 #include "crypto.h"
 #include "key_cache.h"
 
+#include <bedrock_lite/internal/text.h>
 #include <bedrock_lite/sigv4.h>
 
 #include <algorithm>
@@ -25,6 +26,9 @@ namespace {
 using detail::Hasher;
 using detail::kSha256Bytes;
 using detail::kSha256HexChars;
+using internal::ascii_lower;
+using internal::hex_value;
+using internal::iequals;
 
 constexpr std::string_view kAlgorithm = "AWS4-HMAC-SHA256";
 constexpr std::string_view kTerminator = "aws4_request";
@@ -48,18 +52,6 @@ constexpr char kUpperHex[] = "0123456789ABCDEF";
 
 inline unsigned char byte_at(std::string_view s, std::size_t i) {
   return static_cast<unsigned char>(s[i]);
-}
-
-inline char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ascii_lower(a[i]) != ascii_lower(b[i])) return false;
-  }
-  return true;
 }
 
 // Byte order of the lowercased names: what "sorted by lowercase name" means in the spec.
@@ -244,13 +236,6 @@ void append_canonical_uri(std::string& out, std::string_view path, const Setting
 }
 
 // --- canonical query ----------------------------------------------------------------------
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 // Decodes as form decoding does ('+' is a space, %XX a byte, a stray '%' stays; none of the
 // suites has a '+'), then encodes with the unreserved set, so "%E1%88%B4" and a raw "ሴ" both
