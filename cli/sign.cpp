@@ -165,11 +165,7 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (!time && !options.query) {
     for (const auto& header : request->headers) {
       if (iequals(header.name, "x-amz-date")) {
-        std::string_view value = header.value;
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-          value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-          value.remove_suffix(1);
+        const std::string_view value = internal::trim(header.value);
         time = sigv4::parse_amz_date(value);
         if (!time) {
           return usage_error("stdin: the X-Amz-Date header '" + std::string(value) +

@@ -1,5 +1,6 @@
 #include "retry.h"
 
+#include <bedrock_lite/internal/retry_codes.h>
 #include <bedrock_lite/internal/text.h>
 
 #include <algorithm>
@@ -9,32 +10,10 @@
 #include <string_view>
 
 namespace bedrock_lite::converse::detail {
-namespace {
-
-// botocore retries/standard.py ThrottledRetryableChecker (docs/wire-protocol.md §6.4).
-constexpr std::array<std::string_view, 14> kThrottlingCodes = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-};
-
-}  // namespace
-
 bool is_throttling(const Error& error) {
   if (error.http_status == 429) return true;
   // Stream exceptions are spelled in camelCase (throttlingException): compare without case.
-  for (auto code : kThrottlingCodes) {
+  for (auto code : internal::kThrottlingCodes) {
     if (internal::iequals(error.aws_type, code)) return true;
   }
   return false;

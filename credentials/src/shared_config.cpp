@@ -261,10 +261,12 @@ class SharedConfigBuilder {
       }
     }
     // Across files the same profile merges and the credentials file wins for the same key.
-    for (auto& [name, section] : credentials.profiles) {
-      auto& target = out.profiles_[name];
-      target.name = name;
-      for (auto& [key, property] : section.properties) target.properties[key] = std::move(property);
+    for (auto& profile : credentials.profiles) {
+      auto& target = out.profiles_[profile.first];
+      target.name = profile.first;
+      for (auto& property : profile.second.properties) {
+        target.properties[property.first] = std::move(property.second);
+      }
     }
     out.services_ = std::move(config.services);
     out.sso_sessions_ = std::move(config.sso_sessions);

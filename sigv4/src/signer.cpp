@@ -354,10 +354,9 @@ const Header* find_header(const std::vector<Header>& headers, std::string_view n
   return nullptr;
 }
 
+// Trimmed of what is_space() accepts.
 std::string_view trimmed_view(std::string_view s) {
-  while (!s.empty() && is_space(s.front())) s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back())) s.remove_suffix(1);
-  return s;
+  return internal::trim(s, " \t\n\r\v\f");
 }
 
 Error signing_error(std::string message) {
