@@ -56,32 +56,47 @@ constexpr int hex_value(char c) {
   return -1;
 }
 
-// RFC 4648 §4 (the standard alphabet, '=' padding), as Bedrock's JSON carries bytes.
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+// Lowercase hex of `size` bytes (digests in file names and fixture hashes).
+inline std::string hex_lower(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (std::size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0x0F];
+  }
+  return out;
+}
 
-inline std::string base64_encode(std::string_view bytes) {
+// RFC 4648 §4: the standard alphabet with '=' padding, as Bedrock's JSON carries bytes; or §5:
+// the URL-safe alphabet without padding, as JWS (RFC 7515 §2) and so DPoP proofs want it.
+enum class Base64Form { Standard, UrlUnpadded };
+
+inline std::string base64_encode(std::string_view bytes, Base64Form form = Base64Form::Standard) {
+  const char* alphabet = form == Base64Form::Standard
+                             ? "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+                             : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const auto byte = [&bytes](std::size_t k) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[k]));
+  };
   std::string out;
   out.reserve((bytes.size() + 2) / 3 * 4);
   std::size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16 |
-                            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1]))
-                                << 8 |
-                            static_cast<unsigned char>(bytes[i + 2]);
-    out += kBase64Alphabet[n >> 18 & 63U];
-    out += kBase64Alphabet[n >> 12 & 63U];
-    out += kBase64Alphabet[n >> 6 & 63U];
-    out += kBase64Alphabet[n & 63U];
+    const std::uint32_t n = byte(i) << 16 | byte(i + 1) << 8 | byte(i + 2);
+    out += alphabet[n >> 18 & 63U];
+    out += alphabet[n >> 12 & 63U];
+    out += alphabet[n >> 6 & 63U];
+    out += alphabet[n & 63U];
   }
   const std::size_t rest = bytes.size() - i;
   if (rest == 0) return out;
-  std::uint32_t n = static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i])) << 16;
-  if (rest == 2) n |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-  out += kBase64Alphabet[n >> 18 & 63U];
-  out += kBase64Alphabet[n >> 12 & 63U];
-  out += rest == 2 ? kBase64Alphabet[n >> 6 & 63U] : '=';
-  out += '=';
+  std::uint32_t n = byte(i) << 16;
+  if (rest == 2) n |= byte(i + 1) << 8;
+  out += alphabet[n >> 18 & 63U];
+  out += alphabet[n >> 12 & 63U];
+  if (rest == 2) out += alphabet[n >> 6 & 63U];
+  if (form == Base64Form::Standard) out.append(rest == 2 ? 1 : 2, '=');
   return out;
 }
 
