@@ -271,7 +271,10 @@ void write_out(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
-int run(Operation command, const GlobalOptions& global, const std::vector<std::string>& args) {
+// One Bedrock operation from the command line: parse the options, build the request, call the
+// service through a client, print the answer.
+int run_operation(Operation command, const GlobalOptions& global,
+                  const std::vector<std::string>& args) {
   Options options;
   if (auto done = parse_command_line(command_line(command, options), args)) return *done;
   if (auto problem = check_options(options); !problem.empty()) return usage_error(problem);
@@ -341,15 +344,15 @@ int run(Operation command, const GlobalOptions& global, const std::vector<std::s
 }  // namespace
 
 int run_converse(const GlobalOptions& global, const std::vector<std::string>& args) {
-  return run(Operation::Converse, global, args);
+  return run_operation(Operation::Converse, global, args);
 }
 
 int run_converse_stream(const GlobalOptions& global, const std::vector<std::string>& args) {
-  return run(Operation::ConverseStream, global, args);
+  return run_operation(Operation::ConverseStream, global, args);
 }
 
 int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>& args) {
-  return run(Operation::CountTokens, global, args);
+  return run_operation(Operation::CountTokens, global, args);
 }
 
 }  // namespace bedrock_lite::cli

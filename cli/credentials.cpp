@@ -5,6 +5,8 @@
 
 #include <bedrock_lite/credentials.h>
 
+#include <bedrock_lite/internal/text.h>
+
 #include <cstdio>
 #include <string>
 #include <string_view>
@@ -12,37 +14,7 @@
 namespace bedrock_lite::cli {
 namespace {
 
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char buffer[8];
-          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-          out += buffer;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+using internal::json_string;
 
 void debug_line(const std::string& text) {
   std::fprintf(stderr, "debug: %s\n", text.c_str());

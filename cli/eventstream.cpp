@@ -3,6 +3,7 @@
 // messages arrive; encode reads such lines and writes the binary stream.
 #include <bedrock_lite/eventstream.h>
 #include <bedrock_lite/internal/json.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
@@ -24,37 +25,8 @@ namespace bedrock_lite::cli {
 namespace {
 
 namespace es = bedrock_lite::eventstream;
-
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto at = [&](std::size_t k) {
-    return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
-  };
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned v = (at(i) << 16) | (at(i + 1) << 8) | at(i + 2);
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += kBase64[(v >> 6) & 63];
-    out += kBase64[v & 63];
-  }
-  if (i + 1 == bytes.size()) {
-    const unsigned v = at(i) << 16;
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == bytes.size()) {
-    const unsigned v = (at(i) << 16) | (at(i + 1) << 8);
-    out += kBase64[v >> 18];
-    out += kBase64[(v >> 12) & 63];
-    out += kBase64[(v >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
+using internal::base64_decode;
+using internal::base64_encode;
 
 // Replaces every byte that does not start a valid UTF-8 sequence by U+FFFD, so a string header
 // that is not UTF-8 (the decoder does not require it of values) still prints as valid JSON.

@@ -2,6 +2,7 @@
 
 #include <bedrock_lite/eventstream.h>
 #include <bedrock_lite/internal/json.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <rapidjson/document.h>
 
@@ -16,34 +17,7 @@ namespace {
 
 namespace es = bedrock_lite::eventstream;
 
-constexpr char kBase64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// Strict RFC 4648 base64 (padding required, no whitespace). False on anything else.
-bool base64_decode(std::string_view text, std::string& out) {
-  out.clear();
-  if (text.size() % 4 != 0) return false;
-  unsigned buffer = 0;
-  int bits = 0;
-  std::size_t padding = 0;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (c == '=') {
-      if (i + 2 < text.size()) return false;  // only in the last two places
-      ++padding;
-      continue;
-    }
-    if (padding > 0) return false;
-    const char* p = std::strchr(kBase64, c);
-    if (c == '\0' || p == nullptr) return false;
-    buffer = (buffer << 6) | static_cast<unsigned>(p - kBase64);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((buffer >> bits) & 0xFF);
-    }
-  }
-  return true;
-}
+using internal::base64_decode;
 
 // Reads one header of an encode line; `where` names it in errors.
 bool read_header(const rapidjson::Value& v, const std::string& where,

@@ -38,6 +38,7 @@ using http::Headers;
 using internal::iequals;
 using internal::is_framing_header;
 using internal::is_token;
+using internal::json_string;
 using internal::lists_token;
 using internal::parse_chunk_size;
 using internal::parse_content_length;
@@ -62,24 +63,6 @@ constexpr std::size_t kReadBytes = 16 * 1024;
 // After an error reply on a connection that is being closed, unread request bytes are drained
 // (up to this much) so the close does not turn into a reset that destroys the reply in flight.
 constexpr std::size_t kMaxDrainBytes = 1 << 20;
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", static_cast<unsigned>(u));
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string hex(std::size_t n) {
   char text[2 * sizeof(std::size_t) + 1];
@@ -111,46 +94,21 @@ struct Shared {
 
 namespace {
 
-// One client connection: its socket, the bytes received but not yet consumed, and the HTTP
-// exchange. Lives on its own thread.
-class Connection {
+// One client socket: waiting on it (against the idle timeout and stop()), reading into a buffer,
+// sending whole, and the lingering close after an error reply.
+class Socket {
  public:
-  Connection(int fd, const Shared& state) : fd_(fd), state_(state) {}
+  Socket(int fd, const Shared& state) : fd_(fd), state_(state) {}
 
-  void serve() {
-    for (;;) {
-      if (!read_request()) return;
-      answer();
-      if (!keep_alive_) return;
-    }
-  }
-
- private:
-  enum class Wait { Ready, Timeout, Stop };
-
-  Wait wait(short events) {
-    pollfd fds[2] = {{fd_, events, 0}, {state_.wake_read, POLLIN, 0}};
-    const auto timeout = state_.options.idle_timeout.count();
-    const int limit = timeout > 0x7fffffff ? 0x7fffffff : static_cast<int>(timeout);
-    for (;;) {
-      const int n = ::poll(fds, 2, limit);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return Wait::Stop;
-      if (n == 0) return Wait::Timeout;
-      if (fds[1].revents != 0) return Wait::Stop;
-      return Wait::Ready;
-    }
-  }
-
-  // Reads what the socket has into buffer_. False on end of stream, error, idle timeout or stop.
-  bool fill() {
+  // Reads what the socket has onto `buffer`. False on end of stream, error, idle timeout or stop.
+  bool fill(std::string& buffer) {
     if (wait(POLLIN) != Wait::Ready) return false;
     char chunk[kReadBytes];
     for (;;) {
       const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
       if (n < 0 && errno == EINTR) continue;
       if (n <= 0) return false;
-      buffer_.append(chunk, static_cast<std::size_t>(n));
+      buffer.append(chunk, static_cast<std::size_t>(n));
       return true;
     }
   }
@@ -173,13 +131,81 @@ class Connection {
     return true;
   }
 
-  // Reads one request into method_, target_, headers_ and body_. False when the connection is
-  // done: closed or idle (nothing to answer), or a malformed request that was answered here.
-  bool read_request() {
-    method_.clear();
-    target_.clear();
-    headers_.clear();
-    body_.clear();
+  // Lingering close: stop sending, then read what the client still sends (up to kMaxDrainBytes,
+  // counting the `drained` bytes already read), so the kernel does not reset the connection
+  // (and discard our reply) over unread bytes.
+  void linger(std::size_t drained) {
+    ::shutdown(fd_, SHUT_WR);
+    std::string scratch;
+    while (drained < kMaxDrainBytes && fill(scratch)) {
+      drained += scratch.size();
+      scratch.clear();
+    }
+  }
+
+ private:
+  enum class Wait { Ready, Timeout, Stop };
+
+  Wait wait(short events) {
+    pollfd fds[2] = {{fd_, events, 0}, {state_.wake_read, POLLIN, 0}};
+    const auto timeout = state_.options.idle_timeout.count();
+    const int limit = timeout > 0x7fffffff ? 0x7fffffff : static_cast<int>(timeout);
+    for (;;) {
+      const int n = ::poll(fds, 2, limit);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return Wait::Stop;
+      if (n == 0) return Wait::Timeout;
+      if (fds[1].revents != 0) return Wait::Stop;
+      return Wait::Ready;
+    }
+  }
+
+  int fd_;
+  const Shared& state_;
+};
+
+// One request as read from the connection. `keep_alive` starts as the request asks and turns
+// false when the connection must close after the answer.
+struct ClientRequest {
+  std::string method;
+  std::string target;
+  Headers headers;
+  std::string body;
+  bool http10 = false;
+  bool keep_alive = true;
+};
+
+// What reading found: a request to answer, one to refuse (with `status` and why), or nothing
+// more on this connection (closed, idle, or stopping).
+enum class ReadStatus { Request, Rejected, Closed };
+struct Rejection {
+  int status = 400;
+  std::string what;
+};
+
+// Reads requests off a connection: the head (request line and headers, bounded), then the body
+// by Content-Length or chunked framing. Keeps the bytes received but not yet consumed.
+class RequestReader {
+ public:
+  RequestReader(Socket& socket, const Shared& state) : socket_(socket), state_(state) {}
+
+  ReadStatus read(ClientRequest& request, Rejection& rejection) {
+    request_ = &request;
+    rejection_ = &rejection;
+    return read_request();
+  }
+
+  // Drops the unread bytes (after a rejection) and says how many there were.
+  std::size_t discard_buffered() {
+    const std::size_t size = buffer_.size();
+    buffer_.clear();
+    return size;
+  }
+
+ private:
+  bool fill() { return socket_.fill(buffer_); }
+
+  ReadStatus read_request() {
     // Empty lines before a request line are ignored (RFC 9112 §2.2).
     std::size_t head_end = std::string::npos;
     std::size_t separator = 0;
@@ -204,7 +230,7 @@ class Connection {
           state_.log(LogLevel::Warn,
                      "serve-fixtures: connection closed or idle in "
                      "the middle of a request head");
-        return false;
+        return ReadStatus::Closed;
       }
     }
     if (head_end > state_.options.max_header_bytes) {
@@ -237,8 +263,7 @@ class Connection {
     return std::string::npos;
   }
 
-  // Empty on success, else what is wrong ("version" for an unsupported HTTP version).
-  std::string parse_head(std::string_view head) {
+  static std::vector<std::string_view> split_lines(std::string_view head) {
     std::vector<std::string_view> lines;
     while (!head.empty()) {
       const std::size_t end = head.find('\n');
@@ -248,8 +273,11 @@ class Connection {
       if (end == std::string_view::npos) break;
       head.remove_prefix(end + 1);
     }
-    if (lines.empty()) return "empty request";
-    const std::string_view request_line = lines[0];
+    return lines;
+  }
+
+  // Empty on success, else what is wrong ("version" for an unsupported HTTP version).
+  std::string parse_request_line(std::string_view request_line) {
     const std::size_t first = request_line.find(' ');
     const std::size_t last = request_line.rfind(' ');
     if (first == std::string_view::npos || first == last) {
@@ -271,9 +299,18 @@ class Connection {
       return "malformed request line: bad HTTP version";
     }
     if (version != "HTTP/1.1" && version != "HTTP/1.0") return "version";
-    method_ = std::string(method);
-    target_ = std::string(target);
-    http10_ = version == "HTTP/1.0";
+    request_->method = std::string(method);
+    request_->target = std::string(target);
+    request_->http10 = version == "HTTP/1.0";
+    return {};
+  }
+
+  // Empty on success, else what is wrong ("version" for an unsupported HTTP version).
+  std::string parse_head(std::string_view head) {
+    const std::vector<std::string_view> lines = split_lines(head);
+    if (lines.empty()) return "empty request";
+    if (auto problem = parse_request_line(lines[0]); !problem.empty()) return problem;
+    ClientRequest& request = *request_;
     for (std::size_t i = 1; i < lines.size(); ++i) {
       const std::string_view line = lines[i];
       if (line.front() == ' ' || line.front() == '\t') {
@@ -283,19 +320,22 @@ class Connection {
       if (colon == std::string_view::npos || !is_token(line.substr(0, colon))) {
         return "header line " + std::to_string(i + 1) + " is not 'name: value'";
       }
-      headers_.push_back(
+      request.headers.push_back(
           Header{std::string(line.substr(0, colon)), std::string(trim(line.substr(colon + 1)))});
     }
-    const std::string* connection = find_header(headers_, "connection");
-    keep_alive_ = http10_ ? (connection && lists_token(*connection, "keep-alive"))
-                          : !(connection && lists_token(*connection, "close"));
+    const std::string* connection = find_header(request.headers, "connection");
+    request.keep_alive = request.http10 ? (connection && lists_token(*connection, "keep-alive"))
+                                        : !(connection && lists_token(*connection, "close"));
     return {};
   }
 
-  bool read_body() {
-    const std::string* transfer_encoding = find_header(headers_, "transfer-encoding");
-    const std::string* content_length = find_header(headers_, "content-length");
-    std::size_t length = 0;
+  // The body's framing from the headers: chunked, or Content-Length (checked) in `length`.
+  ReadStatus read_framing(bool& chunked, std::size_t& length) {
+    const Headers& headers = request_->headers;
+    const std::string* transfer_encoding = find_header(headers, "transfer-encoding");
+    const std::string* content_length = find_header(headers, "content-length");
+    chunked = transfer_encoding != nullptr;
+    length = 0;
     if (transfer_encoding) {
       // Both framings at once is the request-smuggling shape (RFC 9112 §6.1): refused.
       if (content_length) return reject(400, "both Content-Length and Transfer-Encoding");
@@ -305,7 +345,7 @@ class Connection {
             501, "Transfer-Encoding '" + *transfer_encoding + "' is not served (only chunked)");
       }
     } else if (content_length) {
-      for (const auto& header : headers_) {
+      for (const auto& header : headers) {
         if (iequals(header.name, "content-length") && header.value != *content_length) {
           return reject(400, "conflicting Content-Length headers");
         }
@@ -318,26 +358,35 @@ class Connection {
                                std::to_string(state_.options.max_body_bytes) + "-byte limit");
       }
     }
-    const bool has_body = transfer_encoding != nullptr || length > 0;
+    return ReadStatus::Request;
+  }
+
+  ReadStatus read_body() {
+    bool chunked = false;
+    std::size_t length = 0;
+    if (auto framing = read_framing(chunked, length); framing != ReadStatus::Request) {
+      return framing;
+    }
+    const bool has_body = chunked || length > 0;
     // The client waits for this before sending the body (it would send it anyway after a
     // second or so; answering at once keeps uploads fast).
-    const std::string* expect = find_header(headers_, "expect");
-    if (has_body && !http10_ && expect && iequals(trim(*expect), "100-continue") &&
-        (transfer_encoding || buffer_.size() < length)) {
-      if (!send_all("HTTP/1.1 100 Continue\r\n\r\n")) return false;
+    const std::string* expect = find_header(request_->headers, "expect");
+    if (has_body && !request_->http10 && expect && iequals(trim(*expect), "100-continue") &&
+        (chunked || buffer_.size() < length)) {
+      if (!socket_.send_all("HTTP/1.1 100 Continue\r\n\r\n")) return ReadStatus::Closed;
     }
-    if (transfer_encoding) return read_chunked_body();
+    if (chunked) return read_chunked_body();
     while (buffer_.size() < length) {
       if (!fill()) {
         state_.log(LogLevel::Warn, "serve-fixtures: connection closed or idle after " +
                                        std::to_string(buffer_.size()) + " of " +
                                        std::to_string(length) + " body bytes");
-        return false;
+        return ReadStatus::Closed;
       }
     }
-    body_ = buffer_.substr(0, length);
+    request_->body = buffer_.substr(0, length);
     buffer_.erase(0, length);
-    return true;
+    return ReadStatus::Request;
   }
 
   // Reads a line ending at or after `from` in buffer_; its end (the '\n') in `end`.
@@ -350,40 +399,49 @@ class Connection {
     }
   }
 
-  bool read_chunked_body() {
-    std::size_t at = 0;  // parse position in buffer_
-    for (;;) {
-      std::size_t end = 0;
-      if (!read_line(at, end)) return reject_or_close("malformed or missing chunk-size line");
-      std::string_view line(buffer_.data() + at, end - at);
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-      std::size_t size = 0;
-      if (!parse_chunk_size(line, size)) {
-        return reject(400, "chunk size '" + std::string(line) + "' is not hexadecimal");
-      }
-      at = end + 1;
-      if (size == 0) break;
-      if (size > state_.options.max_body_bytes - body_.size()) {
-        return reject(413, "chunked request body over the " +
-                               std::to_string(state_.options.max_body_bytes) + "-byte limit");
-      }
-      while (buffer_.size() - at < size + 1) {
+  // One chunk (size line, data, CRLF) from `at` onto the body. `last` is set by the final,
+  // zero-size chunk, after which `at` is where the trailer starts.
+  ReadStatus read_chunk(std::size_t& at, bool& last) {
+    std::string& body = request_->body;
+    std::size_t end = 0;
+    if (!read_line(at, end)) return reject_or_close("malformed or missing chunk-size line");
+    std::string_view line(buffer_.data() + at, end - at);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    std::size_t size = 0;
+    if (!parse_chunk_size(line, size)) {
+      return reject(400, "chunk size '" + std::string(line) + "' is not hexadecimal");
+    }
+    at = end + 1;
+    last = size == 0;
+    if (last) return ReadStatus::Request;
+    if (size > state_.options.max_body_bytes - body.size()) {
+      return reject(413, "chunked request body over the " +
+                             std::to_string(state_.options.max_body_bytes) + "-byte limit");
+    }
+    while (buffer_.size() - at < size + 1) {
+      if (!fill()) return reject_or_close("connection closed in the middle of a chunk");
+    }
+    body.append(buffer_, at, size);
+    at += size;
+    // The chunk's CRLF (a bare LF is accepted as elsewhere).
+    if (buffer_[at] == '\r') {
+      while (buffer_.size() - at < 2) {
         if (!fill()) return reject_or_close("connection closed in the middle of a chunk");
       }
-      body_.append(buffer_, at, size);
-      at += size;
-      // The chunk's CRLF (a bare LF is accepted as elsewhere).
-      if (buffer_[at] == '\r') {
-        while (buffer_.size() - at < 2) {
-          if (!fill()) return reject_or_close("connection closed in the middle of a chunk");
-        }
-        ++at;
-      }
-      if (buffer_[at] != '\n') return reject(400, "chunk data not followed by CRLF");
       ++at;
-      // Consumed chunks leave the buffer, so it holds at most one chunk beyond body_.
-      buffer_.erase(0, at);
-      at = 0;
+    }
+    if (buffer_[at] != '\n') return reject(400, "chunk data not followed by CRLF");
+    ++at;
+    // Consumed chunks leave the buffer, so it holds at most one chunk beyond the body.
+    buffer_.erase(0, at);
+    at = 0;
+    return ReadStatus::Request;
+  }
+
+  ReadStatus read_chunked_body() {
+    std::size_t at = 0;  // parse position in buffer_
+    for (bool last = false; !last;) {
+      if (auto status = read_chunk(at, last); status != ReadStatus::Request) return status;
     }
     // Trailer fields, ignored, up to the empty line; bounded like the head.
     std::size_t trailer_bytes = 0;
@@ -400,77 +458,83 @@ class Connection {
       }
     }
     buffer_.erase(0, at);
-    return true;
+    return ReadStatus::Request;
   }
 
-  // A framing error found while reading: answered with 400 unless the peer is already gone.
-  bool reject_or_close(const std::string& what) {
-    if (state_.stopping()) return false;
+  // A framing error found while reading: refused with 400 unless the server is stopping.
+  ReadStatus reject_or_close(const std::string& what) {
+    if (state_.stopping()) return ReadStatus::Closed;
     return reject(400, what);
   }
 
-  // Answers a request that cannot be served with `status` and closes the connection (after a
-  // framing error the next request's start is unknown). Always false: the connection is done.
-  bool reject(int status, const std::string& what) {
-    // `what` may quote the client's bytes: the log line stays one printable line.
-    std::string message = "serve-fixtures: " + what;
-    for (char& c : message) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    }
-    state_.log(LogLevel::Warn, message);
-    keep_alive_ = false;
-    send_error(status, kBadRequestType, message);
-    // Lingering close: stop sending, then read what the client still sends, so the kernel does
-    // not reset the connection (and discard our reply) over unread bytes.
-    ::shutdown(fd_, SHUT_WR);
-    std::size_t drained = buffer_.size();
-    buffer_.clear();
-    while (drained < kMaxDrainBytes && fill()) {
-      drained += buffer_.size();
-      buffer_.clear();
-    }
-    return false;
+  ReadStatus reject(int status, std::string what) {
+    rejection_->status = status;
+    rejection_->what = std::move(what);
+    return ReadStatus::Rejected;
   }
 
-  bool send_error(int status, const char* type, const std::string& message) {
-    const std::string body = "{\"message\":" + json_string(message) + "}";
-    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + default_reason(status) +
-                       "\r\ncontent-type: application/json\r\nx-amzn-ErrorType: " + type +
-                       "\r\ncontent-length: " + std::to_string(body.size()) + "\r\n";
-    if (!keep_alive_) head += "connection: close\r\n";
-    head += "\r\n";
-    const bool send_body = method_ != "HEAD";
-    return send_all(head) && (!send_body || send_all(body));
-  }
+  Socket& socket_;
+  const Shared& state_;
+  std::string buffer_;
+  ClientRequest* request_ = nullptr;
+  Rejection* rejection_ = nullptr;
+};
 
-  void answer() {
-    auto found = state_.replay->match(method_, target_, body_);
+// Answers requests: the recorded response of the matching interaction (its framing recomputed
+// for this connection), or an error reply of the server's own.
+class Responder {
+ public:
+  Responder(Socket& socket, const Shared& state) : socket_(socket), state_(state) {}
+
+  void answer(ClientRequest& request) {
+    auto found = state_.replay->match(request.method, request.target, request.body);
     if (!found.ok()) {
       // Same words as the in-process replay; the connection stays usable (the request was read
       // whole), so a test can go on after a miss.
       state_.log(LogLevel::Warn, found.error().message);
-      if (!send_error(404, kMismatchType, found.error().message)) keep_alive_ = false;
+      if (!send_error(request, 404, kMismatchType, found.error().message)) {
+        request.keep_alive = false;
+      }
       return;
     }
     const Interaction& interaction = **found;
-    state_.log(LogLevel::Debug, "serve-fixtures: " + method_ + " " + target_ + " -> " +
-                                    interaction.folder + " (" + std::to_string(interaction.status) +
-                                    ")");
-    if (!send_interaction(interaction)) keep_alive_ = false;
+    state_.log(LogLevel::Debug, "serve-fixtures: " + request.method + " " + request.target +
+                                    " -> " + interaction.folder + " (" +
+                                    std::to_string(interaction.status) + ")");
+    if (!send_interaction(request, interaction)) request.keep_alive = false;
   }
 
-  bool send_interaction(const Interaction& interaction) {
+  // Answers a request that cannot be served and marks the connection for closing (after a
+  // framing error the next request's start is unknown).
+  void reject(ClientRequest& request, const Rejection& rejection) {
+    // `what` may quote the client's bytes: the log line stays one printable line.
+    std::string message = "serve-fixtures: " + rejection.what;
+    for (char& c : message) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+    }
+    state_.log(LogLevel::Warn, message);
+    request.keep_alive = false;
+    send_error(request, rejection.status, kBadRequestType, message);
+  }
+
+ private:
+  bool send_error(const ClientRequest& request, int status, const char* type,
+                  const std::string& message) {
+    const std::string body = "{\"message\":" + json_string(message) + "}";
+    std::string head = "HTTP/1.1 " + std::to_string(status) + " " + default_reason(status) +
+                       "\r\ncontent-type: application/json\r\nx-amzn-ErrorType: " + type +
+                       "\r\ncontent-length: " + std::to_string(body.size()) + "\r\n";
+    if (!request.keep_alive) head += "connection: close\r\n";
+    head += "\r\n";
+    const bool send_body = request.method != "HEAD";
+    return socket_.send_all(head) && (!send_body || socket_.send_all(body));
+  }
+
+  // The status line and the recorded headers, with framing headers (content-length,
+  // transfer-encoding, connection) written for this connection.
+  std::string response_head(const ClientRequest& request, const Interaction& interaction,
+                            bool chunked, bool no_body) const {
     const int status = interaction.status;
-    const bool no_body = status < 200 || status == 204 || status == 304 || method_ == "HEAD";
-    bool chunked = false;
-    if (const auto* te = find_header(interaction.response_headers, "transfer-encoding")) {
-      chunked = lists_token(*te, "chunked");
-    }
-    if (const auto* type = find_header(interaction.response_headers, "content-type")) {
-      chunked = chunked || type->find("application/vnd.amazon.eventstream") != std::string::npos;
-    }
-    // HTTP/1.0 clients do not know chunked framing: they get the length instead.
-    chunked = chunked && !http10_ && !no_body;
     const std::string reason = interaction.reason.empty() || !safe_header_value(interaction.reason)
                                    ? std::string(default_reason(status))
                                    : interaction.reason;
@@ -484,18 +548,33 @@ class Connection {
     }
     if (chunked) {
       head += "transfer-encoding: chunked\r\n";
-    } else if (!no_body || method_ == "HEAD") {
+    } else if (!no_body || request.method == "HEAD") {
       head += "content-length: " + std::to_string(interaction.response_body.size()) + "\r\n";
     }
-    if (!keep_alive_)
+    if (!request.keep_alive)
       head += "connection: close\r\n";
-    else if (http10_)
+    else if (request.http10)
       head += "connection: keep-alive\r\n";
     head += "\r\n";
-    if (!send_all(head)) return false;
+    return head;
+  }
+
+  bool send_interaction(const ClientRequest& request, const Interaction& interaction) {
+    const int status = interaction.status;
+    const bool no_body = status < 200 || status == 204 || status == 304 || request.method == "HEAD";
+    bool chunked = false;
+    if (const auto* te = find_header(interaction.response_headers, "transfer-encoding")) {
+      chunked = lists_token(*te, "chunked");
+    }
+    if (const auto* type = find_header(interaction.response_headers, "content-type")) {
+      chunked = chunked || type->find("application/vnd.amazon.eventstream") != std::string::npos;
+    }
+    // HTTP/1.0 clients do not know chunked framing: they get the length instead.
+    chunked = chunked && !request.http10 && !no_body;
+    if (!socket_.send_all(response_head(request, interaction, chunked, no_body))) return false;
     if (no_body) return true;
     std::string_view body = interaction.response_body;
-    if (!chunked) return send_all(body);
+    if (!chunked) return socket_.send_all(body);
     const std::size_t piece =
         state_.options.chunk_bytes == 0 ? body.size() : state_.options.chunk_bytes;
     while (!body.empty()) {
@@ -504,21 +583,46 @@ class Connection {
       std::string chunk = hex(n) + "\r\n";
       chunk.append(body.data(), n);
       chunk += "\r\n";
-      if (!send_all(chunk)) return false;
+      if (!socket_.send_all(chunk)) return false;
       body.remove_prefix(n);
     }
-    return send_all("0\r\n\r\n");
+    return socket_.send_all("0\r\n\r\n");
   }
 
-  int fd_;
+  Socket& socket_;
   const Shared& state_;
-  std::string buffer_;
-  std::string method_;
-  std::string target_;
-  Headers headers_;
-  std::string body_;
-  bool http10_ = false;
-  bool keep_alive_ = true;
+};
+
+// One client connection on its own thread: read a request, answer it, until the client or the
+// server ends the connection.
+class Connection {
+ public:
+  Connection(int fd, const Shared& state)
+      : socket_(fd, state), reader_(socket_, state), responder_(socket_, state) {}
+
+  void serve() {
+    for (;;) {
+      ClientRequest request;
+      Rejection rejection;
+      switch (reader_.read(request, rejection)) {
+        case ReadStatus::Closed:
+          return;
+        case ReadStatus::Rejected:
+          responder_.reject(request, rejection);
+          socket_.linger(reader_.discard_buffered());
+          return;
+        case ReadStatus::Request:
+          break;
+      }
+      responder_.answer(request);
+      if (!request.keep_alive) return;
+    }
+  }
+
+ private:
+  Socket socket_;
+  RequestReader reader_;
+  Responder responder_;
 };
 
 }  // namespace

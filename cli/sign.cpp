@@ -6,7 +6,8 @@
 #include <bedrock_lite/credentials.h>
 #include <bedrock_lite/sigv4.h>
 
-#include <cctype>
+#include <bedrock_lite/internal/text.h>
+
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -123,15 +124,7 @@ Result<credentials::Credentials> load_credentials(const GlobalOptions& global) {
   return (*chain)->resolve();
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  }
-  return true;
-}
+using internal::iequals;
 
 void write(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
@@ -184,11 +177,7 @@ int run_sign(const GlobalOptions& global, const std::vector<std::string>& args) 
   if (!time && !options.query) {
     for (const auto& header : request->headers) {
       if (iequals(header.name, "x-amz-date")) {
-        std::string_view value = header.value;
-        while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
-          value.remove_prefix(1);
-        while (!value.empty() && (value.back() == ' ' || value.back() == '\t'))
-          value.remove_suffix(1);
+        const std::string_view value = internal::trim(header.value);
         time = sigv4::parse_amz_date(value);
         if (!time) {
           return usage_error("stdin: the X-Amz-Date header '" + std::string(value) +

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite, as CI runs it: install dependencies, then build and test Release and
-# Debug+ASan+UBSan, run the concurrency tests under ThreadSanitizer and a bounded fuzz smoke,
+# The whole test suite, as CI runs it: install dependencies, check the layout (clang-format), then
+# build and test Release and Debug+ASan+UBSan, run the concurrency tests under ThreadSanitizer and a bounded fuzz smoke,
 # build and test the -fno-exceptions -fno-rtti shared variant (and check its exports), and build
-# the examples and docs samples against the Release tree.
+# the examples and docs samples against the Release tree, and run clang-tidy over library code.
 # The Release suite runs last, so the output ends with ctest's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,6 +12,10 @@ export CMAKE_BUILD_PARALLEL_LEVEL=${CMAKE_BUILD_PARALLEL_LEVEL:-2}
 werror=(-DBEDROCK_LITE_WERROR=ON)
 
 step() { printf '\n=== %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
+
+# Layout first: it takes about a second, and a misformatted file fails before any build.
+step "format: clang-format --dry-run -Werror over every tracked source"
+scripts/check-format.sh
 
 step "asan-ubsan: build and test"
 cmake --preset asan-ubsan "${werror[@]}" >/dev/null
@@ -53,8 +57,13 @@ cmake --build --preset noexcept
 ctest --preset noexcept
 scripts/check-exports.sh build/noexcept
 
-step "release: build, consumers (examples, docs samples) and test"
+# clang-tidy reads the compile commands the release configure writes (.clang-tidy, library code
+# only, 2 files at a time); it needs no build.
+step "tidy: clang-tidy over library code"
 cmake --preset release "${werror[@]}" >/dev/null
+scripts/check-tidy.sh build/release
+
+step "release: build, consumers (examples, docs samples) and test"
 cmake --build --preset release
 scripts/check-examples.sh build/release
 scripts/check-docs.sh build/release

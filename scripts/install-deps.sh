@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config ninja-build
   libcurl4-openssl-dev libssl-dev zlib1g-dev rapidjson-dev libexpat1-dev
   catch2 libcpp-httplib-dev libbenchmark-dev
-  clang libclang-rt-14-dev curl
+  clang libclang-rt-14-dev clang-format clang-tidy curl
   file time
 )
 

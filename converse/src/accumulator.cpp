@@ -53,6 +53,58 @@ void append(ExtraMembers& to, const ExtraMembers& from) {
   to.insert(to.end(), from.begin(), from.end());
 }
 
+// Cited text: Converse returns it as a citationsContent block holding the generated text and
+// the citations, so the text accumulated so far moves there.
+void add_citation(ContentBlock& content, const CitationDelta& delta) {
+  content.text.reset();
+  CitationsContentBlock& c =
+      content.citations_content ? *content.citations_content : content.citations_content.emplace();
+  Citation& citation =
+      c.citations ? c.citations->emplace_back() : c.citations.emplace().emplace_back();
+  citation.title = delta.title;
+  citation.source = delta.source;
+  citation.source_content = delta.source_content;
+  citation.location = delta.location;
+  citation.extra = delta.extra;
+}
+
+void add_tool_result(std::vector<ToolResultContent>& content,
+                     const std::vector<ToolResultBlockDelta>& items) {
+  for (const ToolResultBlockDelta& item : items) {
+    // Text arrives in fragments: consecutive ones are one text item of the result.
+    if (item.text && !item.json && item.extra.empty() && !content.empty() && content.back().text &&
+        !content.back().json && content.back().extra.empty()) {
+      *content.back().text += *item.text;
+      continue;
+    }
+    ToolResultContent& c = content.emplace_back();
+    c.text = item.text;
+    c.json = item.json;
+    c.extra = item.extra;
+  }
+}
+
+// Reasoning text goes to `text` (joined when the block stops); the signature and the redacted
+// content are concatenated in place.
+void add_reasoning(ContentBlock& content, std::string& text,
+                   const ReasoningContentBlockDelta& delta) {
+  ReasoningContentBlock& r =
+      content.reasoning_content ? *content.reasoning_content : content.reasoning_content.emplace();
+  if (delta.text || delta.signature) {
+    if (!r.reasoning_text) r.reasoning_text.emplace();
+  }
+  if (delta.text) text += *delta.text;
+  if (delta.signature) {
+    if (!r.reasoning_text->signature) r.reasoning_text->signature.emplace();
+    *r.reasoning_text->signature += *delta.signature;
+  }
+  if (delta.redacted_content) {
+    if (!r.redacted_content) r.redacted_content.emplace();
+    *r.redacted_content += *delta.redacted_content;
+  }
+  append(r.extra, delta.extra);
+}
+
 }  // namespace
 
 Result<void> StreamAccumulator::add(const StreamEvent& event) {
@@ -135,18 +187,7 @@ Result<void> StreamAccumulator::add_delta(const ContentBlockDeltaEvent& event) {
     const BlockKind k = kind_of(b.content);
     if (k != BlockKind::Empty && k != BlockKind::Text && k != BlockKind::Citations)
       return mismatch("citation");
-    // Cited text: Converse returns it as a citationsContent block holding the generated text
-    // and the citations, so the text accumulated so far moves there.
-    b.content.text.reset();
-    CitationsContentBlock& c = b.content.citations_content ? *b.content.citations_content
-                                                           : b.content.citations_content.emplace();
-    Citation& citation =
-        c.citations ? c.citations->emplace_back() : c.citations.emplace().emplace_back();
-    citation.title = d.citation->title;
-    citation.source = d.citation->source;
-    citation.source_content = d.citation->source_content;
-    citation.location = d.citation->location;
-    citation.extra = d.citation->extra;
+    add_citation(b.content, *d.citation);
   }
   if (d.tool_use) {
     if (kind_of(b.content) != BlockKind::ToolUse) return mismatch("toolUse");
@@ -155,39 +196,12 @@ Result<void> StreamAccumulator::add_delta(const ContentBlockDeltaEvent& event) {
   }
   if (d.tool_result) {
     if (kind_of(b.content) != BlockKind::ToolResult) return mismatch("toolResult");
-    std::vector<ToolResultContent>& content = b.content.tool_result->content;
-    for (const ToolResultBlockDelta& item : *d.tool_result) {
-      // Text arrives in fragments: consecutive ones are one text item of the result.
-      if (item.text && !item.json && item.extra.empty() && !content.empty() &&
-          content.back().text && !content.back().json && content.back().extra.empty()) {
-        *content.back().text += *item.text;
-        continue;
-      }
-      ToolResultContent& c = content.emplace_back();
-      c.text = item.text;
-      c.json = item.json;
-      c.extra = item.extra;
-    }
+    add_tool_result(b.content.tool_result->content, *d.tool_result);
   }
   if (d.reasoning_content) {
     const BlockKind k = kind_of(b.content);
     if (k != BlockKind::Empty && k != BlockKind::Reasoning) return mismatch("reasoningContent");
-    ReasoningContentBlock& r = b.content.reasoning_content ? *b.content.reasoning_content
-                                                           : b.content.reasoning_content.emplace();
-    const ReasoningContentBlockDelta& rd = *d.reasoning_content;
-    if (rd.text || rd.signature) {
-      if (!r.reasoning_text) r.reasoning_text.emplace();
-    }
-    if (rd.text) b.text += *rd.text;
-    if (rd.signature) {
-      if (!r.reasoning_text->signature) r.reasoning_text->signature.emplace();
-      *r.reasoning_text->signature += *rd.signature;
-    }
-    if (rd.redacted_content) {
-      if (!r.redacted_content) r.redacted_content.emplace();
-      *r.redacted_content += *rd.redacted_content;
-    }
-    append(r.extra, rd.extra);
+    add_reasoning(b.content, b.text, *d.reasoning_content);
   }
   if (d.image) {
     if (kind_of(b.content) != BlockKind::Image) return mismatch("image");

@@ -271,8 +271,9 @@ struct Client::Impl {
   }
 
   // The attempt loop: signs, sends through `attempt`, retries as the result says.
-  Result<void> run(Operation operation, const std::string& model_id, const std::string& body,
-                   const std::function<AttemptResult(const http::Request&)>& attempt) {
+  Result<void> call_with_retries(
+      Operation operation, const std::string& model_id, const std::string& body,
+      const std::function<AttemptResult(const http::Request&)>& attempt) {
     if (model_id.empty()) return make_error(ErrorKind::Usage, "the request has no model id");
     const std::string path = base_path + operation_path(model_id, operation);
     detail::RetryState retry(config.retry, quota, jitter);
@@ -350,7 +351,7 @@ struct Client::Impl {
   Result<http::Response> call_buffered(Operation operation, const std::string& model_id,
                                        const std::string& body) {
     http::Response out;
-    auto done = run(operation, model_id, body, [&](const http::Request& request) {
+    auto done = call_with_retries(operation, model_id, body, [&](const http::Request& request) {
       AttemptResult result;
       BufferSink sink(config.max_response_bytes);
       auto head = transport->send(request, sink);
@@ -462,7 +463,7 @@ Result<ConverseResponse> Client::converse_stream(const ConverseRequest& request,
   auto body = to_json(request);
   if (!body) return std::move(body).error();
   std::optional<ConverseResponse> response;
-  auto done = impl.run(
+  auto done = impl.call_with_retries(
       Operation::ConverseStream, request.model_id, std::move(body).value(),
       [&](const http::Request& http_request) {
         AttemptResult result;

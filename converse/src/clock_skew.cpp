@@ -1,7 +1,10 @@
 #include "clock_skew.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <array>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <string>
 
@@ -15,24 +18,16 @@ bool parse_int(std::string_view text, int& out) {
   return ec == std::errc() && ptr == end;
 }
 
-// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-long long days_from_civil(int y, int m, int d) {
-  y -= m <= 2 ? 1 : 0;
-  const int era = (y >= 0 ? y : y - 399) / 400;
-  const int yoe = y - era * 400;
-  const int doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return static_cast<long long>(era) * 146097 + doe - 719468;
-}
-
 std::optional<std::chrono::system_clock::time_point> make_time(int year, int month, int day,
                                                                int hour, int minute, int second) {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60 ||
       hour < 0 || minute < 0 || second < 0 || year < 1970 || year > 9999) {
     return std::nullopt;
   }
-  const long long seconds =
-      days_from_civil(year, month, day) * 86400LL + hour * 3600LL + minute * 60LL + second;
+  // The checks above keep month and day positive.
+  const std::int64_t days =
+      internal::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const long long seconds = days * 86400LL + hour * 3600LL + minute * 60LL + second;
   return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }
 

@@ -1,5 +1,8 @@
 #include "retry.h"
 
+#include <bedrock_lite/internal/retry_codes.h>
+#include <bedrock_lite/internal/text.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -7,44 +10,11 @@
 #include <string_view>
 
 namespace bedrock_lite::converse::detail {
-namespace {
-
-// botocore retries/standard.py ThrottledRetryableChecker (docs/wire-protocol.md §6.4).
-constexpr std::array<std::string_view, 14> kThrottlingCodes = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-};
-
-bool equals_ignore_case(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) {
-      return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-    };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-}  // namespace
-
 bool is_throttling(const Error& error) {
   if (error.http_status == 429) return true;
   // Stream exceptions are spelled in camelCase (throttlingException): compare without case.
-  for (auto code : kThrottlingCodes) {
-    if (equals_ignore_case(error.aws_type, code)) return true;
+  for (auto code : internal::kThrottlingCodes) {
+    if (internal::iequals(error.aws_type, code)) return true;
   }
   return false;
 }

@@ -5,6 +5,9 @@
 
 #include "json_model.h"
 
+#include <bedrock_lite/internal/retry_codes.h>
+#include <bedrock_lite/internal/text.h>
+
 #include <rapidjson/document.h>
 
 #include <array>
@@ -20,18 +23,10 @@ namespace {
 constexpr std::size_t kMaxMessageBytes = 1000;
 constexpr std::size_t kMaxSnippetBytes = 200;
 
-char ascii_lower(char c) {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using internal::ascii_lower;
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
+  return internal::trim(s, internal::kBlanksAndLineEnds);
 }
 
 // One line of at most `max_bytes`: control characters and runs of whitespace become one space,
@@ -104,29 +99,12 @@ bool is_one_of(std::string_view type, const std::string_view* names, std::size_t
   return false;
 }
 
-// docs/wire-protocol.md §6.4: botocore's throttling checker, the transient codes, the
-// modeled-retryable ModelNotReadyException, and Bedrock's 500/503 exceptions.
-constexpr std::array<std::string_view, 21> kRetryableTypes = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "ModelNotReadyException",
-    "InternalServerException",
-    "ServiceUnavailableException",
-    "InternalFailure",
+// docs/wire-protocol.md §6.4: besides botocore's throttling codes (internal::kThrottlingCodes),
+// the transient codes, the modeled-retryable ModelNotReadyException, and Bedrock's 500/503
+// exceptions.
+constexpr std::array<std::string_view, 7> kRetryableTypes = {
+    "RequestTimeout",          "RequestTimeoutException",     "ModelNotReadyException",
+    "InternalServerException", "ServiceUnavailableException", "InternalFailure",
     "ServiceUnavailable",
 };
 
@@ -142,7 +120,9 @@ constexpr std::array<std::string_view, 7> kNeverRetryableTypes = {
 }  // namespace
 
 bool is_retryable_error_type(std::string_view aws_type) {
-  return is_one_of(aws_type, kRetryableTypes.data(), kRetryableTypes.size());
+  return is_one_of(aws_type, internal::kThrottlingCodes.data(),
+                   internal::kThrottlingCodes.size()) ||
+         is_one_of(aws_type, kRetryableTypes.data(), kRetryableTypes.size());
 }
 
 Error http_error(int status, const http::Headers& headers, std::string_view body) {

@@ -8,12 +8,6 @@
 
 namespace bedrock_lite::internal {
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  return text;
-}
-
 // Whether a comma-separated header value (Connection, Transfer-Encoding) lists `token`.
 bool lists_token(std::string_view value, std::string_view token) {
   while (!value.empty()) {

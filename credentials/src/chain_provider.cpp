@@ -86,7 +86,8 @@ std::shared_ptr<CredentialsProvider> make_default_chain(ProviderContext context,
   providers.emplace_back("container", make_container_provider(context));
   providers.emplace_back("imds", detail::make_imds_provider(context, shared));
   auto chain = make_chain_provider(std::move(providers), context.log);
-  return make_caching_provider(std::move(chain), context.clock, context.log, caching);
+  return make_caching_provider(std::move(chain), std::move(context.clock), std::move(context.log),
+                               caching);
 }
 
 }  // namespace bedrock_lite::credentials

@@ -6,6 +6,8 @@
 #include "file_reading.h"
 #include "provider_internals.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <cctype>
 #include <thread>
 
@@ -16,8 +18,7 @@ namespace {
 std::string url_host(const std::string& url, std::string& scheme) {
   auto colon = url.find("://");
   if (colon == std::string::npos) return {};
-  scheme = url.substr(0, colon);
-  for (auto& c : scheme) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  scheme = internal::lower(url.substr(0, colon));
   std::string rest = url.substr(colon + 3);
   auto end = rest.find_first_of("/?#");
   std::string authority = rest.substr(0, end);
@@ -29,8 +30,7 @@ std::string url_host(const std::string& url, std::string& scheme) {
   } else {
     host = authority.substr(0, authority.find(':'));
   }
-  for (auto& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return host;
+  return internal::lower(host);
 }
 
 bool is_loopback_v4(const std::string& host) {

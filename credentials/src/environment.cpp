@@ -1,6 +1,6 @@
 #include <bedrock_lite/credentials.h>
 
-#include <cctype>
+#include <bedrock_lite/internal/text.h>
 
 extern "C" char** environ;  // POSIX: declared by no standard header under strict C++17
 
@@ -36,10 +36,7 @@ std::optional<std::string> Environment::get_non_empty(std::string_view name) con
 
 bool Environment::is_true(std::string_view name) const {
   auto value = get(name);
-  if (!value || value->size() != 4) return false;
-  std::string lower;
-  for (char c : *value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "true";
+  return value && internal::iequals(*value, "true");
 }
 
 std::optional<std::string> Environment::home() const {

@@ -5,8 +5,9 @@
 #include "credentials_json.h"
 #include "provider_internals.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 #include <optional>
 #include <random>
@@ -52,10 +53,7 @@ constexpr std::chrono::seconds kTokenRefreshBuffer{120};
 
 using SteadyTime = std::chrono::steady_clock::time_point;
 
-std::string lower(std::string text) {
-  for (auto& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
+using internal::lower;
 
 // What this resolution uses, read from the environment and the profile at resolve time.
 struct ImdsConfig {

@@ -8,6 +8,8 @@
 #include "provider_internals.h"
 #include "token_cache.h"
 #include "token_crypto.h"
+
+#include <bedrock_lite/internal/text.h>
 #include "token_services.h"
 
 #include <rapidjson/stringbuffer.h>
@@ -17,10 +19,7 @@ namespace bedrock_lite::credentials::detail {
 namespace {
 
 std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
+  return std::string(internal::trim(text, internal::kBlanksAndLineEnds));
 }
 
 struct LoginCall {

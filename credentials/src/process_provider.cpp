@@ -108,26 +108,25 @@ struct Pipe {
   }
 };
 
+using SteadyTime = std::chrono::steady_clock::time_point;
+
 struct ProcessOutput {
   std::string out;
   std::string err;
   int status = 0;
 };
 
-Result<ProcessOutput> run(const std::vector<std::string>& words, const Environment& environment,
-                          const ProcessSettings& settings, const std::string& where) {
-  auto program = find_program(words[0], environment);
-  if (!program) return process_error(where, "program '" + words[0] + "' not found in PATH");
-
-  Pipe out_pipe, err_pipe;
-  if (::pipe2(out_pipe.fds, O_CLOEXEC) != 0 || ::pipe2(err_pipe.fds, O_CLOEXEC) != 0) {
-    return process_error(where, std::string("cannot create pipes: ") + std::strerror(errno));
-  }
+// Starts the program with stdin on /dev/null and stdout and stderr on the pipes' write ends.
+Result<pid_t> spawn_process(const std::string& program, const std::vector<std::string>& words,
+                            const Environment& environment, Pipe& out_pipe, Pipe& err_pipe,
+                            const std::string& where) {
   std::vector<char*> argv;
+  argv.reserve(words.size() + 1);
   for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));
   argv.push_back(nullptr);
   const auto env_strings = environment.to_envp();
   std::vector<char*> envp;
+  envp.reserve(env_strings.size() + 1);
   for (const auto& e : env_strings) envp.push_back(const_cast<char*>(e.c_str()));
   envp.push_back(nullptr);
 
@@ -138,27 +137,27 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
   posix_spawn_file_actions_adddup2(&actions, err_pipe.fds[1], 2);
   pid_t pid = 0;
   const int spawn_result =
-      ::posix_spawn(&pid, program->c_str(), &actions, nullptr, argv.data(), envp.data());
+      ::posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   if (spawn_result != 0) {
-    return process_error(where, "cannot run '" + *program + "': " + std::strerror(spawn_result));
+    return process_error(where, "cannot run '" + program + "': " + std::strerror(spawn_result));
   }
-  out_pipe.close_end(1);
-  err_pipe.close_end(1);
+  return pid;
+}
 
-  ProcessOutput output;
-  const auto deadline = std::chrono::steady_clock::now() + settings.timeout;
+// Reads stdout (bounded: more is an error) and stderr (kept up to its bound) until both close,
+// within the deadline. The error, if any, says why reading stopped.
+std::optional<Error> read_output(Pipe& out_pipe, Pipe& err_pipe, SteadyTime deadline,
+                                 const ProcessSettings& settings, const std::string& where,
+                                 ProcessOutput& output) {
   bool out_open = true, err_open = true;
-  std::optional<Error> failure;
   char buffer[4096];
-  while ((out_open || err_open) && !failure) {
+  while (out_open || err_open) {
     const auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
     if (remaining.count() <= 0) {
-      failure =
-          make_error(ErrorKind::Timeout, where + ": did not finish within " +
-                                             std::to_string(settings.timeout.count()) + " ms");
-      break;
+      return make_error(ErrorKind::Timeout, where + ": did not finish within " +
+                                                std::to_string(settings.timeout.count()) + " ms");
     }
     pollfd fds[2];
     nfds_t count = 0;
@@ -166,9 +165,9 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
     if (err_open) fds[count++] = pollfd{err_pipe.fds[0], POLLIN, 0};
     const int ready = ::poll(fds, count, static_cast<int>(remaining.count()));
     if (ready < 0 && errno != EINTR) {
-      failure = process_error(where, std::string("poll failed: ") + std::strerror(errno));
-      break;
+      return process_error(where, std::string("poll failed: ") + std::strerror(errno));
     }
+    std::optional<Error> failure;
     for (nfds_t i = 0; i < count && ready > 0; ++i) {
       if (fds[i].revents == 0) continue;
       const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
@@ -190,8 +189,15 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
         output.err.append(buffer, std::min(size, settings.max_stderr_bytes - output.err.size()));
       }
     }
+    if (failure) return failure;
   }
-  // Reap the child: at once when it failed us, else wait for it within the same deadline.
+  return std::nullopt;
+}
+
+// Reaps the child: at once (killed) when it failed us, else waits for it within the deadline,
+// which is a failure of its own when it passes. Returns the wait status.
+int reap(pid_t pid, std::optional<Error>& failure, SteadyTime deadline,
+         const ProcessSettings& settings, const std::string& where) {
   int status = 0;
   for (;;) {
     if (failure) ::kill(pid, SIGKILL);
@@ -206,6 +212,29 @@ Result<ProcessOutput> run(const std::vector<std::string>& words, const Environme
     }
     if (done == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
+  return status;
+}
+
+// Runs the credential_process program to its end and returns what it wrote and its status.
+Result<ProcessOutput> run_process(const std::vector<std::string>& words,
+                                  const Environment& environment, const ProcessSettings& settings,
+                                  const std::string& where) {
+  auto program = find_program(words[0], environment);
+  if (!program) return process_error(where, "program '" + words[0] + "' not found in PATH");
+
+  Pipe out_pipe, err_pipe;
+  if (::pipe2(out_pipe.fds, O_CLOEXEC) != 0 || ::pipe2(err_pipe.fds, O_CLOEXEC) != 0) {
+    return process_error(where, std::string("cannot create pipes: ") + std::strerror(errno));
+  }
+  auto pid = spawn_process(*program, words, environment, out_pipe, err_pipe, where);
+  if (!pid) return std::move(pid).error();
+  out_pipe.close_end(1);
+  err_pipe.close_end(1);
+
+  ProcessOutput output;
+  const auto deadline = std::chrono::steady_clock::now() + settings.timeout;
+  std::optional<Error> failure = read_output(out_pipe, err_pipe, deadline, settings, where, output);
+  const int status = reap(*pid, failure, deadline, settings, where);
   if (failure) return *failure;
   output.status = status;
   return output;
@@ -220,7 +249,7 @@ Result<Credentials> run_credential_process(const std::string& command_line,
   const std::string where = "credential_process of profile '" + profile_name + "'";
   auto words = split_command_line(command_line, where);
   if (!words) return std::move(words).error();
-  auto output = run(*words, environment, settings, where);
+  auto output = run_process(*words, environment, settings, where);
   if (!output) return std::move(output).error();
   const std::string stderr_text = one_line(output->err);
   const std::string stderr_note = stderr_text.empty() ? "" : "; stderr: " + stderr_text;

@@ -6,8 +6,11 @@
 
 #include "file_reading.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <cctype>
 #include <cstring>
+#include <optional>
 
 namespace bedrock_lite::credentials {
 namespace {
@@ -16,17 +19,8 @@ bool is_ws(char c) {
   return c == ' ' || c == '\t';
 }
 
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && is_ws(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_ws(text.back())) text.remove_suffix(1);
-  return text;
-}
-
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (auto& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using internal::lower;
+using internal::trim;
 
 // Profile and section names: [A-Za-z0-9_\-/.%@:+] (docs/wire-protocol.md §5.3); others are ignored.
 bool valid_identifier(std::string_view name) {
@@ -63,156 +57,192 @@ std::string_view strip_inline_comment(std::string_view line) {
   return line;
 }
 
-Result<ParsedFile> parse_file(std::string_view text, const std::string& name, FileKind kind,
-                              std::vector<std::string>& warnings) {
+// parse_file's place in the file: the section properties go to (nullptr before any header, and
+// in a section that is ignored) and the property an indented line continues.
+struct ParseState {
+  const std::string& name;
+  FileKind kind;
+  std::vector<std::string>& warnings;
   ParsedFile parsed;
-  ProfileSection* section = nullptr;  // where properties go; nullptr before any header
+  ProfileSection* section = nullptr;
   bool in_ignored_section = false;
   ProfileProperty* last_property = nullptr;
   std::size_t line_number = 0;
+};
 
+// What a section header names: "profile   name" / "services name" / "sso-session name" split at
+// the first whitespace, `[default]`, or (credentials file) a bare profile name. Ignored sections
+// leave a warning.
+SectionKind classify_section(ParseState& state, std::string_view header, std::string& section_name,
+                             bool& bare_default) {
+  const std::string& name = state.name;
+  std::string_view prefix = header;
+  std::string_view rest;
+  for (std::size_t i = 0; i < header.size(); ++i) {
+    if (is_ws(header[i])) {
+      prefix = header.substr(0, i);
+      rest = trim(header.substr(i));
+      break;
+    }
+  }
+  SectionKind section_kind = SectionKind::Ignored;
+  if (state.kind == FileKind::Credentials) {
+    if (rest.empty()) {
+      section_kind = SectionKind::Profile;
+      section_name = std::string(header);
+    } else {
+      state.warnings.push_back(name + ":" + std::to_string(state.line_number) + ": section [" +
+                               std::string(header) +
+                               "] ignored (credentials file sections are "
+                               "bare profile names)");
+    }
+  } else if (!rest.empty() && prefix == "profile") {
+    section_kind = SectionKind::Profile;
+    section_name = std::string(rest);
+  } else if (!rest.empty() && prefix == "services") {
+    section_kind = SectionKind::Services;
+    section_name = std::string(rest);
+  } else if (!rest.empty() && prefix == "sso-session") {
+    section_kind = SectionKind::SsoSession;
+    section_name = std::string(rest);
+  } else if (rest.empty() && header == "default") {
+    section_kind = SectionKind::Profile;
+    section_name = "default";
+    bare_default = true;
+  } else {
+    state.warnings.push_back(name + ":" + std::to_string(state.line_number) + ": section [" +
+                             std::string(header) +
+                             "] ignored (config file profiles are "
+                             "[profile name])");
+  }
+  if (section_kind != SectionKind::Ignored && !valid_identifier(section_name)) {
+    state.warnings.push_back(name + ":" + std::to_string(state.line_number) + ": section name '" +
+                             section_name + "' ignored (invalid characters)");
+    section_kind = SectionKind::Ignored;
+  }
+  return section_kind;
+}
+
+// A `[...]` line: checks its syntax, then opens the section it names (or ignores it).
+std::optional<Error> parse_section_header(ParseState& state, std::string_view line) {
+  const std::string& name = state.name;
+  auto close = line.find(']');
+  if (close == std::string_view::npos) {
+    return config_error(name, state.line_number, "section header without a closing ']'");
+  }
+  auto after = trim(line.substr(close + 1));
+  if (!after.empty() && after[0] != '#' && after[0] != ';') {
+    return config_error(name, state.line_number, "unexpected text after ']' in section header");
+  }
+  std::string_view header = trim(line.substr(1, close - 1));
+  state.last_property = nullptr;
+  state.section = nullptr;
+  state.in_ignored_section = true;
+
+  std::string section_name;
+  bool bare_default = false;
+  const SectionKind section_kind = classify_section(state, header, section_name, bare_default);
+  if (section_kind == SectionKind::Ignored) return std::nullopt;
+
+  state.in_ignored_section = false;
+  ParsedFile& parsed = state.parsed;
+  if (section_kind == SectionKind::Profile && bare_default) {
+    if (!parsed.bare_default) parsed.bare_default = ProfileSection{section_name, {}};
+    state.section = &*parsed.bare_default;
+  } else {
+    auto& table = section_kind == SectionKind::Profile    ? parsed.profiles
+                  : section_kind == SectionKind::Services ? parsed.services
+                                                          : parsed.sso_sessions;
+    auto it = table.find(section_name);
+    if (it == table.end()) {
+      it = table.emplace(section_name, ProfileSection{section_name, {}}).first;
+    }
+    state.section = &it->second;  // duplicate sections in one file merge
+  }
+  return std::nullopt;
+}
+
+// An indented line: continues the previous property's value, or under an empty one (`s3 =`,
+// `bedrock_runtime =`) holds a `k = v` sub-property.
+std::optional<Error> parse_continuation(ParseState& state, std::string_view line) {
+  const std::string& name = state.name;
+  if (state.section == nullptr && !state.in_ignored_section) {
+    return config_error(name, state.line_number, "indented line before any section header");
+  }
+  ProfileProperty* last_property = state.last_property;
+  if (last_property == nullptr) {
+    if (state.in_ignored_section) return std::nullopt;
+    return config_error(name, state.line_number, "indented line does not continue a property");
+  }
+  std::string_view content = trim(line);
+  if (last_property->value.empty() || !last_property->sub_properties.empty()) {
+    // Sub-properties under `key =` (`s3 =`, `bedrock_runtime =`): each must be `k = v`.
+    auto equals = content.find('=');
+    if (equals == std::string_view::npos) {
+      return config_error(name, state.line_number, "expected 'key = value' in a sub-section");
+    }
+    auto key = trim(content.substr(0, equals));
+    if (key.empty()) return config_error(name, state.line_number, "empty key in a sub-section");
+    last_property->sub_properties[lower(key)] = std::string(trim(content.substr(equals + 1)));
+  } else {
+    // Comment characters are not stripped in continuations.
+    last_property->value += "\n";
+    last_property->value += content;
+  }
+  return std::nullopt;
+}
+
+// A `key = value` line.
+std::optional<Error> parse_property(ParseState& state, std::string_view line) {
+  const std::string& name = state.name;
+  const std::string_view prepared = strip_inline_comment(trim(line));
+  auto equals = prepared.find('=');
+  if (equals == std::string_view::npos) {
+    return config_error(name, state.line_number, "expected 'key = value' (no '=')");
+  }
+  auto key = trim(prepared.substr(0, equals));
+  if (key.empty()) return config_error(name, state.line_number, "property with an empty key");
+  if (state.section == nullptr && !state.in_ignored_section) {
+    return config_error(name, state.line_number, "property before any section header");
+  }
+  if (state.in_ignored_section) {
+    state.last_property = nullptr;
+    return std::nullopt;
+  }
+  const std::string_view value = trim(prepared.substr(equals + 1));
+  ProfileProperty property;
+  property.value = std::string(value);
+  property.file = name;
+  property.line = state.line_number;
+  auto& slot = state.section->properties[lower(key)];
+  slot = std::move(property);  // duplicate keys: last wins
+  state.last_property = &slot;
+  return std::nullopt;
+}
+
+Result<ParsedFile> parse_file(std::string_view text, const std::string& name, FileKind kind,
+                              std::vector<std::string>& warnings) {
+  ParseState state{name, kind, warnings, {}};
   while (!text.empty()) {
-    ++line_number;
+    ++state.line_number;
     auto end = text.find('\n');
     std::string_view line = text.substr(0, end);
     text = end == std::string_view::npos ? std::string_view{} : text.substr(end + 1);
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
 
+    std::optional<Error> error;
     if (!line.empty() && line[0] == '[') {
-      auto close = line.find(']');
-      if (close == std::string_view::npos) {
-        return config_error(name, line_number, "section header without a closing ']'");
-      }
-      auto after = trim(line.substr(close + 1));
-      if (!after.empty() && after[0] != '#' && after[0] != ';') {
-        return config_error(name, line_number, "unexpected text after ']' in section header");
-      }
-      std::string_view header = trim(line.substr(1, close - 1));
-      last_property = nullptr;
-      section = nullptr;
-      in_ignored_section = true;
-
-      // Split "profile   name" / "services name" / "sso-session name" at the first whitespace.
-      std::string_view prefix = header;
-      std::string_view rest;
-      for (std::size_t i = 0; i < header.size(); ++i) {
-        if (is_ws(header[i])) {
-          prefix = header.substr(0, i);
-          rest = trim(header.substr(i));
-          break;
-        }
-      }
-      SectionKind section_kind = SectionKind::Ignored;
-      std::string section_name;
-      bool bare_default = false;
-      if (kind == FileKind::Credentials) {
-        if (rest.empty()) {
-          section_kind = SectionKind::Profile;
-          section_name = std::string(header);
-        } else {
-          warnings.push_back(name + ":" + std::to_string(line_number) + ": section [" +
-                             std::string(header) +
-                             "] ignored (credentials file sections are "
-                             "bare profile names)");
-        }
-      } else if (!rest.empty() && prefix == "profile") {
-        section_kind = SectionKind::Profile;
-        section_name = std::string(rest);
-      } else if (!rest.empty() && prefix == "services") {
-        section_kind = SectionKind::Services;
-        section_name = std::string(rest);
-      } else if (!rest.empty() && prefix == "sso-session") {
-        section_kind = SectionKind::SsoSession;
-        section_name = std::string(rest);
-      } else if (rest.empty() && header == "default") {
-        section_kind = SectionKind::Profile;
-        section_name = "default";
-        bare_default = true;
-      } else {
-        warnings.push_back(name + ":" + std::to_string(line_number) + ": section [" +
-                           std::string(header) +
-                           "] ignored (config file profiles are "
-                           "[profile name])");
-      }
-      if (section_kind != SectionKind::Ignored && !valid_identifier(section_name)) {
-        warnings.push_back(name + ":" + std::to_string(line_number) + ": section name '" +
-                           section_name + "' ignored (invalid characters)");
-        section_kind = SectionKind::Ignored;
-      }
-      if (section_kind == SectionKind::Ignored) continue;
-
-      in_ignored_section = false;
-      if (section_kind == SectionKind::Profile && bare_default) {
-        if (!parsed.bare_default) parsed.bare_default = ProfileSection{section_name, {}};
-        section = &*parsed.bare_default;
-      } else {
-        auto& table = section_kind == SectionKind::Profile    ? parsed.profiles
-                      : section_kind == SectionKind::Services ? parsed.services
-                                                              : parsed.sso_sessions;
-        auto it = table.find(section_name);
-        if (it == table.end()) {
-          it = table.emplace(section_name, ProfileSection{section_name, {}}).first;
-        }
-        section = &it->second;  // duplicate sections in one file merge
-      }
+      error = parse_section_header(state, line);
+    } else if (trim(line).empty() || line[0] == '#' || line[0] == ';') {
       continue;
+    } else if (is_ws(line[0])) {
+      error = parse_continuation(state, line);
+    } else {
+      error = parse_property(state, line);
     }
-
-    if (trim(line).empty()) continue;
-    if (line[0] == '#' || line[0] == ';') continue;
-
-    if (is_ws(line[0])) {
-      // Continuation of the previous property.
-      if (section == nullptr && !in_ignored_section) {
-        return config_error(name, line_number, "indented line before any section header");
-      }
-      if (last_property == nullptr) {
-        if (in_ignored_section) continue;
-        return config_error(name, line_number, "indented line does not continue a property");
-      }
-      std::string_view content = trim(line);
-      if (last_property->value.empty() || !last_property->sub_properties.empty()) {
-        // Sub-properties under `key =` (`s3 =`, `bedrock_runtime =`): each must be `k = v`.
-        auto equals = content.find('=');
-        if (equals == std::string_view::npos) {
-          return config_error(name, line_number, "expected 'key = value' in a sub-section");
-        }
-        auto key = trim(content.substr(0, equals));
-        if (key.empty()) return config_error(name, line_number, "empty key in a sub-section");
-        last_property->sub_properties[lower(key)] = std::string(trim(content.substr(equals + 1)));
-      } else {
-        // Comment characters are not stripped in continuations.
-        last_property->value += "\n";
-        last_property->value += content;
-      }
-      continue;
-    }
-
-    // A property line.
-    const std::string_view prepared = strip_inline_comment(trim(line));
-    auto equals = prepared.find('=');
-    if (equals == std::string_view::npos) {
-      return config_error(name, line_number, "expected 'key = value' (no '=')");
-    }
-    auto key = trim(prepared.substr(0, equals));
-    if (key.empty()) return config_error(name, line_number, "property with an empty key");
-    if (section == nullptr && !in_ignored_section) {
-      return config_error(name, line_number, "property before any section header");
-    }
-    if (in_ignored_section) {
-      last_property = nullptr;
-      continue;
-    }
-    const std::string_view value = trim(prepared.substr(equals + 1));
-    ProfileProperty property;
-    property.value = std::string(value);
-    property.file = name;
-    property.line = line_number;
-    auto& slot = section->properties[lower(key)];
-    slot = std::move(property);  // duplicate keys: last wins
-    last_property = &slot;
+    if (error) return std::move(*error);
   }
-  return parsed;
+  return std::move(state.parsed);
 }
 
 }  // namespace
@@ -231,10 +261,12 @@ class SharedConfigBuilder {
       }
     }
     // Across files the same profile merges and the credentials file wins for the same key.
-    for (auto& [name, section] : credentials.profiles) {
-      auto& target = out.profiles_[name];
-      target.name = name;
-      for (auto& [key, property] : section.properties) target.properties[key] = std::move(property);
+    for (auto& profile : credentials.profiles) {
+      auto& target = out.profiles_[profile.first];
+      target.name = profile.first;
+      for (auto& property : profile.second.properties) {
+        target.properties[property.first] = std::move(property.second);
+      }
     }
     out.services_ = std::move(config.services);
     out.sso_sessions_ = std::move(config.sso_sessions);

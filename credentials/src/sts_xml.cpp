@@ -6,6 +6,9 @@
 // reader's cost stays linear in the input whatever expat version it links.
 #include "sts_xml.h"
 
+#include <bedrock_lite/internal/retry_codes.h>
+#include <bedrock_lite/internal/text.h>
+
 #include <expat.h>
 
 #include <utility>
@@ -25,10 +28,7 @@ std::string_view local_name(const XML_Char* name) {
 }
 
 std::string trimmed(const std::string& text) {
-  const auto first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return {};
-  const auto last = text.find_last_not_of(" \t\r\n");
-  return text.substr(first, last - first + 1);
+  return std::string(internal::trim(text, internal::kBlanksAndLineEnds));
 }
 
 // One member to capture: its element path from the root, and where its text goes.
@@ -223,23 +223,9 @@ Result<StsError> parse_sts_error(std::string_view document, const StsXmlLimits& 
 bool sts_code_is_retryable(std::string_view code) {
   // botocore's standard retry mode: its throttling codes, plus STS's own transient
   // IDPCommunicationError (the identity provider did not answer STS in time).
-  static constexpr std::string_view kRetryable[] = {"IDPCommunicationError",
-                                                    "Throttling",
-                                                    "ThrottlingException",
-                                                    "ThrottledException",
-                                                    "RequestThrottledException",
-                                                    "TooManyRequestsException",
-                                                    "ProvisionedThroughputExceededException",
-                                                    "TransactionInProgressException",
-                                                    "RequestLimitExceeded",
-                                                    "BandwidthLimitExceeded",
-                                                    "LimitExceededException",
-                                                    "RequestThrottled",
-                                                    "SlowDown",
-                                                    "PriorRequestNotComplete",
-                                                    "EC2ThrottledException"};
-  for (auto retryable : kRetryable) {
-    if (code == retryable) return true;
+  if (code == "IDPCommunicationError") return true;
+  for (auto throttling : internal::kThrottlingCodes) {
+    if (code == throttling) return true;
   }
   return false;
 }

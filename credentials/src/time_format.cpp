@@ -1,6 +1,8 @@
 // ISO-8601 timestamps as AWS sends them in Expiration fields. Civil-date arithmetic is Howard
-// Hinnant's days_from_civil, so no locale, time zone database or timegm is involved.
+// Hinnant's (bedrock_lite/internal/text.h), so no locale, time zone database or timegm is involved.
 #include <bedrock_lite/credentials.h>
+
+#include <bedrock_lite/internal/text.h>
 
 #include <charconv>
 #include <cstdint>
@@ -8,28 +10,6 @@
 
 namespace bedrock_lite::credentials {
 namespace {
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = static_cast<std::int64_t>(yoe) + era * 400;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y += m <= 2 ? 1 : 0;
-}
 
 bool digits(std::string_view text, std::size_t pos, std::size_t count, int& out) {
   if (pos + count > text.size()) return false;
@@ -79,14 +59,15 @@ std::optional<TimePoint> parse_iso8601(std::string_view text) {
     if (next < text.size() && text[next] == ':') ++next;
     if (!digits(text, next, 2, om)) return std::nullopt;
     pos = next + 2;
-    offset_seconds = (oh * 3600 + om * 60) * (negative ? -1 : 1);
+    offset_seconds = (std::int64_t{oh} * 3600 + om * 60) * (negative ? -1 : 1);
   } else {
     return std::nullopt;  // a timestamp without a zone is ambiguous
   }
   if (pos != text.size()) return std::nullopt;
   const std::int64_t days =
-      days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  const std::int64_t seconds = days * 86400 + hour * 3600 + minute * 60 + second - offset_seconds;
+      internal::days_from_civil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
+  const std::int64_t seconds = days * 86400 + std::int64_t{hour} * 3600 +
+                               std::int64_t{minute} * 60 + second - offset_seconds;
   // A TimePoint counts nanoseconds in 64 bits (years ~1678 to ~2262) while the format allows
   // 0000-9999: converting a year outside that range would overflow, so such a timestamp is
   // refused, with a year of margin so that adding refresh windows to it cannot overflow either
@@ -108,13 +89,12 @@ std::string format_iso8601(TimePoint time) {
     rem += 86400;
     days -= 1;
   }
-  std::int64_t year = 0;
-  unsigned month = 0, day = 0;
-  civil_from_days(days, year, month, day);
+  const internal::CivilDate date = internal::civil_from_days(days);
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ",
-                static_cast<long long>(year), month, day, static_cast<long long>(rem / 3600),
-                static_cast<long long>(rem % 3600 / 60), static_cast<long long>(rem % 60));
+                static_cast<long long>(date.year), date.month, date.day,
+                static_cast<long long>(rem / 3600), static_cast<long long>(rem % 3600 / 60),
+                static_cast<long long>(rem % 60));
   return buffer;
 }
 

@@ -1,5 +1,7 @@
 #include "token_crypto.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -29,39 +31,11 @@ void free_bio(BIO* bio) {
 }
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO, free_bio>>;
 
-std::string hex_of(const unsigned char* data, unsigned int size) {
-  static const char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(std::size_t{size} * 2);
-  for (unsigned int i = 0; i < size; ++i) {
-    out += kDigits[data[i] >> 4];
-    out += kDigits[data[i] & 0x0F];
-  }
-  return out;
-}
-
 std::string digest_hex(const EVP_MD* md, std::string_view text) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int size = 0;
   if (EVP_Digest(text.data(), text.size(), out, &size, md, nullptr) != 1) return {};
-  return hex_of(out, size);
-}
-
-std::string json_quoted(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buffer[8];
-      std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(c));
-      out += buffer;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
+  return internal::hex_lower(out, size);
 }
 
 Error key_error(const std::string& what) {
@@ -140,29 +114,7 @@ std::string sha256_hex(std::string_view text) {
 }
 
 std::string base64url(std::string_view bytes) {
-  static const char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const auto n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16 |
-                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8 |
-                   static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 2]));
-    out += kAlphabet[n >> 18 & 63];
-    out += kAlphabet[n >> 12 & 63];
-    out += kAlphabet[n >> 6 & 63];
-    out += kAlphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    unsigned n = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (rest == 2) n |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out += kAlphabet[n >> 18 & 63];
-    out += kAlphabet[n >> 12 & 63];
-    if (rest == 2) out += kAlphabet[n >> 6 & 63];
-  }
-  return out;
+  return internal::base64_encode(bytes, internal::Base64Form::UrlUnpadded);
 }
 
 std::string random_uuid() {
@@ -170,7 +122,7 @@ std::string random_uuid() {
   if (RAND_bytes(bytes, sizeof bytes) != 1) return {};
   bytes[6] = static_cast<unsigned char>((bytes[6] & 0x0F) | 0x40);  // version 4
   bytes[8] = static_cast<unsigned char>((bytes[8] & 0x3F) | 0x80);  // RFC 4122 variant
-  const std::string hex = hex_of(bytes, sizeof bytes);
+  const std::string hex = internal::hex_lower(bytes, sizeof bytes);
   return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
          hex.substr(16, 4) + "-" + hex.substr(20);
 }
@@ -187,9 +139,9 @@ Result<std::string> dpop_proof(const Secret& private_key_pem, std::string_view m
   const std::string header = R"({"typ":"dpop+jwt","alg":"ES256","jwk":{"kty":"EC","x":")" +
                              base64url(point->first) + R"(","y":")" + base64url(point->second) +
                              R"(","crv":"P-256"}})";
-  const std::string claims = "{\"jti\":" + json_quoted(jti) + ",\"htm\":" + json_quoted(method) +
-                             ",\"htu\":" + json_quoted(url) +
-                             ",\"iat\":" + std::to_string(issued_at) + "}";
+  const std::string claims =
+      "{\"jti\":" + internal::json_string(jti) + ",\"htm\":" + internal::json_string(method) +
+      ",\"htu\":" + internal::json_string(url) + ",\"iat\":" + std::to_string(issued_at) + "}";
   const std::string signing_input = base64url(header) + "." + base64url(claims);
   auto signature = es256_sign(key->get(), signing_input);
   if (!signature) return std::move(signature).error();

@@ -2,16 +2,13 @@
 
 #include "token_cache.h"
 
-#include <cctype>
+#include <bedrock_lite/internal/text.h>
 
 namespace bedrock_lite::credentials::detail {
 namespace {
 
 bool is_true_text(const std::string& value) {
-  if (value.size() != 4) return false;
-  std::string lower;
-  for (char c : value) lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return lower == "true";
+  return internal::iequals(value, "true");
 }
 
 std::string without_trailing_slash(std::string url) {

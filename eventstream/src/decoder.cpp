@@ -257,8 +257,8 @@ void Decoder::fail(Check check, std::uint64_t offset, std::string what) {
   error.check = check;
   error.offset = offset;
   error.message_index = index_;
-  error.message =
-      what + printf_string(" at offset %" PRIu64 " in message %" PRIu64, offset, index_);
+  error.message = std::move(what);
+  error.message += printf_string(" at offset %" PRIu64 " in message %" PRIu64, offset, index_);
   error_ = std::move(error);
 }
 

@@ -28,6 +28,11 @@ namespace {
 using internal::host_of;
 using internal::iequals;
 
+// libcurl hands over each header line with its CRLF.
+std::string_view trim(std::string_view text) {
+  return internal::trim(text, internal::kBlanksAndLineEnds);
+}
+
 using SteadyClock = std::chrono::steady_clock;
 
 // libcurl's one process-wide initialisation, done once and lazily (STYLE.md §2: the only
@@ -44,15 +49,6 @@ bool has_line_break(std::string_view text) {
     if (c == '\r' || c == '\n') return true;
   }
   return false;
-}
-
-std::string_view trim(std::string_view text) {
-  while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
-  while (!text.empty() && (text.back() == ' ' || text.back() == '\t' || text.back() == '\r' ||
-                           text.back() == '\n')) {
-    text.remove_suffix(1);
-  }
-  return text;
 }
 
 long to_curl_ms(std::chrono::milliseconds ms) {
@@ -320,7 +316,8 @@ class CurlTransport final : public Transport {
 
     const auto start = SteadyClock::now();
     transfer.last_activity = start;
-    Result<ResponseHead> result = run(handles, request, transfer, where, error_text, start);
+    Result<ResponseHead> result =
+        perform_transfer(handles, request, transfer, where, error_text, start);
     curl_easy_reset(handles.easy);  // drop pointers into this call's stack (headers, errors)
     pool_.checkin(std::move(handles));
     return result;
@@ -394,31 +391,42 @@ class CurlTransport final : public Transport {
     return code;
   }
 
-  Result<ResponseHead> run(Handles& handles, const Request& request, Transfer& transfer,
-                           const std::string& where, const char* error_text,
-                           SteadyClock::time_point start) {
+  // Drives the transfer on the multi handle until it ends, stalls or passes its deadline, then
+  // turns the outcome into the response head or an error.
+  Result<ResponseHead> perform_transfer(Handles& handles, const Request& request,
+                                        Transfer& transfer, const std::string& where,
+                                        const char* error_text, SteadyClock::time_point start) {
     if (curl_multi_add_handle(handles.multi, handles.easy) != CURLM_OK) {
       return make_error(ErrorKind::Network, where + ": cannot start the transfer", true);
     }
-    const auto stall = request.timeouts.stall;
     std::optional<SteadyClock::time_point> deadline;
     if (request.timeouts.total) deadline = start + *request.timeouts.total;
+    const TransferEnd end = drive(handles, request.timeouts.stall, deadline, transfer);
+    // Removing an unfinished transfer closes its connection, so a stalled peer is dropped.
+    curl_multi_remove_handle(handles.multi, handles.easy);
+    return outcome(end, request, transfer, where, error_text);
+  }
 
-    enum class Stop { None, Stall, Deadline, Multi } stop = Stop::None;
-    curl_off_t uploaded = 0;
+  // Why the transfer loop stopped: the transfer ended (with libcurl's result), or we stopped it.
+  enum class Stop { None, Stall, Deadline, Multi };
+  struct TransferEnd {
+    Stop stop = Stop::None;
     CURLcode code = CURLE_OK;
+  };
+
+  static TransferEnd drive(Handles& handles, std::chrono::milliseconds stall,
+                           std::optional<SteadyClock::time_point> deadline, Transfer& transfer) {
+    TransferEnd end;
+    curl_off_t uploaded = 0;
     for (;;) {
       int running = 0;
-      if (curl_multi_perform(handles.multi, &running) != CURLM_OK) {
-        stop = Stop::Multi;
-        break;
-      }
+      if (curl_multi_perform(handles.multi, &running) != CURLM_OK) return {Stop::Multi};
       if (running == 0) {
         int queued = 0;
         while (CURLMsg* message = curl_multi_info_read(handles.multi, &queued)) {
-          if (message->msg == CURLMSG_DONE) code = message->data.result;
+          if (message->msg == CURLMSG_DONE) end.code = message->data.result;
         }
-        break;
+        return end;
       }
       const auto now = SteadyClock::now();
       // Bytes received (callbacks ran inside curl_multi_perform) or sent count as activity: a
@@ -434,32 +442,29 @@ class CurlTransport final : public Transport {
         transfer.last_activity = now;
       }
       const auto stall_at = transfer.last_activity + stall;
-      if (now >= stall_at) {
-        stop = Stop::Stall;
-        break;
-      }
-      if (deadline && now >= *deadline) {
-        stop = Stop::Deadline;
-        break;
-      }
+      if (now >= stall_at) return {Stop::Stall};
+      if (deadline && now >= *deadline) return {Stop::Deadline};
       auto wake = stall_at;
       if (deadline) wake = std::min(wake, *deadline);
       auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1;
       // libcurl shortens the wait itself when one of its own timers (connect timeout) is due.
       int wait_ms = static_cast<int>(std::min<decltype(wait)>(wait, 1000));
       if (curl_multi_poll(handles.multi, nullptr, 0, wait_ms, nullptr) != CURLM_OK) {
-        stop = Stop::Multi;
-        break;
+        return {Stop::Multi};
       }
     }
-    // Removing an unfinished transfer closes its connection, so a stalled peer is dropped.
-    curl_multi_remove_handle(handles.multi, handles.easy);
+  }
 
+  // A transfer that delivered nothing yet may be retried; one that did may not.
+  static Result<ResponseHead> outcome(const TransferEnd& end, const Request& request,
+                                      Transfer& transfer, const std::string& where,
+                                      const char* error_text) {
     const bool nothing_received = !transfer.received_any;
-    switch (stop) {
+    switch (end.stop) {
       case Stop::Stall:
         return make_error(ErrorKind::Timeout,
-                          where + ": no byte received for " + std::to_string(stall.count()) +
+                          where + ": no byte received for " +
+                              std::to_string(request.timeouts.stall.count()) +
                               " ms (stall timeout)",
                           nothing_received);
       case Stop::Deadline:
@@ -476,13 +481,13 @@ class CurlTransport final : public Transport {
     if (transfer.cancelled) {
       return make_error(ErrorKind::Cancelled, where + ": transfer cancelled by the body sink");
     }
-    if (code != CURLE_OK) {
-      std::string message = where + ": " + curl_easy_strerror(code);
+    if (end.code != CURLE_OK) {
+      std::string message = where + ": " + curl_easy_strerror(end.code);
       if (error_text[0] != '\0') message += std::string(" (") + error_text + ")";
-      if (code == CURLE_OPERATION_TIMEDOUT && nothing_received) {
+      if (end.code == CURLE_OPERATION_TIMEDOUT && nothing_received) {
         message += " [connect timeout " + std::to_string(request.timeouts.connect.count()) + " ms]";
       }
-      const ErrorKind kind = kind_of(code);
+      const ErrorKind kind = kind_of(end.code);
       const bool retryable =
           nothing_received && (kind == ErrorKind::Network || kind == ErrorKind::Timeout);
       return make_error(kind, std::move(message), retryable);

@@ -10,12 +10,10 @@
 
 namespace bedrock_lite::replay {
 using http::BodySink;
-using http::find_header;
 using http::Header;
 using http::Headers;
 using http::Request;
 using http::ResponseHead;
-using http::Transport;
 
 namespace {
 

@@ -5,6 +5,7 @@
 
 #include <bedrock_lite/internal/http1.h>
 #include <bedrock_lite/internal/json.h>
+#include <bedrock_lite/internal/text.h>
 #include "directory.h"
 #include "fixture_json.h"
 
@@ -20,8 +21,6 @@
 
 namespace bedrock_lite::replay {
 using http::BodySink;
-using http::find_header;
-using http::Header;
 using http::Headers;
 using http::redact_header_value;
 using http::Request;
@@ -32,11 +31,7 @@ namespace {
 
 constexpr std::size_t kNumberDigits = 6;  // "000001-converse": sorts in recorded order
 
-std::string lower(std::string_view text) {
-  std::string out(text);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
+using internal::lower;
 
 // The last path segment ("converse", "converse-stream", "count-tokens", "invoke").
 std::string api_of(std::string_view url) {

@@ -2,6 +2,7 @@
 // Howard Hinnant's days-from-civil algorithms, exact for the proleptic Gregorian calendar.
 #include "amz_date.h"
 
+#include <bedrock_lite/internal/text.h>
 #include <bedrock_lite/sigv4.h>
 
 namespace bedrock_lite::sigv4 {
@@ -9,27 +10,6 @@ namespace detail {
 namespace {
 
 constexpr std::int64_t kSecondsPerDay = 86400;
-
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) noexcept {
-  y -= m <= 2 ? 1 : 0;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const auto yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-void civil_from_days(std::int64_t z, std::int64_t& y, unsigned& m, unsigned& d) noexcept {
-  z += 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const auto doe = static_cast<unsigned>(z - era * 146097);
-  const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const unsigned mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  y = static_cast<std::int64_t>(yoe) + era * 400 + (m <= 2 ? 1 : 0);
-}
 
 void put_digits(char* out, unsigned value, int width) noexcept {
   for (int i = width - 1; i >= 0; --i) {
@@ -64,15 +44,12 @@ bool format_amz_date(std::chrono::system_clock::time_point time, char out[16]) n
     rest += kSecondsPerDay;
     --days;
   }
-  std::int64_t year = 0;
-  unsigned month = 0;
-  unsigned day = 0;
-  civil_from_days(days, year, month, day);
-  if (year < 0 || year > 9999) return false;
+  const internal::CivilDate date = internal::civil_from_days(days);
+  if (date.year < 0 || date.year > 9999) return false;
   const auto secs = static_cast<unsigned>(rest);
-  put_digits(out, static_cast<unsigned>(year), 4);
-  put_digits(out + 4, month, 2);
-  put_digits(out + 6, day, 2);
+  put_digits(out, static_cast<unsigned>(date.year), 4);
+  put_digits(out + 4, date.month, 2);
+  put_digits(out + 6, date.day, 2);
   out[8] = 'T';
   put_digits(out + 9, secs / 3600, 2);
   put_digits(out + 11, secs / 60 % 60, 2);
@@ -116,7 +93,7 @@ std::optional<std::chrono::system_clock::time_point> parse_amz_date(std::string_
   const unsigned month_days =
       kDaysInMonth[month - 1] + (month == 2 && detail::is_leap(year) ? 1u : 0u);
   if (day > month_days) return std::nullopt;
-  const std::int64_t days = detail::days_from_civil(year, month, day);
+  const std::int64_t days = internal::days_from_civil(year, month, day);
   const std::int64_t seconds = days * detail::kSecondsPerDay + hour * 3600 + minute * 60 + second;
   return std::chrono::system_clock::time_point(std::chrono::seconds(seconds));
 }

@@ -1,10 +1,13 @@
 // The raw HTTP/1.1 request form of the official suite's request.txt files: parser and renderer.
 // The renderer reproduces the input byte for byte (header values as written, folded lines and
 // line endings kept), so a signed request differs from the input only by what signing added.
+#include <bedrock_lite/internal/text.h>
 #include <bedrock_lite/sigv4.h>
 
 namespace bedrock_lite::sigv4 {
 namespace {
+
+using internal::iequals;
 
 // RFC 9110 token characters: what a method and a header name may contain.
 bool is_tchar(char c) {
@@ -65,16 +68,6 @@ void append_with_line_endings(std::string& out, std::string_view value,
       out.push_back(c);
     }
   }
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const char x = (a[i] >= 'A' && a[i] <= 'Z') ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    const char y = (b[i] >= 'A' && b[i] <= 'Z') ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
-  }
-  return true;
 }
 
 }  // namespace

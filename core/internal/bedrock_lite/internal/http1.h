@@ -7,8 +7,6 @@
 
 namespace bedrock_lite::internal {
 
-// Strips spaces and tabs (HTTP's optional whitespace) from both ends.
-std::string_view trim(std::string_view text);
 // Whether a comma-separated header value (Connection, Transfer-Encoding) lists `token`.
 bool lists_token(std::string_view value, std::string_view token);
 // RFC 9110 token characters (method and header names).

@@ -3,6 +3,8 @@
 // points.
 #include "json_model.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <rapidjson/error/en.h>
 
 #include <cctype>
@@ -185,43 +187,6 @@ void describe(V& v, CountTokensBody& x) {
 }  // namespace
 }  // namespace detail
 
-namespace {
-
-constexpr char kBase64Alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-// Blobs travel as standard base64 with padding (rest-json blob serialisation).
-std::string base64(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  auto byte = [&](std::size_t k) {
-    return static_cast<unsigned>(static_cast<unsigned char>(bytes[k]));
-  };
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
-    out += kBase64Alphabet[n >> 18 & 63U];
-    out += kBase64Alphabet[n >> 12 & 63U];
-    out += kBase64Alphabet[n >> 6 & 63U];
-    out += kBase64Alphabet[n & 63U];
-  }
-  if (bytes.size() - i == 1) {
-    const unsigned n = byte(i) << 16;
-    out += kBase64Alphabet[n >> 18 & 63U];
-    out += kBase64Alphabet[n >> 12 & 63U];
-    out += "==";
-  } else if (bytes.size() - i == 2) {
-    const unsigned n = (byte(i) << 16) | (byte(i + 1) << 8);
-    out += kBase64Alphabet[n >> 18 & 63U];
-    out += kBase64Alphabet[n >> 12 & 63U];
-    out += kBase64Alphabet[n >> 6 & 63U];
-    out += '=';
-  }
-  return out;
-}
-
-}  // namespace
-
 Result<ConverseRequest> parse_converse_request(std::string_view json) {
   return detail::parse_as<ConverseRequest>(json, ErrorKind::Usage, "Converse request body");
 }
@@ -254,7 +219,7 @@ CountTokensRequest count_tokens_request(const ConverseRequest& request) {
 CountTokensRequest count_tokens_request(std::string model_id, std::string_view invoke_model_body) {
   CountTokensRequest out;
   out.model_id = std::move(model_id);
-  out.invoke_model.emplace().body = base64(invoke_model_body);
+  out.invoke_model.emplace().body = internal::base64_encode(invoke_model_body);
   return out;
 }
 
