@@ -156,6 +156,8 @@ Result<Config> resolve_config(const credentials::Environment& environment,
     config.transport = overrides.transport;
   } else {
     http::CurlOptions curl;
+    // SSL_CERT_FILE / SSL_CERT_DIR when no bundle is named (http::find_ca_trust).
+    curl.environment = [environment](std::string_view name) { return environment.get(name); };
     if (auto bundle = lookup(environment, *shared, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
       curl.ca_bundle = environment.expand_home(bundle->value);
       origin("ca_bundle", curl.ca_bundle, bundle->source);
