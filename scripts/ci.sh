@@ -38,6 +38,11 @@ answer=$("$static_cli" converse-stream --replay \
   --prompt "What is sum of 1 to 10?")
 grep -q "the sum of the numbers from 1 to 10 is 55" <<<"$answer" ||
   { echo "static: the replayed conversation did not print the recorded answer" >&2; exit 1; }
+# In an empty root: names through /etc/hosts and a loopback DNS server (c-ares, no NSS), the CA
+# at a non-Debian path, HTTPS to the fake Bedrock (built by the asan-ubsan step), and the error
+# without a CA.
+ASAN_OPTIONS=detect_leaks=0 scripts/test-static-root.sh "$static_cli" \
+  build/asan-ubsan/tests/static_root_server
 
 if [ -x scripts/fuzz-smoke.sh ]; then
   step "fuzz smoke"
