@@ -31,6 +31,11 @@ bool is_true(const std::string& value) {
   return lower == "true";
 }
 
+// SSL_CERT_FILE / SSL_CERT_DIR for http::find_ca_trust when no bundle is named.
+http::EnvironmentLookup curl_environment(const credentials::Environment& environment) {
+  return [environment](std::string_view name) { return environment.get(name); };
+}
+
 }  // namespace
 
 Result<Config> resolve_config(const credentials::Environment& environment,
@@ -157,7 +162,7 @@ Result<Config> resolve_config(const credentials::Environment& environment,
   } else {
     http::CurlOptions curl;
     // SSL_CERT_FILE / SSL_CERT_DIR when no bundle is named (http::find_ca_trust).
-    curl.environment = [environment](std::string_view name) { return environment.get(name); };
+    curl.environment = curl_environment(environment);
     if (auto bundle = lookup(environment, *shared, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
       curl.ca_bundle = environment.expand_home(bundle->value);
       origin("ca_bundle", curl.ca_bundle, bundle->source);
@@ -185,6 +190,7 @@ Result<Config> resolve_config(const credentials::Environment& environment,
     // The metadata endpoints are plain HTTP on link-local addresses; a fresh libcurl transport
     // keeps them off the Bedrock connection pool. STS is HTTPS: it gets the CA bundle.
     http::CurlOptions credentials_curl;
+    credentials_curl.environment = curl_environment(environment);
     if (auto bundle = lookup(environment, *shared, profile, "AWS_CA_BUNDLE", "ca_bundle")) {
       credentials_curl.ca_bundle = environment.expand_home(bundle->value);
     }
