@@ -49,6 +49,10 @@ scripts/check-sign-vectors.sh "$static_cli"
 step "static aarch64: cross-built static CLI and leaf tests under qemu-user"
 scripts/build-static.sh aarch64 --tests
 scripts/test-static-aarch64.sh "$static_cli"
+# Release tarballs of both static builds and SHA256SUMS; each unpacks and its CLI runs (qemu for
+# aarch64), and examples/converse builds against the unpacked x86-64 package.
+scripts/package-release.sh x86_64 aarch64
+scripts/test-release.sh
 
 if [ -x scripts/fuzz-smoke.sh ]; then
   step "fuzz smoke"
