@@ -73,4 +73,8 @@ cmake --preset release "${werror[@]}" >/dev/null
 cmake --build --preset release
 scripts/check-examples.sh build/release
 scripts/check-docs.sh build/release
+# The .deb of this dynamic build (Depends from dpkg-shlibdeps), added to SHA256SUMS; installed
+# with dpkg -i, its CLI and an examples/ consumer run against /usr, then it is removed again.
+scripts/package-release.sh --deb build/release
+scripts/test-deb.sh || [ $? -eq 77 ]
 ctest --preset release
