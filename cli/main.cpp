@@ -13,6 +13,9 @@
 #include <vector>
 
 #include "cli.h"
+#ifdef BEDROCK_LITE_STATIC_CLI
+#include <openssl/crypto.h>
+#endif
 
 namespace bedrock_lite::cli {
 namespace {
@@ -114,6 +117,14 @@ int report_error(const std::string& kind, const std::string& message, int status
 
 int main(int argc, char** argv) {
   using namespace bedrock_lite::cli;
+#ifdef BEDROCK_LITE_STATIC_CLI
+  // The host's openssl.cnf (or OPENSSL_CONF) belongs to the host's OpenSSL: a provider or engine
+  // module it names would be dlopen'ed into this static program, built against another OpenSSL
+  // and glibc (docs/static-build.md, "What still links glibc's NSS and dlopen"). Marking the
+  // configuration as done before libcurl initialises OpenSSL makes its later request to load
+  // one a no-op; the built-in default provider is all we use.
+  OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, nullptr);
+#endif
   GlobalOptions global;
   std::vector<std::string> rest;
   if (auto problem = parse_global(argc, argv, global, rest); !problem.empty())

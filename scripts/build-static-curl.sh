@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds a minimal static libcurl (HTTP and HTTPS only, OpenSSL, zlib) from Debian's own curl
-# source package, for the fully static CLI (-DBEDROCK_LITE_STATIC=ON, the `static` preset).
+# Builds a minimal static libcurl (HTTP and HTTPS only, OpenSSL, zlib, c-ares for name lookups)
+# from Debian's own curl source package, for the fully static CLI (-DBEDROCK_LITE_STATIC=ON, the
+# `static` preset; scripts/build-static.sh calls it per architecture).
 #
 # Why not Debian's libcurl.a: it is configured with every feature Debian ships (GSSAPI/Kerberos,
 # LDAP, SSH, PSL, IDN, HTTP/2, RTMP, brotli, zstd), and several of those have no static archive in
@@ -11,22 +12,49 @@
 #   1. adds a deb-src entry for the mirror(s) and suites this machine's apt already uses, if none;
 #   2. apt-get update; apt-get source curl (the version of the installed libcurl4-openssl-dev when
 #      apt has it), unpacked and patched with Debian's patches by dpkg-source;
-#   3. ./configure from the release tarball (no autoreconf) with everything we do not use off;
+#   3. ./configure from the release tarball (no autoreconf) with everything we do not use off and
+#      c-ares as the resolver (it reads /etc/hosts and /etc/resolv.conf itself, so a static
+#      program never reaches glibc's NSS and its dlopen of the host's libnss_* modules);
 #   4. builds and installs lib/ only: <dir>/prefix/{include/curl,lib/libcurl.a,lib/pkgconfig}.
 # Only Debian packages and source packages are fetched, through apt.
 #
-# Usage: scripts/build-static-curl.sh [DIR]   (default: build/static-deps, relative to the repo)
-# Needs root (or sudo) for the apt steps; skips everything when DIR/prefix/lib/libcurl.a exists.
+# Usage: scripts/build-static-curl.sh [DIR [ARCH]]
+#   DIR   default build/static-deps-<ARCH>, relative to the repo
+#   ARCH  x86_64 (default: this machine's) or aarch64 (cross-built with g++-aarch64-linux-gnu
+#         against the arm64 multiarch -dev packages; apt must know the arm64 architecture,
+#         scripts/build-static.sh sets that up)
+# Needs root (or sudo) for the apt steps. Skips everything when DIR/prefix holds a libcurl built
+# by this same script from the same curl, OpenSSL, zlib and c-ares versions (DIR/prefix/stamp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
 
-dir=${1:-build/static-deps}
+arch=${2:-$(uname -m)}
+case "$arch" in
+  x86_64) debarch=amd64; triplet=x86_64-linux-gnu ;;
+  aarch64) debarch=arm64; triplet=aarch64-linux-gnu ;;
+  *) echo "build-static-curl: unsupported architecture '$arch' (x86_64 or aarch64)" >&2; exit 2 ;;
+esac
+cross=""
+[ "$arch" = "$(uname -m)" ] || cross=$triplet
+
+dir=${1:-build/static-deps-$arch}
 mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 prefix=$dir/prefix
-if [ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/include/curl/curl.h" ]; then
-  echo "build-static-curl: $prefix/lib/libcurl.a already built"
+
+# What the built libcurl depends on: this script and the versions of the packages it is built
+# from and against. The curl source version is the installed libcurl4-openssl-dev's (below).
+dev_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
+stamp_text() {
+  printf 'script %s\ncurl %s\nopenssl %s\nzlib %s\nc-ares %s\narch %s\n' \
+    "$(sha256sum "$repo/scripts/build-static-curl.sh" | cut -d' ' -f1)" \
+    "$(dev_version libcurl4-openssl-dev)" "$(dev_version "libssl-dev:$debarch")" \
+    "$(dev_version "zlib1g-dev:$debarch")" "$(dev_version "libc-ares-dev:$debarch")" "$arch"
+}
+if [ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/include/curl/curl.h" ] &&
+   [ -f "$prefix/stamp" ] && [ "$(cat "$prefix/stamp")" = "$(stamp_text)" ]; then
+  echo "build-static-curl: $prefix/lib/libcurl.a already built ($arch, same sources)"
   exit 0
 fi
 
@@ -97,7 +125,10 @@ fi
 # --- 2. the source package -----------------------------------------------------------------------
 # dpkg-source (dpkg-dev) unpacks it; make and a C compiler build it (build-essential has all three).
 need=()
-for p in dpkg-dev build-essential pkg-config libssl-dev zlib1g-dev; do
+packages=(dpkg-dev build-essential pkg-config libcurl4-openssl-dev
+          "libssl-dev:$debarch" "zlib1g-dev:$debarch" "libc-ares-dev:$debarch")
+[ -z "$cross" ] || packages+=("g++-$triplet")
+for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
 done
 $sudo apt-get update -qq
@@ -124,18 +155,26 @@ srcdir=$(find "$src_root" -maxdepth 1 -mindepth 1 -type d -name 'curl-*' | head 
 }
 echo "build-static-curl: building $(basename "$srcdir") into $prefix"
 
-# --- 3. configure: HTTP/HTTPS over OpenSSL with zlib, nothing else --------------------------------
+# --- 3. configure: HTTP/HTTPS over OpenSSL with zlib, c-ares, nothing else -----------------------
 # Debian's patches touch configure.ac and Makefile.am; the tarball's generated files are used as
 # they are, so stop make from trying to re-run autotools because of the patch timestamps.
 find "$srcdir" \( -name configure -o -name 'Makefile.in' -o -name aclocal.m4 -o -name 'curl_config.h.in' \) \
   -exec touch {} +
 
 build=$dir/curl-build
-rm -rf "$build"
+rm -rf "$build" "$prefix"
 mkdir -p "$build"
 cd "$build"
+# Cross: the triplet's compiler, and pkg-config reading only the arm64 multiarch .pc files.
+host=()
+if [ -n "$cross" ]; then
+  host=(--host="$triplet" CC="$triplet-gcc" AR="$triplet-ar" RANLIB="$triplet-ranlib")
+  export PKG_CONFIG_LIBDIR=/usr/lib/$triplet/pkgconfig:/usr/share/pkgconfig
+fi
+# c-ares instead of the threaded resolver: libcurl's threaded resolver calls getaddrinfo, which in
+# a static glibc program loads the host's NSS modules (docs/static-build.md).
 CFLAGS="-Os -ffunction-sections -fdata-sections -fvisibility=hidden" \
-"$srcdir/configure" --quiet \
+"$srcdir/configure" --quiet "${host[@]}" \
   --prefix="$prefix" \
   --disable-shared --enable-static --with-pic \
   --disable-dependency-tracking --disable-maintainer-mode \
@@ -147,7 +186,7 @@ CFLAGS="-Os -ffunction-sections -fdata-sections -fvisibility=hidden" \
   --disable-cookies --disable-alt-svc --disable-hsts --disable-ntlm --disable-ntlm-wb \
   --disable-tls-srp --disable-unix-sockets --disable-netrc --disable-doh --disable-mime \
   --disable-dateparse --disable-websockets \
-  --enable-threaded-resolver --enable-ipv6 --enable-proxy \
+  --disable-threaded-resolver --enable-ares --enable-ipv6 --enable-proxy \
   --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3 \
   --without-libidn2 --without-libpsl --without-librtmp --without-libssh --without-libssh2 \
   --without-wolfssh --without-gssapi --without-brotli --without-zstd --without-libgsasl \
@@ -158,6 +197,11 @@ make -j"${JOBS:-2}" -C lib >/dev/null
 make -C lib install >/dev/null
 make -C include install >/dev/null
 make install-pkgconfigDATA install-binSCRIPTS >/dev/null
+"$prefix/bin/curl-config" --features | grep -qx AsynchDNS ||
+  { echo "build-static-curl: libcurl was built without an asynchronous resolver" >&2; exit 1; }
+grep -q '^#define USE_ARES 1' lib/curl_config.h ||
+  { echo "build-static-curl: libcurl was built without c-ares" >&2; exit 1; }
+stamp_text >"$prefix/stamp"
 
 echo "build-static-curl: $(du -h "$prefix/lib/libcurl.a" | cut -f1) $prefix/lib/libcurl.a"
 echo "build-static-curl: features: $("$prefix/bin/curl-config" --features | tr '\n' ' ')"

@@ -9,6 +9,9 @@ packages=(
   catch2 libcpp-httplib-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy curl
   file time
+  # the fully static CLI (docs/static-build.md): c-ares for libcurl, and the empty-root test's
+  # DNS server, certificate tool and system-call tracer
+  libc-ares-dev dnsmasq-base openssl strace
 )
 
 missing=()

@@ -415,7 +415,7 @@ TEST_CASE("curl transport concurrency: 8 threads share one transport") {
       res.set_content(req.body, "text/plain");
     });
   });
-  auto transport = http::make_curl_transport(http::CurlOptions{{}, {}, {}, 16});
+  auto transport = http::make_curl_transport(http::CurlOptions{{}, {}, {}, 16, {}});
   constexpr int kThreads = 8, kCalls = 25;
   bedrock_lite::test::ThreadFailures failures;
   std::vector<std::thread> threads;

@@ -9,6 +9,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+
+#include <cstdio>
 #include <cstdlib>
 #include <mutex>
 #include <optional>
@@ -118,7 +123,8 @@ class ScopedEnv {
 TEST_CASE("curl transport: TLS is verified against the CA bundle") {
   TlsServer tls;
   SECTION("trusted through ca_bundle") {
-    auto transport = http::make_curl_transport(http::CurlOptions{tls.certificate_path, {}, {}, 16});
+    auto transport =
+        http::make_curl_transport(http::CurlOptions{tls.certificate_path, {}, {}, 16, {}});
     auto response = http::fetch(*transport, get(tls.url() + "/hello"));
     REQUIRE(response.ok());
     CHECK(response->body == "hello over tls");
@@ -133,11 +139,46 @@ TEST_CASE("curl transport: TLS is verified against the CA bundle") {
   }
   SECTION("an unreadable CA bundle is a Config error") {
     auto transport =
-        http::make_curl_transport(http::CurlOptions{"/nonexistent/ca.pem", {}, {}, 16});
+        http::make_curl_transport(http::CurlOptions{"/nonexistent/ca.pem", {}, {}, 16, {}});
     auto response = http::fetch(*transport, get(tls.url() + "/hello"));
     REQUIRE_FALSE(response.ok());
     CHECK(response.error().kind == ErrorKind::Config);
     CHECK_FALSE(response.error().retryable);
+    CHECK(response.error().message == "GET 127.0.0.1:" + std::to_string(tls.port) +
+                                          ": CA bundle /nonexistent/ca.pem (AWS_CA_BUNDLE or "
+                                          "ca_bundle) is not a readable file");
+  }
+  SECTION("trusted through SSL_CERT_FILE from the environment lookup") {
+    http::CurlOptions options;
+    options.environment = [&](std::string_view name) -> std::optional<std::string> {
+      if (name == "SSL_CERT_FILE") return tls.certificate_path;
+      return std::nullopt;
+    };
+    auto transport = http::make_curl_transport(options);
+    auto response = http::fetch(*transport, get(tls.url() + "/hello"));
+    REQUIRE(response.ok());
+    CHECK(response->body == "hello over tls");
+  }
+  SECTION("trusted through SSL_CERT_DIR, a hashed directory") {
+    // The name OpenSSL looks the issuer up by: <subject hash>.0 (what c_rehash makes).
+    BIO* bio = BIO_new_mem_buf(kTestCertificate, -1);
+    X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+    REQUIRE(certificate != nullptr);
+    char name[16];
+    std::snprintf(name, sizeof name, "%08lx.0", X509_subject_name_hash(certificate));
+    X509_free(certificate);
+    BIO_free(bio);
+    bedrock_lite::test::TempDir hashed;
+    hashed.write(name, kTestCertificate);
+    http::CurlOptions options;
+    options.environment = [&](std::string_view variable) -> std::optional<std::string> {
+      if (variable == "SSL_CERT_DIR") return "/nonexistent:" + hashed.path().string();
+      return std::nullopt;
+    };
+    auto transport = http::make_curl_transport(options);
+    auto response = http::fetch(*transport, get(tls.url() + "/hello"));
+    REQUIRE(response.ok());
+    CHECK(response->body == "hello over tls");
   }
 }
 

@@ -221,6 +221,8 @@ Result<void> Resolution::transport_step() {
     config_.transport = overrides_.transport;
   } else {
     http::CurlOptions curl;
+    // SSL_CERT_FILE / SSL_CERT_DIR when no bundle is named (http::find_ca_trust).
+    curl.environment = environment_.lookup();
     if (auto bundle = credentials::resolve_ca_bundle(environment_, *shared_, overrides_.profile)) {
       curl.ca_bundle = bundle->path;
       origin("ca_bundle", bundle->path, bundle->source);

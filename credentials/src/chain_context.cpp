@@ -30,6 +30,8 @@ Result<ProviderContext> prepare_provider_context(ProviderContext context) {
   }
   if (!context.transport) {
     http::CurlOptions curl;
+    // STS, SSO and sign-in are HTTPS: SSL_CERT_FILE / SSL_CERT_DIR count as for Bedrock.
+    curl.environment = context.environment.lookup();
     if (auto bundle =
             resolve_ca_bundle(context.environment, *context.shared_config, context.profile)) {
       curl.ca_bundle = bundle->path;

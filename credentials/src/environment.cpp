@@ -64,4 +64,8 @@ std::vector<std::string> Environment::to_envp() const {
   return out;
 }
 
+http::EnvironmentLookup Environment::lookup() const {
+  return [copy = *this](std::string_view name) { return copy.get(name); };
+}
+
 }  // namespace bedrock_lite::credentials

@@ -251,12 +251,25 @@ ErrorKind kind_of(CURLcode code) {
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(CurlOptions options)
-      : options_(std::move(options)), pool_(options_.max_idle_handles) {}
+      : options_(std::move(options)), pool_(options_.max_idle_handles) {
+    // Once per transport: the trust store does not change under a running program.
+    auto trust = find_ca_trust(options_.ca_bundle, options_.environment);
+    if (trust) {
+      trust_ = std::move(trust).value();
+    } else {
+      trust_error_ = std::move(trust).error();
+    }
+  }
 
   Result<ResponseHead> send(const Request& request, BodySink& sink) override {
     const std::string where = request.method + " " + std::string(host_of(request.url));
     if (curl_global_once() != CURLE_OK) {
       return make_error(ErrorKind::Config, where + ": libcurl initialisation failed");
+    }
+    // No trust store: TLS cannot be verified, so no https request is made; plain http (the
+    // link-local metadata endpoints) does not need one.
+    if (trust_error_ && request.url.size() >= 8 && iequals(request.url.substr(0, 8), "https://")) {
+      return make_error(trust_error_->kind, where + ": " + trust_error_->message);
     }
     // The method goes on the request line verbatim: only an RFC 9110 token is acceptable.
     const bool token_method =
@@ -349,9 +362,14 @@ class CurlTransport final : public Transport {
     set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
-    if (!options_.ca_bundle.empty()) {
-      set(curl_easy_setopt(easy, CURLOPT_CAINFO, options_.ca_bundle.c_str()));
-    }
+    // Always named (NULL turns the compiled-in default off): libcurl's default is the build
+    // machine's path, which a static binary carries to distributions that keep theirs elsewhere.
+    const char* ca_file = trust_.file.empty() ? nullptr : trust_.file.c_str();
+    const char* ca_dir = trust_.directory.empty() ? nullptr : trust_.directory.c_str();
+    set(curl_easy_setopt(easy, CURLOPT_CAINFO, ca_file));
+    set(curl_easy_setopt(easy, CURLOPT_CAPATH, ca_dir));
+    set(curl_easy_setopt(easy, CURLOPT_PROXY_CAINFO, ca_file));
+    set(curl_easy_setopt(easy, CURLOPT_PROXY_CAPATH, ca_dir));
     if (!request.use_proxy) {
       set(curl_easy_setopt(easy, CURLOPT_PROXY, ""));  // "" disables proxies, env included
     } else if (options_.proxy) {
@@ -500,6 +518,8 @@ class CurlTransport final : public Transport {
   }
 
   CurlOptions options_;
+  CaTrust trust_;
+  std::optional<Error> trust_error_;
   HandlePool pool_;
 };
 

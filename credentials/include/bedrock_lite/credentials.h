@@ -51,6 +51,9 @@ class BEDROCK_LITE_API Environment {
   // Expands a leading "~/" with home(); other paths are returned unchanged.
   std::string expand_home(const std::string& path) const;
 
+  // This snapshot as the lookup the libcurl transport reads SSL_CERT_FILE / SSL_CERT_DIR through
+  // (http::CurlOptions::environment); it holds a copy, so it may outlive the snapshot.
+  http::EnvironmentLookup lookup() const;
   // Every variable as NAME=value, for a child process (credential_process).
   std::vector<std::string> to_envp() const;
   const std::map<std::string, std::string, std::less<>>& variables() const { return variables_; }

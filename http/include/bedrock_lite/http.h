@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,10 +80,37 @@ class BEDROCK_LITE_API Transport {
   virtual Result<ResponseHead> send(const Request& request, BodySink& sink) = 0;
 };
 
+// Reads one environment variable: nullopt when unset. The library never calls getenv itself
+// (the caller passes its environment snapshot, e.g. credentials::Environment).
+using EnvironmentLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// Where TLS trust anchors are read from. Immutable.
+struct CaTrust {
+  std::string file;       // a PEM bundle; empty when only `directory` is used
+  std::string directory;  // OpenSSL hashed directories (<hash>.0 names), ':'-separated; or empty
+};
+
+// The CA certificates to trust, the first that exists of (docs/configuration.md, "CA
+// certificates"):
+//   1. `explicit_bundle` (AWS_CA_BUNDLE or the profile's ca_bundle, resolved by the caller): when
+//      given it is the only choice, and a missing or unreadable file is a Config error;
+//   2. SSL_CERT_FILE (a file) and SSL_CERT_DIR (':'-separated directories), from `environment`
+//      (empty: no variable is read); both are used when both exist;
+//   3. the system bundles Debian/Ubuntu, RHEL/Fedora, SUSE, Alpine and others ship, in the order
+//      Go's crypto/x509 (root_linux.go) probes them, then their hashed certificate directories.
+// A directory counts only when it holds a hashed certificate name, as OpenSSL needs. `root`
+// (tests) is prefixed to the system locations only. None found: a Config error naming every
+// place tried.
+BEDROCK_LITE_API Result<CaTrust> find_ca_trust(std::string_view explicit_bundle,
+                                               const EnvironmentLookup& environment,
+                                               std::string_view root = {});
+
 // Options of the libcurl transport. Immutable once the transport is built.
 struct CurlOptions {
   // PEM bundle of trusted CAs (AWS_CA_BUNDLE or the profile's ca_bundle, resolved by the
-  // caller); empty uses libcurl's built-in trust store. Verification itself is never off.
+  // caller). Empty: find_ca_trust picks one (SSL_CERT_FILE / SSL_CERT_DIR through `environment`,
+  // then the system locations). Verification itself is never off. When nothing is found, every
+  // https request fails with find_ca_trust's Config error; plain http (metadata endpoints) works.
   std::string ca_bundle;
   // Explicit proxy URL for requests with use_proxy. Unset: libcurl reads HTTPS_PROXY /
   // https_proxy / http_proxy / NO_PROXY itself, as curl and botocore do.
@@ -92,6 +120,8 @@ struct CurlOptions {
   // Idle connection handles kept for reuse (each holds its keep-alive connections). More
   // concurrent calls than this still work; the surplus handles are closed after use.
   std::size_t max_idle_handles = 16;
+  // Where SSL_CERT_FILE and SSL_CERT_DIR are read from; empty reads none.
+  EnvironmentLookup environment;
 };
 
 // The libcurl transport: keep-alive connections from a bounded pool of handles (a handle is
