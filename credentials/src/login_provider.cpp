@@ -184,16 +184,10 @@ Result<Credentials> refresh(const LoginCall& call, const LoginCache& held,
   request.headers = {
       {"Content-Type", "application/json"}, {"Accept", "application/json"}, {"DPoP", *proof}};
   request.body = to_json(body);
-  request.timeouts = token_service_timeouts();
-  auto response = fetch_small(*call.context.transport, request, kMaxTokenDocumentBytes);
+  auto response = call_token_service(*call.context.transport, std::move(request), what);
   if (!response) {
     Error error = std::move(response).error();
-    error.message = what + ": " + error.message;
-    return error;
-  }
-  if (response->status != 200) {
-    Error error = service_error(*response, what);
-    error.message += refresh_advice(error, call);
+    if (error.kind == ErrorKind::Service) error.message += refresh_advice(error, call);
     return error;
   }
   return apply_token_output(call, response->body, what, cache, now, held.credentials.account_id);

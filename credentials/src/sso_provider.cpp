@@ -150,14 +150,8 @@ Result<Secret> create_token(const SsoCall& call, rapidjson::Document& cache, Tim
   request.url = endpoint.url + "/token";
   request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
   request.body = to_json(body);
-  request.timeouts = token_service_timeouts();
-  auto response = fetch_small(*call.context.transport, request, kMaxTokenDocumentBytes);
-  if (!response) {
-    Error error = std::move(response).error();
-    error.message = what + ": " + error.message;
-    return error;
-  }
-  if (response->status != 200) return service_error(*response, what);
+  auto response = call_token_service(*call.context.transport, std::move(request), what);
+  if (!response) return std::move(response).error();
   auto answer = parse_json_object(response->body, what, ErrorKind::Protocol);
   if (!answer) return std::move(answer).error();
   auto token = string_member(*answer, "accessToken");
@@ -293,16 +287,10 @@ Result<Credentials> get_role_credentials(const SsoCall& call, const Secret& toke
                 "/federation/credentials?role_name=" + percent_encode(settings.role_name) +
                 "&account_id=" + percent_encode(settings.account_id);
   request.headers = {{"x-amz-sso_bearer_token", token.reveal()}, {"Accept", "application/json"}};
-  request.timeouts = token_service_timeouts();
-  auto response = fetch_small(*call.context.transport, request, kMaxTokenDocumentBytes);
+  auto response = call_token_service(*call.context.transport, std::move(request), what);
   if (!response) {
     Error error = std::move(response).error();
-    error.message = what + ": " + error.message;
-    return error;
-  }
-  if (response->status != 200) {
-    Error error = service_error(*response, what);
-    if (response->status == 401) {
+    if (error.kind == ErrorKind::Service && error.http_status == 401) {
       // The portal no longer accepts the token (signed out, revoked): only a new login helps.
       error.message += "; " + settings.login_hint();
     }

@@ -1,5 +1,7 @@
 #include "token_services.h"
 
+#include "profile_sources.h"
+#include "provider_internals.h"
 #include "token_cache.h"
 
 #include <bedrock_lite/internal/text.h>
@@ -90,6 +92,19 @@ Error service_error(const http::Response& response, const std::string& what) {
   }
   error.retryable = response.status == 429 || response.status >= 500;
   return error;
+}
+
+Result<http::Response> call_token_service(http::Transport& transport, http::Request request,
+                                          const std::string& what) {
+  request.timeouts = token_service_timeouts();
+  auto response = fetch_small(transport, request, kMaxTokenDocumentBytes);
+  if (!response) {
+    Error error = std::move(response).error();
+    error.message = what + ": " + error.message;
+    return error;
+  }
+  if (response->status != 200) return service_error(*response, what);
+  return response;
 }
 
 }  // namespace bedrock_lite::credentials::detail

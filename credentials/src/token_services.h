@@ -34,4 +34,10 @@ std::string dns_suffix(std::string_view region);
 // the request id; retryable for 429 and 5xx. `what` names the call and endpoint.
 Error service_error(const http::Response& response, const std::string& what);
 
+// Sends `request` to a token service with the token services' timeouts and a bounded answer.
+// The answer when its status is 200; otherwise the transport's error or service_error(), each
+// message starting with `what`.
+Result<http::Response> call_token_service(http::Transport& transport, http::Request request,
+                                          const std::string& what);
+
 }  // namespace bedrock_lite::credentials::detail
