@@ -32,14 +32,7 @@ std::string ReadContext::pointer() const {
       out += std::to_string(segments[i].index);
       continue;
     }
-    for (char c : segments[i].name) {  // RFC 6901 escaping
-      if (c == '~')
-        out += "~0";
-      else if (c == '/')
-        out += "~1";
-      else
-        out += c;
-    }
+    internal::append_json_pointer_token(out, segments[i].name);
   }
   if (depth > kMaxDepth) out += "/...";
   return out;

@@ -1,4 +1,5 @@
 #include <bedrock_lite/internal/json.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
@@ -272,14 +273,7 @@ std::string JsonWritePath::pointer() const {
       out += std::to_string(frame.index);
       continue;
     }
-    for (char c : frame.key) {  // RFC 6901 escaping
-      if (c == '~')
-        out += "~0";
-      else if (c == '/')
-        out += "~1";
-      else
-        out += c;
-    }
+    append_json_pointer_token(out, frame.key);
   }
   return out;
 }

@@ -226,4 +226,16 @@ inline std::string_view host_of(std::string_view url) {
   return url;
 }
 
+// Appends one reference token of a JSON pointer (RFC 6901): '~' as "~0", '/' as "~1".
+inline void append_json_pointer_token(std::string& out, std::string_view token) {
+  for (char c : token) {
+    if (c == '~')
+      out += "~0";
+    else if (c == '/')
+      out += "~1";
+    else
+      out += c;
+  }
+}
+
 }  // namespace bedrock_lite::internal
