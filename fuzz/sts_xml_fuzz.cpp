@@ -50,9 +50,11 @@ void check_message(const std::string& message, std::string_view input, MessageOf
     const std::string secret = plain_member(input, member);
     // Short texts may be words of the message itself.
     if (secret.size() < 12 || message.find(secret) == std::string::npos) continue;
+    // Only the member's own text changes; the rest of the document stays as it was.
     std::string other(input);
-    for (auto at = other.find(secret); at != std::string::npos; at = other.find(secret, at + 1))
-      other.replace(at, secret.size(), std::string(secret.size(), '\x01'));
+    const std::string open = "<" + std::string(member) + ">";
+    const auto at = other.find(open) + open.size();
+    other.replace(at, secret.size(), std::string(secret.size(), 'Q'));
     if (message_of(other).find(secret) == std::string::npos)
       die("error message quotes a secret member:", message);
   }
