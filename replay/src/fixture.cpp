@@ -208,6 +208,34 @@ const FixtureSet& ReplayTransport::fixtures() const noexcept {
   return state_->set;
 }
 
+namespace {
+
+// The closest miss, for the error: same method and path beat same path beat same method; then
+// the body with the fewest differing members and values, then the earliest folder.
+struct ClosestMiss {
+  int rank = -1;
+  std::size_t distance = 0;
+  std::size_t index = 0;
+  std::string why;
+};
+
+Error no_match_error(std::string_view method, const std::string& decoded,
+                     const ClosestMiss& closest, const FixtureSet& set) {
+  std::string message = "replay: no fixture matches " + std::string(method) + " " + decoded;
+  if (closest.rank >= 0) {
+    message += "; closest is " + set.interactions[closest.index].folder + ": " + closest.why;
+  } else {
+    message += "; the fixture set " + set.root + " is empty";
+  }
+  // Decoding may have produced control characters (%0A); the message stays one line.
+  for (char& c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
+  }
+  return make_error(ErrorKind::Usage, std::move(message));
+}
+
+}  // namespace
+
 Result<const Interaction*> ReplayTransport::match(std::string_view method, std::string_view target,
                                                   std::string_view body) {
   // Presigned credentials in the query are masked on both sides (the recorder masked them).
@@ -216,17 +244,10 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
   // A body that is not JSON (or nested too deep to parse safely) is compared as bytes.
   const bool actual_is_json = internal::parse_json(actual, body).ok();
 
-  // The closest miss, for the error: same method and path beat same path beat same method;
-  // then the body with the fewest differing members and values, then the earliest folder.
-  struct Miss {
-    int rank = -1;
-    std::size_t distance = 0;
-    std::size_t index = 0;
-    std::string why;
-  } closest;
+  ClosestMiss closest;
   auto consider = [&closest](int rank, std::size_t distance, std::size_t index, std::string why) {
     if (rank > closest.rank || (rank == closest.rank && distance < closest.distance)) {
-      closest = Miss{rank, distance, index, std::move(why)};
+      closest = ClosestMiss{rank, distance, index, std::move(why)};
     }
   };
 
@@ -269,19 +290,7 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
     }
   }
 
-  if (matches.empty()) {
-    std::string message = "replay: no fixture matches " + std::string(method) + " " + decoded;
-    if (closest.rank >= 0) {
-      message += "; closest is " + interactions[closest.index].folder + ": " + closest.why;
-    } else {
-      message += "; the fixture set " + state_->set.root + " is empty";
-    }
-    // Decoding may have produced control characters (%0A); the message stays one line.
-    for (char& c : message) {
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-    }
-    return make_error(ErrorKind::Usage, std::move(message));
-  }
+  if (matches.empty()) return no_match_error(method, decoded, closest, state_->set);
   std::lock_guard<std::mutex> lock(state_->mutex);
   std::size_t chosen = matches.front();
   for (std::size_t index : matches) {
