@@ -2,10 +2,14 @@
 #include "directory.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <unistd.h>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace bedrock_lite::replay::detail {
 
@@ -79,6 +83,84 @@ bool create_directories(const std::string& path, std::string& error) {
     error = std::strerror(ENOTDIR);
     return false;
   }
+  return true;
+}
+
+bool make_temp_directory(const std::string& prefix, std::string& path, std::string& error) {
+  std::vector<char> name(prefix.begin(), prefix.end());
+  for (int i = 0; i < 6; ++i) name.push_back('X');
+  name.push_back('\0');
+  if (::mkdtemp(name.data()) == nullptr) {
+    error = std::strerror(errno);
+    return false;
+  }
+  path = name.data();
+  return true;
+}
+
+bool remove_all(const std::string& path, std::string& error) {
+  struct stat link {};
+  if (::lstat(path.c_str(), &link) != 0) {
+    if (errno == ENOENT) return true;
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  if (S_ISDIR(link.st_mode)) {
+    std::vector<std::string> names;
+    if (!list_names(path, names, error)) {
+      error = path + ": " + error;
+      return false;
+    }
+    for (const auto& name : names) {
+      if (!remove_all(join_path(path, name), error)) return false;
+    }
+    if (::rmdir(path.c_str()) != 0) {
+      error = path + ": " + std::strerror(errno);
+      return false;
+    }
+    return true;
+  }
+  if (::unlink(path.c_str()) != 0) {
+    error = path + ": " + std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+bool rename_path(const std::string& from, const std::string& to, std::string& error) {
+  if (::rename(from.c_str(), to.c_str()) != 0) {
+    error = std::strerror(errno);
+    return false;
+  }
+  return true;
+}
+
+bool replace_directory(const std::string& fresh, const std::string& target, bool& exchanged,
+                       std::string& error) {
+  exchanged = false;
+  struct stat info {};
+  if (::lstat(target.c_str(), &info) != 0 && errno == ENOENT) {
+    return rename_path(fresh, target, error);
+  }
+  if (::renameat2(AT_FDCWD, fresh.c_str(), AT_FDCWD, target.c_str(), RENAME_EXCHANGE) == 0) {
+    exchanged = true;
+    return true;
+  }
+  if (errno != EINVAL && errno != ENOSYS) {
+    error = std::strerror(errno);
+    return false;
+  }
+  // No RENAME_EXCHANGE here (some network and FUSE filesystems): the old folder steps aside
+  // first, so `target` is briefly missing, never half-written.
+  const std::string old = fresh + ".old";
+  if (!rename_path(target, old, error)) return false;
+  if (!rename_path(fresh, target, error)) {
+    std::string ignored;
+    rename_path(old, target, ignored);
+    return false;
+  }
+  if (!rename_path(old, fresh, error)) return false;
+  exchanged = true;
   return true;
 }
 

@@ -27,4 +27,20 @@ bool list_folders_recursive(const std::string& root, std::vector<std::string>& f
 // mkdir -p: creates `path` and any missing parent; false with the OS reason in `error`.
 bool create_directories(const std::string& path, std::string& error);
 
+// mkdtemp: creates a new folder named `prefix` + six random characters; false with the OS reason.
+bool make_temp_directory(const std::string& prefix, std::string& path, std::string& error);
+
+// rm -r without following symbolic links; false with the OS reason and the failing path.
+bool remove_all(const std::string& path, std::string& error);
+
+// rename(2): moves a folder into place. Fails (EEXIST/ENOTEMPTY) when `to` is a non-empty folder,
+// which is how the recording transport notices a number another process took.
+bool rename_path(const std::string& from, const std::string& to, std::string& error);
+
+// Atomically puts `fresh` at `target`: when `target` exists the two are exchanged in one step
+// (renameat2 RENAME_EXCHANGE) and the old contents end up at `fresh`; `exchanged` says which
+// happened. A filesystem without RENAME_EXCHANGE gets two renames through `fresh` + ".old".
+bool replace_directory(const std::string& fresh, const std::string& target, bool& exchanged,
+                       std::string& error);
+
 }  // namespace bedrock_lite::replay::detail

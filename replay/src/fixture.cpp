@@ -150,6 +150,8 @@ Result<FixtureSet> load_fixture_set(const std::string& root) {
     return config_error(root, "cannot list: " + error);
   }
   for (auto& folder : below) {
+    // A recording transport's folder still being written (recording.cpp) is not part of the set.
+    if (folder.find("/" + std::string(detail::kPartialPrefix)) != std::string::npos) continue;
     if (is_interaction_folder(folder)) folders.push_back(std::move(folder));
   }
   if (folders.empty()) {
@@ -300,10 +302,25 @@ Result<const Interaction*> ReplayTransport::match(std::string_view method, std::
   return &interactions[chosen];
 }
 
+std::vector<std::string> ReplayTransport::unused() const {
+  std::vector<std::string> folders;
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  for (std::size_t i = 0; i < state_->uses.size(); ++i) {
+    if (state_->uses[i] == 0) folders.push_back(state_->set.interactions[i].folder);
+  }
+  return folders;
+}
+
 Result<ResponseHead> ReplayTransport::send(const Request& request, BodySink& sink) {
   auto found = match(request.method, request.url, request.body);
   if (!found.ok()) return std::move(found).error();
-  const Interaction& interaction = **found;
+  return detail::deliver(**found, state_->options.chunk_bytes, sink);
+}
+
+namespace detail {
+
+Result<ResponseHead> deliver(const Interaction& interaction, std::size_t chunk_bytes,
+                             BodySink& sink) {
   ResponseHead head;
   head.status = interaction.status;
   head.headers = interaction.response_headers;
@@ -313,8 +330,7 @@ Result<ResponseHead> ReplayTransport::send(const Request& request, BodySink& sin
   };
   if (!sink.on_head(head)) return cancelled();
   std::string_view body = interaction.response_body;
-  const std::size_t chunk =
-      state_->options.chunk_bytes == 0 ? body.size() : state_->options.chunk_bytes;
+  const std::size_t chunk = chunk_bytes == 0 ? body.size() : chunk_bytes;
   while (!body.empty()) {
     const std::size_t n = std::min(chunk, body.size());
     if (!sink.on_body(body.substr(0, n))) return cancelled();
@@ -323,4 +339,5 @@ Result<ResponseHead> ReplayTransport::send(const Request& request, BodySink& sin
   return head;
 }
 
+}  // namespace detail
 }  // namespace bedrock_lite::replay

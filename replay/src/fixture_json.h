@@ -3,6 +3,7 @@
 #pragma once
 
 #include <bedrock_lite/core.h>
+#include <bedrock_lite/replay.h>
 
 #include <bedrock_lite/internal/json.h>
 
@@ -44,6 +45,15 @@ std::size_t json_distance(const rapidjson::Value& recorded, const rapidjson::Val
 // `uri` with the values of the query parameters that carry credentials in presigned URLs
 // (X-Amz-Security-Token, X-Amz-Signature, X-Amz-Credential) replaced by the mask.
 std::string scrub_uri(std::string_view uri);
+
+// Hands a recorded answer to `sink`: head, then the body in chunks of `chunk_bytes` (0: one
+// chunk). A sink returning false ends it with kind Cancelled naming the folder.
+Result<http::ResponseHead> deliver(const Interaction& interaction, std::size_t chunk_bytes,
+                                   http::BodySink& sink);
+
+// The name prefix of an interaction folder the recording transport is still writing; the
+// loader skips such folders.
+constexpr const char* kPartialPrefix = ".partial-";
 
 // True when `recorded` is an elision that stands for `actual`.
 bool elision_matches(std::string_view recorded, std::string_view actual);

@@ -213,6 +213,29 @@ std::string numbered(unsigned number) {
   return digits;
 }
 
+// Renames the complete `partial` folder to "<NNNNNN>-<suffix>". A number already taken (another
+// process recording into the same folder, or a folder made by hand) moves on to the first
+// number free on disk, so nothing recorded is lost or overwritten.
+Result<void> publish(const std::string& dir, std::atomic<unsigned>& next,
+                     const std::string& partial, unsigned number, const std::string& suffix) {
+  constexpr int kAttempts = 1000;
+  std::string error;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    const std::string folder = detail::join_path(dir, numbered(number) + "-" + suffix);
+    if (!detail::is_directory(folder) && detail::rename_path(partial, folder, error)) return {};
+    if (detail::is_directory(folder)) {
+      number = std::max(first_free_number(dir), next.fetch_add(1));
+      continue;
+    }
+    break;  // a real failure, not a taken name
+  }
+  std::string ignored;
+  detail::remove_all(partial, ignored);
+  return make_error(ErrorKind::Config,
+                    dir + ": cannot move the recorded interaction " +
+                        "into place: " + (error.empty() ? "no free number" : error));
+}
+
 }  // namespace
 
 struct RecordingTransport::State {
@@ -246,27 +269,35 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   if (!head.ok()) return head;  // never record a failed or partial exchange
 
   const std::string api = api_of(request.url);
-  const std::string folder =
-      detail::join_path(state_->dir, numbered(number) + "-" + folder_suffix(api));
+  std::string partial;
   std::string error;
-  if (!detail::create_directories(folder, error)) {
-    return make_error(ErrorKind::Config, folder + ": cannot create the fixture folder: " + error);
+  if (!detail::create_directories(state_->dir, error) ||
+      !detail::make_temp_directory(detail::join_path(state_->dir, detail::kPartialPrefix), partial,
+                                   error)) {
+    return make_error(ErrorKind::Config,
+                      state_->dir + ": cannot create a fixture folder there: " + error);
   }
   const auto when =
       state_->options.clock ? state_->options.clock() : std::chrono::system_clock::now();
-  // response.body last: a folder is an interaction only once all three files exist.
+  // Written under a hidden name and renamed into place whole (publish), so a reader never sees
+  // a torn interaction.
   const std::pair<const char*, Result<std::string>> files[] = {
       {"request.json", request_json(request)},
       {"response.json", response_json(*head)},
       {"meta.json", meta_json(api, *head, tee.body().size(), when)},
+      {"response.body", tee.body()},
   };
   for (const auto& [name, contents] : files) {
-    if (!contents.ok()) return contents.error();
-    auto written = detail::write_whole_file(detail::join_path(folder, name), *contents);
-    if (!written.ok()) return std::move(written).error();
+    auto written = contents.ok()
+                       ? detail::write_whole_file(detail::join_path(partial, name), *contents)
+                       : Result<void>(contents.error());
+    if (!written.ok()) {
+      detail::remove_all(partial, error);
+      return std::move(written).error();
+    }
   }
-  auto written = detail::write_whole_file(detail::join_path(folder, "response.body"), tee.body());
-  if (!written.ok()) return std::move(written).error();
+  auto published = publish(state_->dir, state_->next, partial, number, folder_suffix(api));
+  if (!published.ok()) return std::move(published).error();
   return head;
 }
 

@@ -106,6 +106,10 @@ class BEDROCK_LITE_API ReplayTransport final : public http::Transport {
 
   const FixtureSet& fixtures() const noexcept;
 
+  // The folders of the interactions no send() or match() has used yet, in recorded order: what a
+  // strict test reports as recorded but never requested (the caller decides whether that fails).
+  std::vector<std::string> unused() const;
+
  private:
   struct State;
   std::unique_ptr<State> state_;
@@ -124,8 +128,11 @@ struct RecordingOptions {
 // X-Amz-Credential query values in the URI are masked, so no secret reaches the disk. meta.json
 // holds {"recorded_by", "recorded_at", "operation", "status", "response_body_bytes"}.
 // Exchanges that fail (network error, timeout, a sink that cancelled) are not written: a
-// fixture never holds a partial response. A failure to write is returned as kind Config
-// naming the file, after the sink has seen the whole response.
+// fixture never holds a partial response. Each folder is written under a hidden name
+// (".partial-*", which the loader skips) and renamed into place once complete, so a reader never
+// sees a torn interaction; a name taken meanwhile (another process recording into the same
+// folder) moves the interaction to the next free number. A failure to write is returned as kind
+// Config naming the file, after the sink has seen the whole response.
 //
 // Wrap the Bedrock client's transport, not a credentials provider's: response bodies are
 // recorded as they are, and credential endpoints answer with secrets in the body.
@@ -141,6 +148,81 @@ class BEDROCK_LITE_API RecordingTransport final : public http::Transport {
   Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
 
  private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+// What a RecordReplayTransport does with its folder, as VCR-style libraries name the modes.
+enum class RecordMode {
+  None,  // replay only: a request no interaction matches is an error naming the closest one
+  Once,  // record when the folder holds no interaction (or does not exist), else as None
+  New,   // replay what matches; record and append what does not; never rewrite an interaction
+  All,   // record every call again into a fresh folder, swapped in for the old one at the end
+};
+
+// "none", "once", "new", "all".
+BEDROCK_LITE_API const char* to_string(RecordMode mode) noexcept;
+// The inverse of to_string; anything else is kind Usage naming the text and the four modes.
+BEDROCK_LITE_API Result<RecordMode> parse_record_mode(std::string_view text);
+
+struct RecordReplayOptions {
+  ReplayOptions replay;
+  RecordingOptions recording;
+};
+
+// Replays from and records into one fixture folder, by RecordMode: a ReplayTransport over what
+// the folder held when opened, and a RecordingTransport (secrets scrubbed, see above) over
+// `live` for what is recorded.
+//
+// Modes in detail:
+//   None  the folder must hold interactions (load_fixture_set's errors otherwise); a miss is
+//         kind Usage naming the closest interaction, exactly as ReplayTransport.
+//   Once  a folder that is missing or holds no interaction is recorded into (every call goes to
+//         `live`); otherwise as None. Which of the two is decided once, at open().
+//   New   a request that matches a recorded interaction is replayed (the matching and cyclic
+//         reuse rules of ReplayTransport); any other goes to `live` and is appended as a new
+//         numbered folder. Existing folders are never written. An interaction recorded in this
+//         run is replayed from the next run on (this run keeps recording such requests).
+//   All   every call goes to `live` and is recorded into a fresh sibling folder
+//         "<dir>.recording-XXXXXX"; "the end" of the run is finish() (or the destructor, which
+//         calls it when the caller did not): the fresh folder then replaces `dir` in one atomic
+//         step (renameat2 RENAME_EXCHANGE), and the old recordings are deleted. A run that
+//         crashes before the end leaves `dir` as it was (and the fresh folder beside it).
+//
+// `live` may be null for None, and for Once over a folder that holds interactions; any mode
+// that must record without it fails at open() with kind Usage.
+//
+// Thread-safe: any number of send() calls at once, recording into one folder (each
+// interaction gets its own number and appears complete or not at all). finish() must not run
+// while a send() is in flight.
+class BEDROCK_LITE_API RecordReplayTransport final : public http::Transport {
+ public:
+  static Result<std::unique_ptr<RecordReplayTransport>> open(const std::string& dir,
+                                                             RecordMode mode,
+                                                             std::shared_ptr<http::Transport> live,
+                                                             RecordReplayOptions options = {});
+  ~RecordReplayTransport() override;
+  RecordReplayTransport(const RecordReplayTransport&) = delete;
+  RecordReplayTransport& operator=(const RecordReplayTransport&) = delete;
+
+  Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
+
+  // The end of a run. All: swaps the fresh recording in for `dir` (errors, kind Config, name the
+  // folders and the OS reason; `dir` is then left as it was). Other modes: nothing to do.
+  // Later send() calls fail with kind Usage. Calling it again returns the first outcome.
+  Result<void> finish();
+
+  // The interactions the folder held at open() that no call replayed, in recorded order (empty
+  // when nothing is replayed: All, or Once recording). See ReplayTransport::unused().
+  std::vector<std::string> unused() const;
+
+  RecordMode mode() const noexcept;
+  // True when no call can reach `live` (None, or Once over recorded interactions): a client then
+  // needs no real credentials.
+  bool replays_only() const noexcept;
+
+ private:
+  RecordReplayTransport();
   struct State;
   std::unique_ptr<State> state_;
 };
