@@ -1,6 +1,7 @@
 /* The C API (bedrock_lite.h) from a C11 program, against recorded Bedrock traffic replayed from
  * fixtures/recorded/bedrock-recorded (argv[1]). Each check prints what it compared on failure;
  * the exit status is the number of failed checks (0: all passed). */
+#define _POSIX_C_SOURCE 200112L /* setenv */
 #include <bedrock_lite.h>
 
 #include <stdio.h>
@@ -327,7 +328,28 @@ static void test_usage_errors(void) {
   bedrock_lite_config_init(&config);
   config.struct_size = 0; /* never initialised */
   CHECK(bedrock_lite_client_create(&config, &client, NULL) == BEDROCK_LITE_INVALID_ARGUMENT);
-  CHECK(bedrock_lite_client_create(NULL, &client, NULL) == BEDROCK_LITE_INVALID_ARGUMENT);
+  CHECK(bedrock_lite_client_create(&config, NULL, NULL) == BEDROCK_LITE_INVALID_ARGUMENT);
+
+  /* A NULL config: everything from the environment. The test environment names no region... */
+  status = bedrock_lite_client_create(NULL, &client, &error);
+  CHECK(status == BEDROCK_LITE_NO_REGION);
+  CHECK(client == NULL);
+  CHECK_CONTAINS(bedrock_lite_error_message(error), "no region: looked at --region, AWS_REGION");
+  bedrock_lite_error_free(error);
+  /* ...and once it does (with static keys, no instance metadata), the client is built. */
+  setenv("AWS_REGION", "eu-west-3", 1);
+  setenv("AWS_ACCESS_KEY_ID", "AKIDNULLCONFIG", 1);
+  setenv("AWS_SECRET_ACCESS_KEY", "null-config-secret", 1);
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  status = bedrock_lite_client_create(NULL, &client, &error);
+  CHECK(status == BEDROCK_LITE_OK);
+  CHECK(error == NULL);
+  CHECK(client != NULL);
+  bedrock_lite_client_destroy(client);
+  client = NULL;
+  unsetenv("AWS_REGION");
+  unsetenv("AWS_ACCESS_KEY_ID");
+  unsetenv("AWS_SECRET_ACCESS_KEY");
 
   /* An explicit endpoint that is not a URL: Config. */
   bedrock_lite_config_init(&config);

@@ -96,7 +96,7 @@ TEST_CASE("e2e: ConverseStream delivers the recorded events and accumulates them
       auto response = client->converse_stream(stream_request(), collected.handler());
       REQUIRE(response.ok());
       check_events_equal(collected.events, expected, expected.size());
-      CHECK(response_text(*response) == collected.text);
+      CHECK(all_text(*response) == collected.text);
       CHECK_FALSE(collected.text.empty());
       REQUIRE(response->usage);
       REQUIRE(collected.usage);
@@ -308,7 +308,7 @@ TEST_CASE("e2e: unknown events pass through, an error message ends the stream", 
     REQUIRE(response.ok());
     CHECK(saw_unknown);
     CHECK(collected.events.size() == 6);
-    CHECK(response_text(*response) == "Hi");
+    CHECK(all_text(*response) == "Hi");
   }
   SECTION("an un-modelled error message becomes a typed error after the earlier events") {
     FakeBedrock server;

@@ -125,7 +125,7 @@ struct Collected {
   }
 };
 
-inline std::string response_text(const ConverseResponse& response) {
+inline std::string all_text(const ConverseResponse& response) {
   std::string text;
   REQUIRE(response.output.message);
   for (const auto& block : response.output.message->content) {

@@ -94,7 +94,9 @@ typedef struct bedrock_lite_error bedrock_lite_error;
 BEDROCK_LITE_API void bedrock_lite_config_init(bedrock_lite_config* config) BEDROCK_LITE_NOEXCEPT;
 
 /* Resolves the configuration (environment, shared files, then `config`) and builds the client.
- * No network I/O. `*out` receives the client, to be freed with bedrock_lite_client_destroy(). */
+ * `config` may be NULL: everything then comes from the environment and the shared AWS files, as
+ * for an initialised config with nothing set (C++: Client::from_environment()). No network I/O.
+ * `*out` receives the client, to be freed with bedrock_lite_client_destroy(). */
 BEDROCK_LITE_API bedrock_lite_status
 bedrock_lite_client_create(const bedrock_lite_config* config, bedrock_lite_client** out,
                            bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;

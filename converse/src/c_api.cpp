@@ -183,9 +183,10 @@ bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config
   if (error != nullptr) *error = nullptr;
   if (out == nullptr) return invalid_argument("bedrock_lite_client_create: out is NULL", error);
   *out = nullptr;
-  if (config == nullptr) {
-    return invalid_argument(
-        "bedrock_lite_client_create: config is NULL (use bedrock_lite_config_init)", error);
+  bedrock_lite_config defaults;
+  if (config == nullptr) {  // the environment and shared files alone, as Client::from_environment
+    bedrock_lite_config_init(&defaults);
+    config = &defaults;
   }
   if (config->struct_size < sizeof(std::size_t)) {
     return invalid_argument("bedrock_lite_config.struct_size is " +

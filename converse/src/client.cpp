@@ -394,6 +394,12 @@ const Config& Client::config() const noexcept {
   return impl_->config;
 }
 
+Result<Client> Client::from_environment(const ConfigOverrides& overrides) {
+  auto config = resolve_config(credentials::Environment::from_process(), overrides);
+  if (!config) return std::move(config).error();
+  return create(std::move(config).value());
+}
+
 Result<Client> Client::create(Config config) {
   if (config.region.empty()) {
     return make_error(ErrorKind::NoRegion, "Invalid Configuration: Missing Region");

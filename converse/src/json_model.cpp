@@ -196,6 +196,31 @@ Result<std::string> to_json(const ConverseResponse& response) {
   return detail::to_json_text(response, ErrorKind::Protocol, "Converse response body");
 }
 
+ConverseRequest prompt_request(std::string model_id, std::string prompt) {
+  ConverseRequest request;
+  request.model_id = std::move(model_id);
+  ContentBlock block;
+  block.text = std::move(prompt);
+  Message message;
+  message.role = "user";
+  message.content.push_back(std::move(block));
+  request.messages = std::vector<Message>{std::move(message)};
+  return request;
+}
+
+std::string response_text(const ConverseResponse& response) {
+  std::string text;
+  if (!response.output.message) return text;
+  bool first = true;
+  for (const auto& block : response.output.message->content) {
+    if (!block.text) continue;
+    if (!first) text += '\n';
+    text += *block.text;
+    first = false;
+  }
+  return text;
+}
+
 CountTokensRequest count_tokens_request(const ConverseRequest& request) {
   // ConverseTokensRequest has exactly these four members (docs/wire-protocol.md §1.8); the service
   // rejects the others, so they are left out rather than forwarded.

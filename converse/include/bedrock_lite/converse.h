@@ -221,6 +221,11 @@ class BEDROCK_LITE_API Client {
   // makes the libcurl transport when the config names none. No network I/O.
   static Result<Client> create(Config config);
 
+  // A client in one line: resolve_config() over this process's environment and shared AWS files
+  // (the standard credentials chain, region and settings, exactly as the AWS CLI finds them),
+  // then create(). `overrides` win over what the environment says. No network I/O.
+  static Result<Client> from_environment(const ConfigOverrides& overrides = {});
+
   Client(Client&&) noexcept;
   Client& operator=(Client&&) noexcept;
   Client(const Client&) = delete;

@@ -489,6 +489,12 @@ BEDROCK_LITE_API Result<ConverseResponse> parse_converse_response(std::string_vi
 // A value that cannot be written is a Protocol error naming its JSON pointer.
 BEDROCK_LITE_API Result<std::string> to_json(const ConverseResponse& response);
 
+// The shortest request: one user message holding `prompt` as its only text block, for `model_id`.
+BEDROCK_LITE_API ConverseRequest prompt_request(std::string model_id, std::string prompt);
+// The answer's text: every text block of the output message, in order, joined with "\n" ("" when
+// the model returned none, e.g. only a tool call).
+BEDROCK_LITE_API std::string response_text(const ConverseResponse& response);
+
 // The CountTokens request for a Converse request: model_id and the members CountTokens accepts
 // (messages, system, toolConfig, additionalModelRequestFields); the others are left out.
 BEDROCK_LITE_API CountTokensRequest count_tokens_request(const ConverseRequest& request);
