@@ -87,6 +87,56 @@ else
   failures=$((failures + 1))
 fi
 
+# FFI consumers of the C API (docs/c-api.md): Python (ctypes), Go (cgo) and Rust (extern "C"),
+# each against the installed tree only, with Debian's python3, golang-go and cargo/rustc. A
+# sanitizer build's library needs its runtime preloaded into python3 and go: those builds skip.
+ffi_root=$root/fixtures/recorded
+libdir=$(PKG_CONFIG_PATH="$pc_dir" pkg-config --variable=libdir bedrock_lite)
+if [[ "$cxx_flags" == *-fsanitize* ]]; then
+  echo "skip ffi: $build_dir is a sanitizer build"
+else
+  mkdir -p "$work/build/ffi"
+  if [ -e "$libdir/libbedrock_lite.so" ]; then
+    shared=$libdir/libbedrock_lite.so
+    go_ldflags="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --libs bedrock_lite) -Wl,-rpath,$libdir"
+  else
+    # A static install: ctypes loads shared objects only, so the archive (position-independent
+    # objects) becomes one, exporting what the shared library would; Go and Rust link the archive
+    # with the C++ runtime.
+    shared=$work/build/ffi/libbedrock_lite.so
+    c++ -shared -o "$shared" -Wl,--whole-archive "$libdir/libbedrock_lite.a" -Wl,--no-whole-archive \
+      -Wl,--version-script="$root/cmake/bedrock_lite.map" \
+      $(PKG_CONFIG_PATH="$pc_dir" pkg-config --libs-only-l bedrock_lite | sed 's/-lbedrock_lite//')
+    go_ldflags="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --libs bedrock_lite) -lstdc++"
+  fi
+  run python 'python: ok' env BEDROCK_LITE_LIBRARY="$shared" PYTHONDONTWRITEBYTECODE=1 \
+    /usr/bin/python3 examples/python/example.py "$ffi_root"
+
+  if (cd examples/go && CGO_ENABLED=1 GOPROXY=off GOFLAGS=-mod=mod \
+        CGO_CFLAGS="$(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags bedrock_lite)" \
+        CGO_LDFLAGS="$go_ldflags" go build -o "$work/build/ffi/bedrock-lite-go" .) \
+      >"$work/go.build.log" 2>&1; then
+    run go 'go: ok' "$work/build/ffi/bedrock-lite-go" "$ffi_root"
+  else
+    echo "FAIL go: go build against the installed tree failed:" >&2
+    tail -n 30 "$work/go.build.log" >&2
+    failures=$((failures + 1))
+  fi
+
+  # Debian's cargo and rustc by path: a rustup toolchain earlier on PATH is not what CI installs.
+  cargo=(env PKG_CONFIG_PATH="$pc_dir" CARGO_HOME="$work/cargo-home" RUSTC=/usr/bin/rustc
+         CARGO_TARGET_DIR="$work/build/rust" BEDROCK_LITE_FIXTURES="$ffi_root" /usr/bin/cargo)
+  if (cd examples/rust && "${cargo[@]}" build --offline --quiet && "${cargo[@]}" test --offline --quiet) \
+      >"$work/rust.log" 2>&1; then
+    echo "ok   rust-tests"
+    run rust 'rust: ok' "$work/build/rust/debug/bedrock-lite-rust" "$ffi_root"
+  else
+    echo "FAIL rust: cargo build or cargo test against the installed tree failed:" >&2
+    tail -n 40 "$work/rust.log" >&2
+    failures=$((failures + 1))
+  fi
+fi
+
 # The installed CLI runs too.
 if [ -x "$prefix/bin/bedrock-lite" ]; then
   run cli "Hello! How can I assist you today?" "$prefix/bin/bedrock-lite" converse \

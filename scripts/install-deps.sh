@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Installs every build, test and benchmark dependency from Debian's packages (bookworm).
+# Installs every build, test and benchmark dependency from Debian's packages (bookworm), and the
+# toolchains of the FFI examples (python3, golang-go, cargo and rustc) and abigail-tools (abidiff,
+# the C ABI check).
 # Run as root, or as a user with sudo. Nothing is downloaded from anywhere else.
 set -euo pipefail
 
@@ -12,6 +14,8 @@ packages=(
   # the fully static CLI (docs/static-build.md): c-ares for libcurl, and the empty-root test's
   # DNS server, certificate tool and system-call tracer
   libc-ares-dev dnsmasq-base openssl strace
+  # the C API from other languages (examples/python, go, rust) and the ABI check
+  python3 golang-go cargo rustc abigail-tools
 )
 
 missing=()

@@ -431,6 +431,60 @@ TEST_CASE("cli secrets: the library's log hook, errors and RecordingTransport le
   sweep("RecordingTransport fixtures", files);
 }
 
+TEST_CASE("cli secrets: every record mode (once, new, all) writes no secret", "[cli][secrets]") {
+  test::TempDir dir;
+  std::size_t calls = 0;
+  for (replay::RecordMode mode :
+       {replay::RecordMode::Once, replay::RecordMode::New, replay::RecordMode::All}) {
+    const std::string folder = (dir.path() / replay::to_string(mode)).string();
+    // Two runs per mode: the second replays what the first recorded (once, new) or records it
+    // all again (all); new also records the prompts the first run did not send.
+    for (int run = 0; run < 2; ++run) {
+      for (bool bearer : {false, true}) {
+        for (Fault fault : {Fault::None, Fault::Status400, Fault::StreamException}) {
+          FakeBedrock server(sweep_server_options());
+          server.push_fault(fault);
+          auto opened =
+              replay::RecordReplayTransport::open(folder, mode, http::make_curl_transport());
+          REQUIRE(opened.ok());
+          converse::Config config;
+          config.region = "us-east-1";
+          config.endpoint = server.url();
+          credentials::Credentials c;
+          c.access_key_id = kKeyId;
+          c.secret_access_key = Secret(kSecretKey);
+          c.session_token = Secret(kSessionToken);
+          config.credentials = credentials::make_static_provider(c);
+          if (bearer) config.bearer_token = Secret(kBearer);
+          config.transport = std::shared_ptr<replay::RecordReplayTransport>(std::move(*opened));
+          config.retry.max_attempts = 1;
+          auto client = converse::Client::create(config);
+          REQUIRE(client.ok());
+          const std::string prompt = "hi " + std::to_string(static_cast<int>(fault)) +
+                                     (bearer ? " bearer" : "") + (run == 1 ? " again" : "");
+          auto request = converse::prompt_request("us.amazon.nova-micro-v1:0", prompt);
+          std::string errors;
+          auto a = client->converse(request);
+          auto b = client->converse_stream(request, [](const converse::StreamEvent&) {
+            return converse::StreamControl::Continue;
+          });
+          auto n = client->count_tokens(converse::count_tokens_request(request));
+          calls += 3;
+          for (const Error* error : {a.ok() ? nullptr : &a.error(), b.ok() ? nullptr : &b.error(),
+                                     n.ok() ? nullptr : &n.error()}) {
+            if (error) errors += error->to_string() + "\n";
+          }
+          sweep(std::string("record mode ") + replay::to_string(mode) + " errors", errors);
+        }
+      }
+    }
+    const std::string files = all_files_below(folder);
+    CHECK(files.find("<redacted>") != std::string::npos);
+    sweep(std::string("record mode ") + replay::to_string(mode) + " fixtures", files);
+  }
+  CHECK(calls == 108);
+}
+
 TEST_CASE("cli secrets: credential_process runs without a shell", "[cli][secrets]") {
   // Shell syntax in the command line stays literal: no substitution, no second command, no
   // redirection. A shell would create the marker files.

@@ -1,0 +1,3 @@
+module example.com/bedrocklite-go
+
+go 1.19
