@@ -65,12 +65,14 @@ fi
 
 # Library code with -fno-exceptions -fno-rtti, built as the shared library: the whole suite runs
 # against it, and the .so must export only bedrock_lite:: and bedrock_lite_* (and no library
-# object may run a global constructor).
-step "noexcept (shared library): build, test, exported symbols"
+# object may run a global constructor); its C ABI must match abi/bedrock_lite.abi (or come with
+# a new SONAME).
+step "noexcept (shared library): build, test, exported symbols, C ABI"
 cmake --preset noexcept "${werror[@]}" -DBUILD_SHARED_LIBS=ON >/dev/null
 cmake --build --preset noexcept
 ctest --preset noexcept
 scripts/check-exports.sh build/noexcept
+scripts/check-abi.sh build/noexcept
 
 # clang-tidy reads the compile commands the release configure writes (.clang-tidy, library code
 # only, 2 files at a time); it needs no build.
