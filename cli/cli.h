@@ -4,6 +4,7 @@
 
 #include <bedrock_lite/core.h>
 #include <bedrock_lite/credentials.h>
+#include <bedrock_lite/replay.h>
 
 #include <functional>
 #include <optional>
@@ -24,6 +25,7 @@ struct GlobalOptions {
   bool debug = false;
   std::optional<std::string> record_dir;
   std::optional<std::string> replay_dir;
+  std::optional<replay::RecordMode> record_mode;  // --record-mode, for the folder above
 };
 
 // Exit statuses.

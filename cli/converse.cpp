@@ -222,7 +222,9 @@ bool is_loopback_url(const std::string& url) {
 }
 
 // The client for the global options: the standard chain and files; --replay and --record are
-// the library's replay_dir and record_dir.
+// the library's replay_dir and record_dir, and --record-mode (with either folder) its
+// record_mode over that folder. The record/replay transport's destructor, when the client goes,
+// is the end of an "all" run.
 Result<converse::Client> make_client(const GlobalOptions& global) {
   converse::ConfigOverrides overrides;
   overrides.region = global.region;
@@ -232,6 +234,18 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   overrides.mfa_code = mfa_code_callback(global);
   overrides.replay_dir = global.replay_dir;
   if (!global.replay_dir) overrides.record_dir = global.record_dir;
+  if (global.record_mode) {
+    if (global.replay_dir && global.record_dir) {
+      return make_error(ErrorKind::Usage,
+                        "--record-mode applies to one folder: give --replay DIR or --record DIR");
+    }
+    if (!global.replay_dir && !global.record_dir) {
+      return make_error(ErrorKind::Usage, "--record-mode needs the folder: --replay DIR");
+    }
+    overrides.replay_dir = global.replay_dir ? global.replay_dir : global.record_dir;
+    overrides.record_dir.reset();
+    overrides.record_mode = global.record_mode;
+  }
   if (global.connect_timeout_seconds)
     overrides.connect_timeout = seconds_to_ms(*global.connect_timeout_seconds);
   if (global.read_timeout_seconds)
@@ -241,7 +255,8 @@ Result<converse::Client> make_client(const GlobalOptions& global) {
   if (!config) return std::move(config).error();
   // Plain HTTP only ever comes from an explicit endpoint URL; say so (loopback, which never
   // leaves the machine, only under --debug, so test and serve-fixtures runs stay quiet).
-  if (!global.replay_dir && config->endpoint.rfind("http://", 0) == 0 &&
+  const bool replays_only = config->recordings && config->recordings->replays_only();
+  if (!replays_only && config->endpoint.rfind("http://", 0) == 0 &&
       (global.debug || !is_loopback_url(config->endpoint)))
     std::fprintf(stderr, "warning: plain HTTP endpoint %s: requests are not encrypted\n",
                  config->endpoint.c_str());

@@ -92,6 +92,14 @@ std::vector<Option> global_option_table(GlobalOptions& global) {
        text_into(global.record_dir)},
       {"--replay", "DIR", "answer from the fixture set in DIR (no network, no credentials)",
        text_into(global.replay_dir)},
+      {"--record-mode", "none|once|new|all",
+       "what the --replay or --record folder is for (docs/fixtures.md)",
+       [&global](const std::string& value) -> std::string {
+         auto mode = replay::parse_record_mode(value);
+         if (!mode) return "--record-mode: " + mode.error().message;
+         global.record_mode = *mode;
+         return {};
+       }},
       {"--mfa-code", "CODE", "MFA code for an assume-role profile's mfa_serial",
        text_into(global.mfa_code)},
   };

@@ -40,7 +40,7 @@ int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::strin
     return {};
   };
   if (auto done = parse_command_line(line, args)) return *done;
-  if (global.replay_dir || global.record_dir) {
+  if (global.replay_dir || global.record_dir || global.record_mode) {
     return usage_error("serve-fixtures takes the fixture set as DIR, not --replay or --record");
   }
   if (!dir) return usage_error("serve-fixtures needs the fixture set folder: serve-fixtures DIR");

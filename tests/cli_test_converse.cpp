@@ -284,3 +284,62 @@ TEST_CASE("cli converse-stream --record writes fixtures that --replay answers fr
   REQUIRE(replayed.status == 0);
   CHECK(replayed.out == first_out);
 }
+
+TEST_CASE("cli --record-mode: once records then replays, new appends, all re-records",
+          "[cli][converse]") {
+  bedrock_lite::test::TempDir home;
+  const std::string dir = (home.path() / "cassette").string();
+  FakeBedrock server;
+  auto converse = [&](const std::string& prompt, const std::string& mode) {
+    return run_cli({"converse", "--endpoint-url", server.url(), "--record", dir, "--record-mode",
+                    mode, "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", prompt},
+                   "", kFakeCredentials);
+  };
+  auto first = converse("one", "once");
+  INFO(first.err);
+  REQUIRE(first.status == 0);
+  CHECK(server.request_count() == 1);
+  // Once over recordings replays: no call goes out, and a miss is an error naming the closest.
+  auto again = converse("one", "once");
+  REQUIRE(again.status == 0);
+  CHECK(again.out == first.out);
+  CHECK(server.request_count() == 1);
+  auto miss = converse("two", "once");
+  CHECK(miss.status == 2);  // a miss is kind Usage
+  CHECK(miss.err.find("error: Usage: replay: no fixture matches POST "
+                      "/model/us.amazon.nova-micro-v1:0/converse; closest is " +
+                      dir + "/000001-converse") != std::string::npos);
+  // New records the miss and replays the rest; --replay (mode none) then answers both.
+  REQUIRE(converse("two", "new").status == 0);
+  REQUIRE(converse("one", "new").status == 0);
+  CHECK(server.request_count() == 2);
+  CHECK(bedrock_lite::test::folders_with(dir, "response.body").size() == 2);
+  for (const char* prompt : {"one", "two"}) {
+    auto replayed = run_cli({"converse", "--replay", dir, "--record-mode", "none", "--model-id",
+                             "us.amazon.nova-micro-v1:0", "--prompt", prompt});
+    INFO(replayed.err);
+    CHECK(replayed.status == 0);
+  }
+  // All records afresh: only this run's interaction is left.
+  REQUIRE(converse("three", "all").status == 0);
+  CHECK(server.request_count() == 3);
+  const auto folders = bedrock_lite::test::folders_with(dir, "response.body");
+  REQUIRE(folders.size() == 1);
+  CHECK(bedrock_lite::test::read_file(folders[0] / "request.json").find("three") !=
+        std::string::npos);
+}
+
+TEST_CASE("cli --record-mode: a bad mode or a missing folder is a usage error", "[cli][converse]") {
+  auto bad = run_cli({"converse", "--replay", "/nonexistent", "--record-mode", "sometimes",
+                      "--model-id", "m", "--prompt", "hi"});
+  CHECK(bad.status == 2);
+  CHECK(bad.err ==
+        "error: Usage: --record-mode: record mode \"sometimes\" is not one of none, "
+        "once, new, all\n");
+  auto alone = run_cli({"converse", "--record-mode", "once", "--model-id", "m", "--prompt", "hi"});
+  CHECK(alone.status == 2);
+  CHECK(alone.err.find("--record-mode needs the folder") != std::string::npos);
+  auto both = run_cli({"converse", "--replay", "a", "--record", "b", "--record-mode", "new",
+                       "--model-id", "m", "--prompt", "hi"});
+  CHECK(both.status == 2);
+}

@@ -64,9 +64,10 @@ std::vector<std::string> with(std::vector<std::string> words, std::vector<std::s
 }
 
 // The options docs/cli.md gives each command (the contract; the binary may offer more).
-const std::vector<std::string> kGlobal = {
-    "--region",       "--profile", "--endpoint-url", "--connect-timeout", "--read-timeout",
-    "--max-attempts", "--debug",   "--record",       "--replay",          "--mfa-code"};
+const std::vector<std::string> kGlobal = {"--region",          "--profile",      "--endpoint-url",
+                                          "--connect-timeout", "--read-timeout", "--max-attempts",
+                                          "--debug",           "--record",       "--replay",
+                                          "--record-mode",     "--mfa-code"};
 const std::vector<std::string> kConverse = {
     "--model-id",   "--request-file", "--messages", "--prompt", "--system",
     "--max-tokens", "--temperature",  "--top-p",    "--stop",   "--output"};

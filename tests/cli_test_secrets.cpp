@@ -233,6 +233,53 @@ TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand
   CHECK(recorded >= 20);
 }
 
+TEST_CASE("cli secrets: --record-mode once, new and all write and print no secret",
+          "[cli][secrets]") {
+  std::size_t runs = 0;
+  for (const char* mode : {"once", "new", "all"}) {
+    test::TempDir home;
+    const auto record_dir = home.path() / "cassette";
+    // Twice per fault: the second run replays (once, new) or records again (all).
+    for (int round = 0; round < 2; ++round) {
+      for (bool bearer : {false, true}) {
+        for (Fault fault : {Fault::None, Fault::Status400, Fault::StreamException}) {
+          FakeBedrock server(sweep_server_options());
+          server.push_fault(fault);
+          std::vector<std::string> args = {"converse-stream",
+                                           "--model-id",
+                                           "us.amazon.nova-micro-v1:0",
+                                           "--prompt",
+                                           std::string("hi ") + (bearer ? "bearer " : "") +
+                                               std::to_string(static_cast<int>(fault)),
+                                           "--endpoint-url",
+                                           server.url(),
+                                           "--debug",
+                                           "--max-attempts",
+                                           "1",
+                                           "--record",
+                                           record_dir.string(),
+                                           "--record-mode",
+                                           mode};
+          std::vector<std::string> env = kSigV4Env;
+          if (bearer) env.push_back("AWS_BEARER_TOKEN_BEDROCK=" + kBearer);
+          const Run run = run_cli(home, args, env);
+          ++runs;
+          const std::string channel = std::string("--record-mode ") + mode + " fault " +
+                                      std::to_string(static_cast<int>(fault));
+          sweep(channel + " stdout", run.out);
+          sweep(channel + " stderr", run.err);
+        }
+      }
+    }
+    REQUIRE(std::filesystem::exists(record_dir));
+    const std::string files = all_files_below(record_dir);
+    INFO(mode << ": " << files.substr(0, 3000));
+    CHECK(files.find("<redacted>") != std::string::npos);
+    sweep(std::string("--record-mode ") + mode + " recorded fixtures", files);
+  }
+  CHECK(runs == 36);
+}
+
 TEST_CASE("cli secrets: wrong credentials, a timeout and the credentials command leak nothing",
           "[cli][secrets]") {
   test::TempDir home;

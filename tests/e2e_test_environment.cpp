@@ -50,7 +50,7 @@ class ScopedEnvironment {
 
 }  // namespace
 
-TEST_CASE("from_environment: region, endpoint and keys from the environment; a verified call") {
+TEST_CASE("from_environment: region, endpoint and keys from the environment make a verified call") {
   FakeBedrock bedrock;
   TempDir home;
   const std::string url = bedrock.url();
@@ -113,12 +113,13 @@ TEST_CASE("from_environment: no region anywhere is NoRegion, as resolve_config()
   CHECK(client.error().message == resolved.error().message);
 }
 
-TEST_CASE("response_text joins the text blocks; prompt_request is one user text block") {
+TEST_CASE("response_text joins the text blocks, and prompt_request is one user text block") {
   auto response = converse::parse_converse_response(
       R"({"output":{"message":{"role":"assistant","content":[{"text":"a"},{"toolUse":{"toolUseId":"t","name":"n","input":{}}},{"text":"b"}]}},"stopReason":"end_turn"})");
   REQUIRE(response.ok());
   CHECK(converse::response_text(*response) == "a\nb");
   CHECK(converse::response_text(converse::ConverseResponse{}).empty());
-  CHECK(converse::to_json(converse::prompt_request("m", "hi \"there\"")) ==
-        R"({"messages":[{"role":"user","content":[{"text":"hi \"there\""}]}]})");
+  auto json = converse::to_json(converse::prompt_request("m", "hi \"there\""));
+  REQUIRE(json.ok());
+  CHECK(*json == R"({"messages":[{"role":"user","content":[{"text":"hi \"there\""}]}]})");
 }

@@ -125,7 +125,7 @@ std::size_t interactions_in(const std::string& dir) {
 
 }  // namespace
 
-TEST_CASE("record modes: names parse and print; anything else is a usage error") {
+TEST_CASE("record modes: names parse and print, and anything else is a usage error") {
   for (RecordMode mode : {RecordMode::None, RecordMode::Once, RecordMode::New, RecordMode::All}) {
     auto parsed = replay::parse_record_mode(replay::to_string(mode));
     REQUIRE(parsed.ok());
@@ -211,7 +211,8 @@ TEST_CASE("record mode none: replays, never records, reports what a run left unu
   CHECK(missing.error().message.find("does not exist") != std::string::npos);
 }
 
-TEST_CASE("record mode new: a mixed run replays half and records half; the next run replays all") {
+TEST_CASE(
+    "record mode new: a mixed run replays half and records half, and the next run replays all") {
   FakeBedrock bedrock;
   TempDir temp;
   const std::string dir = (temp.path() / "cassette").string();
@@ -302,6 +303,25 @@ TEST_CASE("record mode all: records afresh beside the folder and swaps it in at 
   CHECK(call(*replayed.client, "old 1", 1) == answer);
   CHECK(bedrock.request_count() == 5);
 
+  // A run that records nothing (here: its only exchange breaks off) keeps the old recordings.
+  {
+    Run empty = open_run(bedrock, dir, RecordMode::All);
+    bedrock.push_fault(bedrock_lite::test::Fault::ResetMidStream);
+    CHECK_FALSE(empty.client
+                    ->converse_stream(prompt("reset"),
+                                      [](const converse::StreamEvent&) {
+                                        return converse::StreamControl::Continue;
+                                      })
+                    .ok());
+    CHECK(empty.transport->finish().ok());
+  }
+  CHECK(interactions_in(dir) == 2);
+  beside.clear();
+  for (const auto& entry : fs::directory_iterator(temp.path())) {
+    beside.push_back(entry.path().filename().string());
+  }
+  CHECK(beside == std::vector<std::string>{"cassette"});
+
   // Destroying the transport is the end too, and a folder that did not exist is created then.
   const std::string created = (temp.path() / "nested" / "new-cassette").string();
   {
@@ -313,7 +333,7 @@ TEST_CASE("record mode all: records afresh beside the folder and swaps it in at 
 }
 
 TEST_CASE(
-    "record mode new concurrency: 8 threads record into one folder; a reader never sees a "
+    "record mode new concurrency: 8 threads record into one folder, and a reader never sees a "
     "torn interaction") {
   FakeBedrock bedrock;
   TempDir temp;

@@ -81,6 +81,13 @@ typedef struct bedrock_lite_config {
    * identity signs) and the region defaults to us-east-1 when none is configured
    * (ConfigOverrides::replay_dir in bedrock_lite/converse.h). */
   const char* replay_dir;
+  /* What to do with replay_dir, as a VCR-style record mode (docs/fixtures.md, "Record modes"):
+   * NULL or "none" replays only; "once" records when the folder holds no interaction, else
+   * replays; "new" replays what matches and records (appends) the rest; "all" records every call
+   * into a fresh folder that replaces replay_dir at bedrock_lite_client_finish_recording() or
+   * bedrock_lite_client_destroy(). A mode that records sends those calls to the service with the
+   * credentials and region resolved as without replay_dir. */
+  const char* record_mode;
 } bedrock_lite_config;
 
 /* Opaque types.
@@ -100,6 +107,21 @@ BEDROCK_LITE_API void bedrock_lite_config_init(bedrock_lite_config* config) BEDR
 BEDROCK_LITE_API bedrock_lite_status
 bedrock_lite_client_create(const bedrock_lite_config* config, bedrock_lite_client** out,
                            bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
+
+/* The strict check of a replaying client: `*unused_json` receives a JSON array of the interaction
+ * folders replay_dir held when the client was created that no call has replayed yet ("[]" when
+ * the client replays nothing). The caller decides whether a non-empty list fails its test. */
+BEDROCK_LITE_API bedrock_lite_status
+bedrock_lite_client_unused_fixtures(const bedrock_lite_client* client, char** unused_json,
+                                    bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
+
+/* The end of a recording run. With record_mode "all" the fresh recording replaces replay_dir
+ * now (BEDROCK_LITE_CONFIG naming the folders when it cannot); later calls on the client fail
+ * with BEDROCK_LITE_USAGE. Other modes and plain clients: nothing to do.
+ * bedrock_lite_client_destroy() does the same when it was not called, but cannot report a failure.
+ * No call may be in flight. */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_client_finish_recording(
+    bedrock_lite_client* client, bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
 
 /* Frees the client. NULL is allowed. No call on it may be in flight. */
 BEDROCK_LITE_API void bedrock_lite_client_destroy(bedrock_lite_client* client)

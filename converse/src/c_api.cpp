@@ -9,6 +9,9 @@
 
 #include <bedrock_lite/internal/json.h>
 
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -18,8 +21,13 @@
 #include <utility>
 
 struct bedrock_lite_client {
-  explicit bedrock_lite_client(bedrock_lite::converse::Client c) : client(std::move(c)) {}
+  bedrock_lite_client(bedrock_lite::converse::Client c,
+                      std::shared_ptr<bedrock_lite::replay::RecordReplayTransport> r)
+      : client(std::move(c)), recordings(std::move(r)) {}
   bedrock_lite::converse::Client client;
+  // The record/replay transport when replay_dir was given (the client holds it too), for the
+  // strict check and the end of a recording run.
+  std::shared_ptr<bedrock_lite::replay::RecordReplayTransport> recordings;
 };
 
 struct bedrock_lite_error {
@@ -167,35 +175,10 @@ void clear_outputs(char** response_json, bedrock_lite_error** error) {
   if (error != nullptr) *error = nullptr;
 }
 
-}  // namespace
-
-extern "C" {
-
-void bedrock_lite_config_init(bedrock_lite_config* config) noexcept {
-  if (config == nullptr) return;
-  *config = bedrock_lite_config{};
-  config->struct_size = sizeof(bedrock_lite_config);
-}
-
-bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config,
-                                               bedrock_lite_client** out,
-                                               bedrock_lite_error** error) noexcept {
-  if (error != nullptr) *error = nullptr;
-  if (out == nullptr) return invalid_argument("bedrock_lite_client_create: out is NULL", error);
-  *out = nullptr;
-  bedrock_lite_config defaults;
-  if (config == nullptr) {  // the environment and shared files alone, as Client::from_environment
-    bedrock_lite_config_init(&defaults);
-    config = &defaults;
-  }
-  if (config->struct_size < sizeof(std::size_t)) {
-    return invalid_argument("bedrock_lite_config.struct_size is " +
-                                std::to_string(config->struct_size) +
-                                " (call bedrock_lite_config_init first)",
-                            error);
-  }
-  const bedrock_lite_config& c = *config;
-  converse::ConfigOverrides overrides;
+// The plain members of `c` as overrides; a negative number is an invalid argument.
+bedrock_lite_status read_overrides(const bedrock_lite_config& c,
+                                   converse::ConfigOverrides& overrides,
+                                   bedrock_lite_error** error) {
   if (const char* region = get(c, &bedrock_lite_config::region)) overrides.region = region;
   if (const char* url = get(c, &bedrock_lite_config::endpoint_url)) overrides.endpoint_url = url;
   if (const char* profile = get(c, &bedrock_lite_config::profile)) overrides.profile = profile;
@@ -227,16 +210,97 @@ bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config
     if (timeout.value > 0) *timeout.target = std::chrono::milliseconds(timeout.value);
   }
 
-  // Replay: resolve_config() sets up the replay transport, its placeholder identity and region.
-  if (const char* replay_dir = get(c, &bedrock_lite_config::replay_dir)) {
-    overrides.replay_dir = replay_dir;
+  // replay_dir and record_mode: resolve_config() opens the record/replay transport (and, when it
+  // only replays, the placeholder identity and region).
+  const char* replay_dir = get(c, &bedrock_lite_config::replay_dir);
+  if (replay_dir != nullptr) overrides.replay_dir = replay_dir;
+  if (const char* mode_name = get(c, &bedrock_lite_config::record_mode)) {
+    auto mode = bedrock_lite::replay::parse_record_mode(mode_name);
+    if (!mode) {
+      return invalid_argument("bedrock_lite_config.record_mode: " + mode.error().message, error);
+    }
+    if (replay_dir == nullptr) {
+      return invalid_argument(
+          "bedrock_lite_config.record_mode is set without replay_dir, the folder it applies to",
+          error);
+    }
+    overrides.record_mode = *mode;
+  }
+  return BEDROCK_LITE_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+void bedrock_lite_config_init(bedrock_lite_config* config) noexcept {
+  if (config == nullptr) return;
+  *config = bedrock_lite_config{};
+  config->struct_size = sizeof(bedrock_lite_config);
+}
+
+bedrock_lite_status bedrock_lite_client_create(const bedrock_lite_config* config,
+                                               bedrock_lite_client** out,
+                                               bedrock_lite_error** error) noexcept {
+  if (error != nullptr) *error = nullptr;
+  if (out == nullptr) return invalid_argument("bedrock_lite_client_create: out is NULL", error);
+  *out = nullptr;
+  bedrock_lite_config defaults;
+  if (config == nullptr) {  // the environment and shared files alone, as Client::from_environment
+    bedrock_lite_config_init(&defaults);
+    config = &defaults;
+  }
+  if (config->struct_size < sizeof(std::size_t)) {
+    return invalid_argument("bedrock_lite_config.struct_size is " +
+                                std::to_string(config->struct_size) +
+                                " (call bedrock_lite_config_init first)",
+                            error);
+  }
+  converse::ConfigOverrides overrides;
+  if (auto status = read_overrides(*config, overrides, error); status != BEDROCK_LITE_OK) {
+    return status;
   }
   auto resolved =
       converse::resolve_config(bedrock_lite::credentials::Environment::from_process(), overrides);
   if (!resolved) return report(resolved.error(), error);
+  auto recordings = resolved->recordings;
   auto client = converse::Client::create(std::move(resolved).value());
   if (!client) return report(client.error(), error);
-  *out = new bedrock_lite_client(std::move(client).value());
+  *out = new bedrock_lite_client(std::move(client).value(), std::move(recordings));
+  return BEDROCK_LITE_OK;
+}
+
+bedrock_lite_status bedrock_lite_client_unused_fixtures(const bedrock_lite_client* client,
+                                                        char** unused_json,
+                                                        bedrock_lite_error** error) noexcept {
+  clear_outputs(unused_json, error);
+  if (client == nullptr) return invalid_argument("client is NULL", error);
+  if (unused_json == nullptr) return invalid_argument("unused_json is NULL", error);
+  rapidjson::StringBuffer buffer;
+  rapidjson::Writer<rapidjson::StringBuffer> base(buffer);
+  bedrock_lite::internal::CheckedJsonWriter<rapidjson::Writer<rapidjson::StringBuffer>> writer(
+      base);
+  writer.StartArray();
+  if (client->recordings) {
+    for (const auto& folder : client->recordings->unused()) writer.String(folder);
+  }
+  writer.EndArray();
+  if (!writer.finish()) {
+    return report(make_error(ErrorKind::Protocol, "unused fixtures: " + writer.error()->message()),
+                  error);
+  }
+  *unused_json = copy_out(std::string(buffer.GetString(), buffer.GetSize()));
+  if (*unused_json == nullptr) return invalid_argument("out of memory copying the list", error);
+  return BEDROCK_LITE_OK;
+}
+
+bedrock_lite_status bedrock_lite_client_finish_recording(bedrock_lite_client* client,
+                                                         bedrock_lite_error** error) noexcept {
+  if (error != nullptr) *error = nullptr;
+  if (client == nullptr) return invalid_argument("client is NULL", error);
+  if (!client->recordings) return BEDROCK_LITE_OK;
+  auto finished = client->recordings->finish();
+  if (!finished) return report(finished.error(), error);
   return BEDROCK_LITE_OK;
 }
 

@@ -1,6 +1,6 @@
 // The one place a client's configuration is resolved from the environment and the shared files.
-// resolve_config() runs named steps in order (profile, region, endpoint, retries, timeouts, user
-// agent, transport, auth); each records where its values came from for --debug.
+// resolve_config() runs named steps in order (profile and user agent, transport, region, endpoint,
+// retries, timeouts, auth); each records where its values came from for --debug.
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/internal/text.h>
 #include <bedrock_lite/replay.h>
@@ -27,10 +27,9 @@ class Resolution {
       : environment_(environment), overrides_(overrides) {}
 
   Result<Config> run() {
-    for (auto step :
-         {&Resolution::profile_step, &Resolution::region_step, &Resolution::endpoint_step,
-          &Resolution::retry_step, &Resolution::timeout_step, &Resolution::transport_step,
-          &Resolution::auth_step}) {
+    for (auto step : {&Resolution::profile_step, &Resolution::transport_step,
+                      &Resolution::region_step, &Resolution::endpoint_step, &Resolution::retry_step,
+                      &Resolution::timeout_step, &Resolution::auth_step}) {
       auto done = (this->*step)();
       if (!done) return std::move(done).error();
     }
@@ -65,12 +64,16 @@ class Resolution {
   Result<void> retry_step();
   Result<void> timeout_step();
   Result<void> transport_step();
+  std::shared_ptr<http::Transport> live_transport();
   Result<void> auth_step();
 
   const credentials::Environment& environment_;
   const ConfigOverrides& overrides_;
   std::shared_ptr<const credentials::SharedConfig> shared_;
   std::string profile_;
+  // Set by transport_step: every call is answered from recordings, so no region, identity or
+  // bearer token of the caller's is needed.
+  bool replays_only_ = false;
   Config config_;
 };
 
@@ -94,7 +97,7 @@ Result<void> Resolution::profile_step() {
 Result<void> Resolution::region_step() {
   auto region =
       credentials::resolve_region(overrides_.region, environment_, *shared_, overrides_.profile);
-  if (!region && overrides_.replay_dir && region.error().kind == ErrorKind::NoRegion) {
+  if (!region && replays_only_ && region.error().kind == ErrorKind::NoRegion) {
     region = credentials::ResolvedRegion{kReplayRegion, "replay default (no region configured)"};
   }
   if (!region) return std::move(region).error();
@@ -204,43 +207,59 @@ Result<void> Resolution::timeout_step() {
   return {};
 }
 
-// The caller's transport, a replay of recorded fixtures, or libcurl; a recording wraps the
-// first and the last (a replay sends nothing anywhere, so there is nothing to record).
-Result<void> Resolution::transport_step() {
-  if (overrides_.replay_dir && overrides_.transport) {
-    return make_error(ErrorKind::Config, "give a transport or a replay_dir, not both");
+// The caller's transport, or libcurl with the CA trust the environment and profile name.
+std::shared_ptr<http::Transport> Resolution::live_transport() {
+  if (overrides_.transport) return overrides_.transport;
+  http::CurlOptions curl;
+  // SSL_CERT_FILE / SSL_CERT_DIR when no bundle is named (http::find_ca_trust).
+  curl.environment = environment_.lookup();
+  if (auto bundle = credentials::resolve_ca_bundle(environment_, *shared_, overrides_.profile)) {
+    curl.ca_bundle = bundle->path;
+    origin("ca_bundle", bundle->path, bundle->source);
   }
-  if (overrides_.replay_dir) {
-    auto opened = replay::ReplayTransport::open(*overrides_.replay_dir);
-    if (!opened) return std::move(opened).error();
-    config_.transport = std::shared_ptr<http::Transport>(std::move(opened).value());
-    origin("transport", "replay of " + *overrides_.replay_dir, "replay");
+  return http::make_curl_transport(std::move(curl));
+}
+
+// replay_dir: the record/replay transport over that folder, by record_mode (a mode that may
+// record forwards to the live transport). Otherwise the live transport, wrapped in a recording
+// for record_dir (with replay_dir, a replay sends nothing anywhere, so there is nothing to record).
+Result<void> Resolution::transport_step() {
+  const auto mode = overrides_.record_mode.value_or(replay::RecordMode::None);
+  if (!overrides_.replay_dir) {
+    if (overrides_.record_mode) {
+      return make_error(ErrorKind::Config, std::string("record_mode ") + replay::to_string(mode) +
+                                               " is set without replay_dir, the folder it uses");
+    }
+    config_.transport = live_transport();
+    if (overrides_.record_dir) {
+      config_.transport =
+          std::make_shared<replay::RecordingTransport>(config_.transport, *overrides_.record_dir);
+      origin("transport", "recording to " + *overrides_.record_dir, "record");
+    }
     return {};
   }
-  if (overrides_.transport) {
-    config_.transport = overrides_.transport;
-  } else {
-    http::CurlOptions curl;
-    // SSL_CERT_FILE / SSL_CERT_DIR when no bundle is named (http::find_ca_trust).
-    curl.environment = environment_.lookup();
-    if (auto bundle = credentials::resolve_ca_bundle(environment_, *shared_, overrides_.profile)) {
-      curl.ca_bundle = bundle->path;
-      origin("ca_bundle", bundle->path, bundle->source);
-    }
-    config_.transport = http::make_curl_transport(std::move(curl));
+  if (mode == replay::RecordMode::None && overrides_.transport) {
+    return make_error(ErrorKind::Config, "give a transport or a replay_dir, not both");
   }
-  if (overrides_.record_dir) {
-    config_.transport =
-        std::make_shared<replay::RecordingTransport>(config_.transport, *overrides_.record_dir);
-    origin("transport", "recording to " + *overrides_.record_dir, "record");
-  }
+  auto opened = replay::RecordReplayTransport::open(
+      *overrides_.replay_dir, mode, mode == replay::RecordMode::None ? nullptr : live_transport());
+  if (!opened) return std::move(opened).error();
+  config_.recordings = std::move(opened).value();
+  config_.transport = config_.recordings;
+  replays_only_ = config_.recordings->replays_only();
+  origin("transport",
+         mode == replay::RecordMode::None
+             ? "replay of " + *overrides_.replay_dir
+             : std::string("record mode ") + replay::to_string(mode) + " over " +
+                   *overrides_.replay_dir + (replays_only_ ? " (replaying)" : ""),
+         "replay");
   return {};
 }
 
 // A Bedrock API key, else SigV4 credentials. A replay checks no signature: a fixed, non-secret
 // placeholder identity signs, so no real credentials are needed nor looked up.
 Result<void> Resolution::auth_step() {
-  if (overrides_.replay_dir) {
+  if (replays_only_) {
     origin("auth", "sigv4", "replay");
   } else {
     config_.bearer_token = credentials::bearer_token(environment_);
@@ -252,7 +271,7 @@ Result<void> Resolution::auth_step() {
     origin("credentials", "given", "caller");
     return {};
   }
-  if (overrides_.replay_dir) {
+  if (replays_only_) {
     credentials::Credentials placeholder;
     placeholder.access_key_id = "AKIDREPLAY";
     placeholder.secret_access_key = Secret("replay");

@@ -27,7 +27,8 @@ CANCELLED = 9
 
 
 class _Config(ctypes.Structure):
-    # bedrock_lite_config, member for member; struct_size lets older layouts keep working.
+    # bedrock_lite_config, member for member, as bedrock_lite.h declares it for this SONAME
+    # (bedrock_lite_config_init() writes the whole struct).
     _fields_ = [
         ("struct_size", ctypes.c_size_t),
         ("region", ctypes.c_char_p),
@@ -38,6 +39,7 @@ class _Config(ctypes.Structure):
         ("read_timeout_ms", ctypes.c_long),
         ("total_timeout_ms", ctypes.c_long),
         ("replay_dir", ctypes.c_char_p),
+        ("record_mode", ctypes.c_char_p),
     ]
 
 
@@ -108,14 +110,15 @@ class Client:
 
     def __init__(self, library: Optional[str] = None, *, region: Optional[str] = None,
                  endpoint_url: Optional[str] = None, profile: Optional[str] = None,
-                 replay_dir: Optional[str] = None, max_attempts: int = 0):
+                 replay_dir: Optional[str] = None, record_mode: Optional[str] = None,
+                 max_attempts: int = 0):
         self._lib = load_library(library)
         config = _Config()
         self._lib.bedrock_lite_config_init(ctypes.byref(config))
         # The bytes objects live in this frame until create() has copied them.
         keep = {name: value.encode() for name, value in
                 (("region", region), ("endpoint_url", endpoint_url), ("profile", profile),
-                 ("replay_dir", replay_dir)) if value is not None}
+                 ("replay_dir", replay_dir), ("record_mode", record_mode)) if value is not None}
         for name, value in keep.items():
             setattr(config, name, value)
         config.max_attempts = max_attempts

@@ -141,7 +141,11 @@ Result<void> RecordReplayTransport::finish() {
       state.recorder.reset();
       std::string error;
       bool exchanged = false;
-      if (!detail::replace_directory(state.fresh, state.dir, exchanged, error)) {
+      if (!holds_interactions(state.fresh)) {
+        // Nothing was recorded (no call, or every exchange failed): keeping the old recordings
+        // beats replacing them with an empty folder a later replay could not use.
+        detail::remove_all(state.fresh, error);
+      } else if (!detail::replace_directory(state.fresh, state.dir, exchanged, error)) {
         state.outcome =
             make_error(ErrorKind::Config, state.dir + ": cannot swap in the fresh " + "recording " +
                                               state.fresh + ": " + error);

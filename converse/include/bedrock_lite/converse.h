@@ -30,6 +30,7 @@
 #include <bedrock_lite/credentials.h>
 #include <bedrock_lite/export.h>
 #include <bedrock_lite/http.h>
+#include <bedrock_lite/replay.h>
 
 #include <chrono>
 #include <cstddef>
@@ -139,6 +140,10 @@ struct Config {
   // transports (bedrock_lite/replay.h) plug in here; resolve_config() makes them for
   // ConfigOverrides::replay_dir and record_dir.
   std::shared_ptr<http::Transport> transport;
+  // The record/replay transport resolve_config() made for ConfigOverrides::replay_dir (also
+  // `transport`), for its strict check (unused()) and the end of an "all" run (finish(); the
+  // transport's destructor does it when the last client holding it goes). Null otherwise.
+  std::shared_ptr<replay::RecordReplayTransport> recordings;
   // Wall clock for signing (corrected for clock skew by the client).
   Clock clock = system_clock();
   // Where each resolved value came from (filled by resolve_config()).
@@ -167,6 +172,10 @@ struct ConfigOverrides {
   // AKIDREPLAY, source "replay") signs unless `credentials` is given; bearer auth is off; the
   // region defaults to us-east-1 when none is configured. Not together with `transport`.
   std::optional<std::string> replay_dir;
+  // --record-mode: what replay_dir is used for (replay::RecordMode: none, the default, replays;
+  // once, new and all may record, through `transport` or libcurl, with real credentials).
+  // A mode that may record keeps the region, credentials and bearer token a live call needs.
+  std::optional<replay::RecordMode> record_mode;
   // --record: save every exchange to this folder as a fixture set (replay::RecordingTransport
   // around the transport). Ignored with `replay_dir`: a replay sends nothing to record.
   std::optional<std::string> record_dir;
@@ -186,7 +195,8 @@ struct ConfigOverrides {
 //  - CA bundle (credentials::resolve_ca_bundle(): AWS_CA_BUNDLE, `ca_bundle`) for the libcurl
 //    transport made here when the overrides give none, and for the credentials chain's metadata
 //    transport (credentials::prepare_provider_context(), as `bedrock-lite credentials` uses);
-//  - replay_dir / record_dir: the replay or recording transport, origin "replay" / "record";
+//  - replay_dir (with record_mode) / record_dir: the record/replay or recording transport,
+//    origin "replay" / "record";
 //  - user agent "bedrock-lite/<version>" with AWS_SDK_UA_APP_ID appended as "app/<id>".
 // Errors: Config naming the variable or file:line of a bad value; NoRegion listing where it
 // looked.

@@ -11,6 +11,8 @@ use std::ptr;
 pub const OK: c_int = 0;
 pub const CANCELLED: c_int = 9;
 
+// bedrock_lite_config, member for member, as bedrock_lite.h declares it for this SONAME
+// (bedrock_lite_config_init() writes the whole struct).
 #[repr(C)]
 struct RawConfig {
     struct_size: usize,
@@ -22,6 +24,7 @@ struct RawConfig {
     read_timeout_ms: c_long,
     total_timeout_ms: c_long,
     replay_dir: *const c_char,
+    record_mode: *const c_char,
 }
 
 enum RawClient {}

@@ -187,7 +187,9 @@ struct RecordReplayOptions {
 //         "<dir>.recording-XXXXXX"; "the end" of the run is finish() (or the destructor, which
 //         calls it when the caller did not): the fresh folder then replaces `dir` in one atomic
 //         step (renameat2 RENAME_EXCHANGE), and the old recordings are deleted. A run that
-//         crashes before the end leaves `dir` as it was (and the fresh folder beside it).
+//         recorded nothing (no call, or only failed exchanges) leaves `dir` as it was and
+//         deletes the empty fresh folder; a run that crashes before the end leaves `dir` as it
+//         was (and the fresh folder beside it).
 //
 // `live` may be null for None, and for Once over a folder that holds interactions; any mode
 // that must record without it fails at open() with kind Usage.
