@@ -142,6 +142,68 @@ TEST_CASE("config: record_dir records what the transport exchanges as a replayab
   CHECK(to_json(*again).value() == to_json(*first).value());
 }
 
+TEST_CASE("config: record_mode on replay_dir records with the real identity, then replays",
+          "[converse][config][replay]") {
+  test::TempDir home;
+  std::map<std::string, std::string> vars = {{"HOME", home.path().string()},
+                                             {"AWS_EC2_METADATA_DISABLED", "true"},
+                                             {"AWS_ACCESS_KEY_ID", "AKIDRECORD"},
+                                             {"AWS_SECRET_ACCESS_KEY", "record-secret"}};
+  const auto cassette = (home.path() / "cassette").string();
+  ConfigOverrides overrides;
+  overrides.replay_dir = cassette;
+  overrides.record_mode = replay::RecordMode::Once;
+
+  SECTION("once over an empty folder records: a region is needed and the real identity signs") {
+    auto no_region = resolve_config(credentials::Environment(vars), overrides);
+    REQUIRE_FALSE(no_region.ok());
+    CHECK(no_region.error().kind == ErrorKind::NoRegion);
+
+    vars["AWS_REGION"] = "us-west-2";
+    // The "live" service here is a replay of a recorded exchange: no network.
+    auto live = replay::ReplayTransport::open(test::fixture_path(kModelFolder).string());
+    REQUIRE(live.ok());
+    overrides.transport = std::move(live).value();
+    auto config = resolve_config(credentials::Environment(vars), overrides);
+    REQUIRE(config.ok());
+    REQUIRE(config->recordings);
+    CHECK_FALSE(config->recordings->replays_only());
+    CHECK(origin_of(*config, "transport") ==
+          "record mode once over " + cassette + " (from replay)");
+    CHECK(config->credentials->resolve()->access_key_id == "AKIDRECORD");
+    auto client = Client::create(std::move(config).value());
+    REQUIRE(client.ok());
+    auto first = client->converse(recorded_request());
+    REQUIRE(first.ok());
+
+    // The second run finds the recording and only replays: placeholder identity, no live
+    // transport needed.
+    vars.erase("AWS_REGION");
+    overrides.transport.reset();
+    auto again = resolve_config(credentials::Environment(vars), overrides);
+    INFO((again ? std::string() : again.error().to_string()));
+    REQUIRE(again.ok());
+    CHECK(again->recordings->replays_only());
+    CHECK(origin_of(*again, "transport") ==
+          "record mode once over " + cassette + " (replaying) (from replay)");
+    CHECK(again->credentials->resolve()->access_key_id == "AKIDREPLAY");
+    auto replaying = Client::create(std::move(again).value());
+    REQUIRE(replaying.ok());
+    auto answer = replaying->converse(recorded_request());
+    REQUIRE(answer.ok());
+    CHECK(to_json(*answer).value() == to_json(*first).value());
+  }
+  SECTION("record_mode without replay_dir is a Config error") {
+    overrides.replay_dir.reset();
+    overrides.record_dir = cassette;
+    auto config = resolve_config(credentials::Environment(vars), overrides);
+    REQUIRE_FALSE(config.ok());
+    CHECK(config.error().kind == ErrorKind::Config);
+    CHECK(config.error().message ==
+          "record_mode once is set without replay_dir, the folder it uses");
+  }
+}
+
 TEST_CASE("config: the CA bundle comes from AWS_CA_BUNDLE, else the profile's ca_bundle",
           "[converse][config]") {
   test::TempDir home;
