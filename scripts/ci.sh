@@ -22,6 +22,8 @@ cmake --preset asan-ubsan "${werror[@]}" >/dev/null
 cmake --build --preset asan-ubsan
 ctest --preset asan-ubsan
 
+# Only the executables that hold concurrency tests (the preset's targets; the ctest
+# tsan_preset_builds_every_concurrency_test keeps that list complete).
 step "tsan: concurrency tests"
 cmake --preset tsan "${werror[@]}" >/dev/null
 cmake --build --preset tsan
