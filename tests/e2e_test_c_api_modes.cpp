@@ -25,46 +25,6 @@ namespace {
 const char* kRequest = R"({"messages":[{"role":"user","content":[{"text":"Hello from C"}]}]})";
 const char* kModel = "us.amazon.nova-micro-v1:0";
 
-// The environment of a C program with static keys for the fake server and no shared files.
-class CEnvironment {
- public:
-  explicit CEnvironment(const TempDir& home) {
-    const std::string missing = (home.path() / "missing").string();
-    set("AWS_REGION", "us-east-1");
-    set("AWS_ACCESS_KEY_ID", "AKIDFAKEBEDROCK");
-    set("AWS_SECRET_ACCESS_KEY", "fake/secret+key/for-the-loopback-server");
-    set("AWS_SESSION_TOKEN", nullptr);
-    set("AWS_BEARER_TOKEN_BEDROCK", nullptr);
-    set("AWS_PROFILE", nullptr);
-    set("AWS_ENDPOINT_URL", nullptr);
-    set("AWS_ENDPOINT_URL_BEDROCK_RUNTIME", nullptr);
-    set("AWS_CONFIG_FILE", missing.c_str());
-    set("AWS_SHARED_CREDENTIALS_FILE", missing.c_str());
-    set("AWS_EC2_METADATA_DISABLED", "true");
-  }
-  ~CEnvironment() {
-    for (const auto& [name, old] : saved_) {
-      if (old) {
-        ::setenv(name.c_str(), old->c_str(), 1);
-      } else {
-        ::unsetenv(name.c_str());
-      }
-    }
-  }
-
- private:
-  void set(const char* name, const char* value) {
-    const char* old = ::getenv(name);
-    saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-    if (value) {
-      ::setenv(name, value, 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
-
 bedrock_lite_client* open_client(const std::string& endpoint, const std::string& dir,
                                  const char* mode) {
   bedrock_lite_config config;
@@ -110,7 +70,8 @@ TEST_CASE(
     "C API record modes: once records then replays, and the strict check lists unused folders") {
   FakeBedrock bedrock;
   TempDir home;
-  CEnvironment environment(home);
+  bedrock_lite::test::ScopedProcessEnvironment environment(
+      bedrock_lite::test::fake_bedrock_process_environment(home));
   const std::string dir = (home.path() / "cassette").string();
 
   bedrock_lite_client* first = open_client(bedrock.url(), dir, "once");
@@ -140,7 +101,8 @@ TEST_CASE(
 TEST_CASE("C API record modes: all swaps the fresh recording in at finish, not before") {
   FakeBedrock bedrock;
   TempDir home;
-  CEnvironment environment(home);
+  bedrock_lite::test::ScopedProcessEnvironment environment(
+      bedrock_lite::test::fake_bedrock_process_environment(home));
   const std::string dir = (home.path() / "cassette").string();
   bedrock_lite_client_destroy(open_client(bedrock.url(), dir, "once"));  // creates nothing
   CHECK_FALSE(fs::exists(dir));
@@ -163,7 +125,8 @@ TEST_CASE("C API record modes: all swaps the fresh recording in at finish, not b
 
 TEST_CASE("C API record modes: an unknown mode is an invalid argument naming it") {
   TempDir home;
-  CEnvironment environment(home);
+  bedrock_lite::test::ScopedProcessEnvironment environment(
+      bedrock_lite::test::fake_bedrock_process_environment(home));
   bedrock_lite_config config;
   bedrock_lite_config_init(&config);
   const std::string dir = home.path().string();

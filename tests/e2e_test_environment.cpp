@@ -18,58 +18,16 @@ using namespace bedrock_lite;
 using bedrock_lite::test::FakeBedrock;
 using bedrock_lite::test::TempDir;
 
-namespace {
-
-// Sets (or, with nullptr, unsets) variables for one test and restores them afterwards.
-class ScopedEnvironment {
- public:
-  explicit ScopedEnvironment(std::vector<std::pair<std::string, const char*>> values) {
-    for (const auto& [name, value] : values) {
-      const char* old = ::getenv(name.c_str());
-      saved_.emplace_back(name, old ? std::optional<std::string>(old) : std::nullopt);
-      if (value) {
-        ::setenv(name.c_str(), value, 1);
-      } else {
-        ::unsetenv(name.c_str());
-      }
-    }
-  }
-  ~ScopedEnvironment() {
-    for (const auto& [name, old] : saved_) {
-      if (old) {
-        ::setenv(name.c_str(), old->c_str(), 1);
-      } else {
-        ::unsetenv(name.c_str());
-      }
-    }
-  }
-
- private:
-  std::vector<std::pair<std::string, std::optional<std::string>>> saved_;
-};
-
-}  // namespace
+using bedrock_lite::test::ScopedProcessEnvironment;
 
 TEST_CASE("from_environment: region, endpoint and keys from the environment make a verified call") {
   FakeBedrock bedrock;
   TempDir home;
   const std::string url = bedrock.url();
-  const std::string missing = (home.path() / "missing").string();
-  ScopedEnvironment environment(
-      {{"AWS_REGION", "us-east-1"},
-       {"AWS_DEFAULT_REGION", nullptr},
-       {"AWS_ENDPOINT_URL", url.c_str()},
-       {"AWS_ENDPOINT_URL_BEDROCK_RUNTIME", nullptr},
-       {"AWS_ACCESS_KEY_ID", "AKIDFAKEBEDROCK"},
-       {"AWS_SECRET_ACCESS_KEY", "fake/secret+key/for-the-loopback-server"},
-       {"AWS_SESSION_TOKEN", nullptr},
-       {"AWS_PROFILE", nullptr},
-       {"AWS_BEARER_TOKEN_BEDROCK", nullptr},
-       {"AWS_MAX_ATTEMPTS", "1"},
-       {"AWS_CONFIG_FILE", missing.c_str()},
-       {"AWS_SHARED_CREDENTIALS_FILE", missing.c_str()},
-       {"AWS_EC2_METADATA_DISABLED", "true"},
-       {"HOME", home.path().c_str()}});
+  auto values = test::fake_bedrock_process_environment(home);
+  values.push_back({"AWS_ENDPOINT_URL", url});
+  values.push_back({"AWS_MAX_ATTEMPTS", "1"});
+  ScopedProcessEnvironment environment(values);
   auto client = converse::Client::from_environment();
   REQUIRE(client.ok());
   CHECK(client->config().region == "us-east-1");
@@ -97,14 +55,9 @@ TEST_CASE("from_environment: region, endpoint and keys from the environment make
 
 TEST_CASE("from_environment: no region anywhere is NoRegion, as resolve_config() says") {
   TempDir home;
-  const std::string missing = (home.path() / "missing").string();
-  ScopedEnvironment environment({{"AWS_REGION", nullptr},
-                                 {"AWS_DEFAULT_REGION", nullptr},
-                                 {"AWS_PROFILE", nullptr},
-                                 {"AWS_CONFIG_FILE", missing.c_str()},
-                                 {"AWS_SHARED_CREDENTIALS_FILE", missing.c_str()},
-                                 {"AWS_EC2_METADATA_DISABLED", "true"},
-                                 {"HOME", home.path().c_str()}});
+  auto values = test::fake_bedrock_process_environment(home);
+  values.push_back({"AWS_REGION", std::nullopt});
+  ScopedProcessEnvironment environment(values);
   auto client = converse::Client::from_environment();
   REQUIRE_FALSE(client.ok());
   CHECK(client.error().kind == ErrorKind::NoRegion);

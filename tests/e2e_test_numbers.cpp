@@ -28,18 +28,8 @@ bool contains(const std::string& text, const std::string& part) {
 // credentials, a temporary HOME, no instance metadata.
 struct CApiEnvironment {
   bedrock_lite::test::TempDir home;
-  CApiEnvironment() {
-    setenv("HOME", home.path().c_str(), 1);
-    setenv("AWS_CONFIG_FILE", (home.path() / "config").c_str(), 1);
-    setenv("AWS_SHARED_CREDENTIALS_FILE", (home.path() / "credentials").c_str(), 1);
-    setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
-    setenv("AWS_ACCESS_KEY_ID", "AKIDFAKEBEDROCK", 1);
-    setenv("AWS_SECRET_ACCESS_KEY", "fake/secret+key/for-the-loopback-server", 1);
-    setenv("AWS_REGION", "us-east-1", 1);
-    unsetenv("AWS_SESSION_TOKEN");
-    unsetenv("AWS_PROFILE");
-    unsetenv("AWS_BEARER_TOKEN_BEDROCK");
-  }
+  bedrock_lite::test::ScopedProcessEnvironment scoped{
+      bedrock_lite::test::fake_bedrock_process_environment(home)};
 };
 
 std::string stream_event(const std::string& type, const std::string& payload) {
