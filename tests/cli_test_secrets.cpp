@@ -1,15 +1,16 @@
 // The secret sweep: known secret values (secret access key, session token, Bedrock API key, and
 // an Authorization-bearing container token) go through every output channel we have — the
 // built CLI's stdout and stderr with --debug for every subcommand, its error line for every
-// error kind we can provoke, the files --record writes, the `credentials` command, the library's
-// log hook and errors, credential_process and container failures, SSO and `aws login` profiles
+// error kind we can provoke, the files --record writes, the `credentials` command,
+// credential_process and container failures, SSO and `aws login` profiles
 // (whose caches hold tokens, refresh tokens, a client secret and a private key) — and no channel
 // may contain a secret, nor the hex of any derived signing key (kDate, kRegion, kService,
-// kSigning) for the dates around now.
-#include <bedrock_lite/converse.h>
-#include <bedrock_lite/replay.h>
-#include <bedrock_lite/sigv4.h>
+// kSigning) for the dates around now. cli_test_secrets_library.cpp sweeps the library's own log
+// hook, errors and recorded fixtures.
 
+#include <bedrock_lite/credentials.h>
+
+#include "cli_test_secrets_support.h"
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
 #include "support/fake_signin.h"
@@ -18,157 +19,19 @@
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
-#include <mutex>
 #include <string>
 #include <vector>
 
 using namespace bedrock_lite;
 using bedrock_lite::test::FakeBedrock;
 using bedrock_lite::test::Fault;
-
-namespace {
-
-const std::string kKeyId = "AKIDSECRETSWEEP";
-const std::string kSecretKey = "sweep/SECRET+key/0123456789abcdefSWEEP";
-const std::string kSessionToken = "sweep-SESSION-token/IQoJb3JpZ2luX2VjEJr+/==";
-const std::string kBearer = "sweep-BEDROCK-api-key-ABSKQmVkcm9ja0FQSUtleQ==";
-const std::string kContainerToken = "sweep-CONTAINER-authorization-token-7f3a";
-const std::string kWebIdentityToken = "eyJhbGciOiJSUzI1NiJ9.sweep-WEB-IDENTITY-jwt.c2lnbmF0dXJl";
-
-std::string hex(const unsigned char* data, std::size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0x0F];
-  }
-  return out;
-}
-
-std::string hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-std::string yyyymmdd(std::chrono::system_clock::time_point t) {
-  const std::time_t time = std::chrono::system_clock::to_time_t(t);
-  std::tm tm{};
-  gmtime_r(&time, &tm);
-  char buffer[16];
-  std::strftime(buffer, sizeof buffer, "%Y%m%d", &tm);
-  return buffer;
-}
-
-// Everything no output may contain: the secrets, in raw and percent-encoded form, and the hex
-// of each derived key (our own HMAC chain, checked against the library's kSigning).
-std::vector<std::string> forbidden() {
-  std::vector<std::string> out = {
-      kSecretKey,        kSessionToken,           kBearer,
-      kContainerToken,   "sweep%2FSECRET%2Bkey",  "IQoJb3JpZ2luX2VjEJr%2B",
-      kWebIdentityToken, "sweep-WEB-IDENTITY-jwt"};
-  const auto now = std::chrono::system_clock::now();
-  for (int day = -1; day <= 1; ++day) {
-    const std::string date = yyyymmdd(now + std::chrono::hours(24 * day));
-    for (const auto& [region, service] :
-         {std::pair<std::string, std::string>{"us-east-1", "bedrock"},
-          {"us-east-1", "service"},
-          {"us-east-1", "sts"}}) {
-      const std::string k_date = hmac("AWS4" + kSecretKey, date);
-      const std::string k_region = hmac(k_date, region);
-      const std::string k_service = hmac(k_region, service);
-      const std::string k_signing = hmac(k_service, "aws4_request");
-      const auto library = sigv4::derive_signing_key(kSecretKey, date, region, service);
-      REQUIRE(hex(library.data(), library.size()) ==
-              hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
-      for (const std::string* key : {&k_date, &k_region, &k_service, &k_signing}) {
-        out.push_back(hex(reinterpret_cast<const unsigned char*>(key->data()), key->size()));
-      }
-    }
-  }
-  // The fixed date `sign --time` uses below.
-  const std::string k_signing = hmac(
-      hmac(hmac(hmac("AWS4" + kSecretKey, "20150830"), "us-east-1"), "service"), "aws4_request");
-  out.push_back(hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
-  return out;
-}
-
-// Fails the test for every forbidden value found in `text`.
-void sweep(const std::string& channel, const std::string& text) {
-  static const std::vector<std::string> values = forbidden();
-  for (const auto& value : values) {
-    INFO(channel << " contains a secret or derived key:\n" << text);
-    CHECK(text.find(value) == std::string::npos);
-  }
-}
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-Run run_cli(const test::TempDir& home, const std::vector<std::string>& args,
-            const std::vector<std::string>& env, const std::string& stdin_text = "") {
-  const auto in = home.write("stdin", stdin_text);
-  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(home.path().string()) +
-                        " AWS_EC2_METADATA_DISABLED=true";
-  for (const auto& e : env) command += " " + quote(e);
-  command += " " + quote(BEDROCK_LITE_CLI_PATH);
-  for (const auto& a : args) command += " " + quote(a);
-  command += " < " + quote(in.string()) + " > " + quote((home.path() / "out").string()) + " 2> " +
-             quote((home.path() / "err").string());
-  Run run;
-  const int raw = std::system(command.c_str());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = test::read_file(home.path() / "out");
-  run.err = test::read_file(home.path() / "err");
-  return run;
-}
-
-test::FakeBedrockOptions sweep_server_options() {
-  test::FakeBedrockOptions options;
-  options.keys = {{kKeyId, kSecretKey}};
-  options.bearer_token = kBearer;
-  options.stall = std::chrono::milliseconds(3000);
-  return options;
-}
-
-const std::vector<std::string> kSigV4Env = {
-    "AWS_ACCESS_KEY_ID=" + kKeyId, "AWS_SECRET_ACCESS_KEY=" + kSecretKey,
-    "AWS_SESSION_TOKEN=" + kSessionToken, "AWS_REGION=us-east-1"};
-
-std::string all_files_below(const std::filesystem::path& dir) {
-  std::string text;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
-    if (entry.is_regular_file()) text += test::read_file(entry.path()) + "\n";
-  }
-  return text;
-}
-
-}  // namespace
+using namespace bedrock_lite::secrets_sweep;
 
 TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand leak nothing",
           "[cli][secrets]") {
@@ -423,113 +286,6 @@ TEST_CASE("cli secrets: sign prints the signed request but never the secret key 
       sweep(std::string("sign stderr --print ") + print, run.err);
     }
   }
-}
-
-TEST_CASE("cli secrets: the library's log hook, errors and RecordingTransport leak nothing",
-          "[cli][secrets]") {
-  std::mutex mutex;
-  std::string logged;
-  test::TempDir dir;
-  std::size_t calls = 0;
-  for (bool bearer : {false, true}) {
-    for (Fault fault : {Fault::None, Fault::Status400, Fault::Status500, Fault::ExpiredToken,
-                        Fault::StreamException, Fault::ClockSkew, Fault::TruncatedJson}) {
-      FakeBedrock server(sweep_server_options());
-      server.push_fault(fault);
-      converse::Config config;
-      config.region = "us-east-1";
-      config.endpoint = server.url();
-      credentials::Credentials c;
-      c.access_key_id = kKeyId;
-      c.secret_access_key = Secret(kSecretKey);
-      c.session_token = Secret(kSessionToken);
-      config.credentials = credentials::make_static_provider(c);
-      if (bearer) config.bearer_token = Secret(kBearer);
-      config.transport = std::make_shared<replay::RecordingTransport>(
-          std::shared_ptr<http::Transport>(http::make_curl_transport()),
-          (dir.path() / "recorded").string());
-      config.retry.sleeper = [](std::chrono::milliseconds) {};
-      config.log = [&](LogLevel, std::string_view message) {
-        std::lock_guard<std::mutex> lock(mutex);
-        logged.append(message.data(), message.size()).append("\n");
-      };
-      auto client = converse::Client::create(config);
-      REQUIRE(client.ok());
-      converse::ConverseRequest request;
-      request.model_id = "us.amazon.nova-micro-v1:0";
-      converse::ContentBlock text;
-      text.text = "hi";
-      request.messages = {{"user", {text}, {}}};
-      auto a = client->converse(request);
-      auto b = client->converse_stream(
-          request, [](const converse::StreamEvent&) { return converse::StreamControl::Continue; });
-      auto n = client->count_tokens(converse::count_tokens_request(request));
-      calls += 3;
-      if (!a.ok()) logged += a.error().to_string() + " " + a.error().request_id + "\n";
-      if (!b.ok()) logged += b.error().to_string() + " " + b.error().request_id + "\n";
-      if (!n.ok()) logged += n.error().to_string() + " " + n.error().request_id + "\n";
-    }
-  }
-  CHECK(calls == 42);
-  CHECK(logged.find("<redacted>") != std::string::npos);
-  sweep("log hook and errors", logged);
-  const std::string files = all_files_below(dir.path() / "recorded");
-  CHECK(files.find("<redacted>") != std::string::npos);
-  sweep("RecordingTransport fixtures", files);
-}
-
-TEST_CASE("cli secrets: every record mode (once, new, all) writes no secret", "[cli][secrets]") {
-  test::TempDir dir;
-  std::size_t calls = 0;
-  for (replay::RecordMode mode :
-       {replay::RecordMode::Once, replay::RecordMode::New, replay::RecordMode::All}) {
-    const std::string folder = (dir.path() / replay::to_string(mode)).string();
-    // Two runs per mode: the second replays what the first recorded (once, new) or records it
-    // all again (all); new also records the prompts the first run did not send.
-    for (int run = 0; run < 2; ++run) {
-      for (bool bearer : {false, true}) {
-        for (Fault fault : {Fault::None, Fault::Status400, Fault::StreamException}) {
-          FakeBedrock server(sweep_server_options());
-          server.push_fault(fault);
-          auto opened =
-              replay::RecordReplayTransport::open(folder, mode, http::make_curl_transport());
-          REQUIRE(opened.ok());
-          converse::Config config;
-          config.region = "us-east-1";
-          config.endpoint = server.url();
-          credentials::Credentials c;
-          c.access_key_id = kKeyId;
-          c.secret_access_key = Secret(kSecretKey);
-          c.session_token = Secret(kSessionToken);
-          config.credentials = credentials::make_static_provider(c);
-          if (bearer) config.bearer_token = Secret(kBearer);
-          config.transport = std::shared_ptr<replay::RecordReplayTransport>(std::move(*opened));
-          config.retry.max_attempts = 1;
-          auto client = converse::Client::create(config);
-          REQUIRE(client.ok());
-          const std::string prompt = "hi " + std::to_string(static_cast<int>(fault)) +
-                                     (bearer ? " bearer" : "") + (run == 1 ? " again" : "");
-          auto request = converse::prompt_request("us.amazon.nova-micro-v1:0", prompt);
-          std::string errors;
-          auto a = client->converse(request);
-          auto b = client->converse_stream(request, [](const converse::StreamEvent&) {
-            return converse::StreamControl::Continue;
-          });
-          auto n = client->count_tokens(converse::count_tokens_request(request));
-          calls += 3;
-          for (const Error* error : {a.ok() ? nullptr : &a.error(), b.ok() ? nullptr : &b.error(),
-                                     n.ok() ? nullptr : &n.error()}) {
-            if (error) errors += error->to_string() + "\n";
-          }
-          sweep(std::string("record mode ") + replay::to_string(mode) + " errors", errors);
-        }
-      }
-    }
-    const std::string files = all_files_below(folder);
-    CHECK(files.find("<redacted>") != std::string::npos);
-    sweep(std::string("record mode ") + replay::to_string(mode) + " fixtures", files);
-  }
-  CHECK(calls == 108);
 }
 
 TEST_CASE("cli secrets: credential_process runs without a shell", "[cli][secrets]") {
