@@ -8,7 +8,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <utility>
 
 using namespace bedrock_lite;
 
@@ -17,16 +16,6 @@ namespace {
 int fail(const Error& error) {
   std::fprintf(stderr, "error: %s\n", error.to_string().c_str());
   return 1;
-}
-
-Result<converse::Client> make_client(const char* replay_dir) {
-  converse::ConfigOverrides overrides;
-  // A replay checks no signature: the library signs with a placeholder identity and picks a
-  // region when none is configured.
-  if (replay_dir != nullptr) overrides.replay_dir = replay_dir;
-  auto config = converse::resolve_config(credentials::Environment::from_process(), overrides);
-  if (!config) return config.error();
-  return converse::Client::create(std::move(config).value());
 }
 
 }  // namespace
@@ -39,7 +28,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s [--replay FIXTURE_DIR]\n", argv[0]);
     return 2;
   }
-  auto client = make_client(replay_dir);
+  // The standard chain and files, as the AWS CLI reads them; a replay answers from the
+  // recorded folder and needs no credentials (the library signs with a placeholder identity).
+  converse::ConfigOverrides overrides;
+  if (replay_dir != nullptr) overrides.replay_dir = replay_dir;
+  auto client = converse::Client::from_environment(overrides);
   if (!client) return fail(client.error());
 
   // The same ConverseRequest a converse() call takes; count_tokens_request() keeps the members

@@ -8,7 +8,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <utility>
 
 using namespace bedrock_lite;
 
@@ -20,12 +19,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: %s [--replay FIXTURE_DIR]\n", argv[0]);
     return 2;
   }
-  auto config = converse::resolve_config(credentials::Environment::from_process(), overrides);
-  if (!config) {
-    std::fprintf(stderr, "error: %s\n", config.error().to_string().c_str());
-    return 1;
-  }
-  auto client = converse::Client::create(std::move(config).value());
+  auto client = converse::Client::from_environment(overrides);
   if (!client) {
     std::fprintf(stderr, "error: %s\n", client.error().to_string().c_str());
     return 1;
