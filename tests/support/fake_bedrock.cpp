@@ -17,14 +17,11 @@
 #include "support/fake_bedrock_faults.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
+#include "support/sigv4_check.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-#include <openssl/sha.h>
 #include <zlib.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <ctime>
@@ -32,7 +29,6 @@
 #include <functional>
 #include <mutex>
 #include <optional>
-#include <sstream>
 
 namespace bedrock_lite::test {
 
@@ -40,54 +36,7 @@ using namespace fake_bedrock_detail;
 
 namespace {
 
-// ---- SigV4, recomputed independently of the library (docs/wire-protocol.md §4)
-// --------------------------------
-
-std::string hex(const unsigned char* data, std::size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(size * 2);
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0x0F];
-  }
-  return out;
-}
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return hex(digest, sizeof digest);
-}
-
-std::string hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
-
-bool unreserved(char c) {
-  return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.' || c == '_' ||
-         c == '~';
-}
-
-// The canonical URI of a non-S3 service: the path as sent, encoded once more ('/' kept).
-std::string canonical_uri(const std::string& raw_path) {
-  std::string out;
-  char buffer[4];
-  for (char c : raw_path) {
-    if (unreserved(c) || c == '/') {
-      out += c;
-    } else {
-      std::snprintf(buffer, sizeof buffer, "%%%02X", static_cast<unsigned char>(c));
-      out += buffer;
-    }
-  }
-  return out.empty() ? "/" : out;
-}
-
+// The model id in the path, as sent (percent-encoded once by the client).
 std::string percent_decode(const std::string& text) {
   std::string out;
   for (std::size_t i = 0; i < text.size(); ++i) {
@@ -99,29 +48,6 @@ std::string percent_decode(const std::string& text) {
     }
   }
   return out;
-}
-
-std::string trim_collapse(const std::string& value) {
-  std::string out;
-  bool space = false;
-  for (char c : value) {
-    if (c == ' ' || c == '\t') {
-      space = !out.empty();
-    } else {
-      if (space) out += ' ';
-      space = false;
-      out += c;
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::string current;
-  std::istringstream in(text);
-  while (std::getline(in, current, separator)) parts.push_back(current);
-  return parts;
 }
 
 // Server time as an HTTP date (IMF-fixdate).
@@ -252,66 +178,19 @@ struct FakeBedrock::State {
       if (options.bearer_token.empty()) return "bearer tokens are not accepted here";
       return authorization.substr(7) == options.bearer_token ? "" : "wrong bearer token";
     }
-    const std::string prefix = "AWS4-HMAC-SHA256 ";
-    if (authorization.rfind(prefix, 0) != 0) return "missing or non-SigV4 Authorization header";
-    std::string credential, signed_headers, signature;
-    for (auto part : split(authorization.substr(prefix.size()), ',')) {
-      part = trim_collapse(part);
-      if (part.rfind("Credential=", 0) == 0) credential = part.substr(11);
-      if (part.rfind("SignedHeaders=", 0) == 0) signed_headers = part.substr(14);
-      if (part.rfind("Signature=", 0) == 0) signature = part.substr(10);
-    }
-    seen.signed_headers = signed_headers;
-    const auto scope = split(credential, '/');
-    if (scope.size() != 5) return "malformed Credential";
-    seen.access_key_id = scope[0];
-    const auto key = options.keys.find(scope[0]);
-    if (key == options.keys.end()) return "unknown access key";
-    const std::string date = req.get_header_value("X-Amz-Date");
-    if (date.size() != 16 || date.substr(0, 8) != scope[1])
-      return "X-Amz-Date does not match the scope";
-    if (scope[2] != options.region || scope[3] != options.service || scope[4] != "aws4_request") {
-      return "wrong credential scope " + credential.substr(scope[0].size());
-    }
-    const auto names = split(signed_headers, ';');
-    for (const char* required : {"content-type", "host", "x-amz-date"}) {
-      if (std::find(names.begin(), names.end(), required) == names.end()) {
-        return std::string("header not signed: ") + required;
-      }
-    }
-    if (req.has_header("X-Amz-Security-Token") &&
-        std::find(names.begin(), names.end(), "x-amz-security-token") == names.end()) {
-      return "x-amz-security-token sent but not signed";
-    }
-    if (!std::is_sorted(names.begin(), names.end())) return "SignedHeaders not sorted";
-    std::string canonical_headers;
-    for (const auto& name : names) {
-      const std::size_t count = req.get_header_value_count(name);
-      if (count == 0) return "signed header missing: " + name;
-      std::string value;
-      for (std::size_t i = 0; i < count; ++i) {
-        if (i > 0) value += ',';
-        value += trim_collapse(req.get_header_value(name, i));
-      }
-      canonical_headers += name + ":" + value + "\n";
-    }
-    const auto query_at = req.target.find('?');
-    const std::string raw_path = req.target.substr(0, query_at);
-    if (query_at != std::string::npos) return "unexpected query string";
-    const std::string canonical_request = req.method + "\n" + canonical_uri(raw_path) + "\n\n" +
-                                          canonical_headers + "\n" + signed_headers + "\n" +
-                                          sha256_hex(req.body);
-    const std::string string_to_sign = "AWS4-HMAC-SHA256\n" + date + "\n" + scope[1] + "/" +
-                                       scope[2] + "/" + scope[3] + "/aws4_request\n" +
-                                       sha256_hex(canonical_request);
-    std::string signing_key = hmac("AWS4" + key->second, scope[1]);
-    signing_key = hmac(signing_key, scope[2]);
-    signing_key = hmac(signing_key, scope[3]);
-    signing_key = hmac(signing_key, "aws4_request");
-    const std::string raw = hmac(signing_key, string_to_sign);
-    const std::string expected =
-        hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size());
-    return expected == signature ? "" : "signature mismatch";
+    const ReceivedRequest received{req.method, req.target, req.body,
+                                   [&req](const std::string& name) {
+                                     std::vector<std::string> values;
+                                     const std::size_t count = req.get_header_value_count(name);
+                                     for (std::size_t i = 0; i < count; ++i)
+                                       values.push_back(req.get_header_value(name, i));
+                                     return values;
+                                   }};
+    const auto check = check_sigv4(received, options.keys, options.region, options.service,
+                                   {"content-type", "host", "x-amz-date"});
+    seen.signed_headers = check.signed_headers;
+    seen.access_key_id = check.access_key_id;
+    return check.why;
   }
 
   // Takes the next queued fault and the server's time for this request (Fault::ClockSkew

@@ -78,7 +78,8 @@ std::vector<std::string> split(const std::string& text, char separator) {
 
 SignatureCheck check_sigv4(const ReceivedRequest& request,
                            const std::map<std::string, std::string>& keys,
-                           const std::string& region, const std::string& service) {
+                           const std::string& region, const std::string& service,
+                           const std::vector<std::string>& must_sign) {
   SignatureCheck check;
   auto fail = [&check](std::string why) {
     check.why = std::move(why);
@@ -96,6 +97,7 @@ SignatureCheck check_sigv4(const ReceivedRequest& request,
     if (part.rfind("SignedHeaders=", 0) == 0) signed_headers = part.substr(14);
     if (part.rfind("Signature=", 0) == 0) signature = part.substr(10);
   }
+  check.signed_headers = signed_headers;
   const auto scope = split(credential, '/');
   if (scope.size() != 5) return fail("malformed Credential");
   check.access_key_id = scope[0];
@@ -109,9 +111,9 @@ SignatureCheck check_sigv4(const ReceivedRequest& request,
     return fail("wrong credential scope " + credential.substr(scope[0].size()));
   }
   const auto names = split(signed_headers, ';');
-  for (const char* required : {"host", "x-amz-date"}) {
+  for (const auto& required : must_sign) {
     if (std::find(names.begin(), names.end(), required) == names.end()) {
-      return fail(std::string("header not signed: ") + required);
+      return fail("header not signed: " + required);
     }
   }
   if (!request.header_values("x-amz-security-token").empty() &&

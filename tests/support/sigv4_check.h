@@ -1,6 +1,6 @@
 // SigV4 header signatures checked from the raw request, with the test's own HMAC chain over
-// OpenSSL (independent of the library's signer), for the fake STS. Free of httplib types, so it
-// lives in the shared support library.
+// OpenSSL (independent of the library's signer), for the fake Bedrock and the fake STS. Free of
+// httplib types, so it lives in the shared support library.
 #pragma once
 
 #include <functional>
@@ -21,15 +21,17 @@ struct ReceivedRequest {
 
 struct SignatureCheck {
   bool valid = false;
-  std::string why;            // empty when valid
-  std::string access_key_id;  // from Credential=, when it could be read
+  std::string why;             // empty when valid
+  std::string access_key_id;   // from Credential=, when it could be read
+  std::string signed_headers;  // SignedHeaders= as sent
 };
 
 // Checks the Authorization header: an AWS4-HMAC-SHA256 signature over `region`/`service` by one
-// of `keys` (access key id -> secret), host and x-amz-date signed (and x-amz-security-token when
-// sent), recomputed over the canonical request of a non-S3 service.
+// of `keys` (access key id -> secret), every header of `must_sign` signed (and
+// x-amz-security-token when sent), recomputed over the canonical request of a non-S3 service.
 SignatureCheck check_sigv4(const ReceivedRequest& request,
                            const std::map<std::string, std::string>& keys,
-                           const std::string& region, const std::string& service);
+                           const std::string& region, const std::string& service,
+                           const std::vector<std::string>& must_sign = {"host", "x-amz-date"});
 
 }  // namespace bedrock_lite::test
