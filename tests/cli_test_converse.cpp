@@ -213,9 +213,10 @@ TEST_CASE("cli converse: errors are one line with the AWS type or the local kind
   CHECK(usage.status == 2);
   CHECK(usage.err == "error: Usage: --model-id is required\n");
 
-  auto both = run_cli({"converse", "--model-id", "m", "--prompt", "hi", "--messages", "[]"}, "",
-                      kFakeCredentials);
-  CHECK(both.status == 2);
+  auto ttl_alone = run_cli({"converse", "--model-id", "m", "--prompt", "hi", "--cache-ttl", "1h"},
+                           "", kFakeCredentials);
+  CHECK(ttl_alone.status == 2);
+  CHECK(ttl_alone.err == "error: Usage: --cache-ttl needs --cache\n");
 
   auto bad_json = run_cli({"converse", "--model-id", "m", "--request-file", "-"}, "{not json",
                           kFakeCredentials);

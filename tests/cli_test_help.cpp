@@ -68,14 +68,25 @@ const std::vector<std::string> kGlobal = {"--region",          "--profile",     
                                           "--connect-timeout", "--read-timeout", "--max-attempts",
                                           "--debug",           "--record",       "--replay",
                                           "--record-mode",     "--mfa-code"};
-const std::vector<std::string> kConverse = {
-    "--model-id",   "--request-file", "--messages", "--prompt", "--system",
-    "--max-tokens", "--temperature",  "--top-p",    "--stop",   "--output"};
+// The request options converse, converse-stream, count-tokens and chat share.
+const std::vector<std::string> kRequest = {
+    "--model-id",  "--request-file",      "--messages",        "--system",
+    "--attach",    "--tools-file",        "--tool-choice",     "--cache",
+    "--cache-ttl", "--additional-fields", "--reasoning-budget"};
+// Those of a call that generates (not count-tokens).
+const std::vector<std::string> kGenerate = {
+    "--max-tokens", "--temperature",     "--top-p",        "--stop",    "--show-reasoning",
+    "--guardrail",  "--guardrail-trace", "--service-tier", "--latency", "--request-metadata"};
+std::vector<std::string> joined(std::vector<std::vector<std::string>> lists) {
+  std::vector<std::string> all;
+  for (const auto& list : lists) all.insert(all.end(), list.begin(), list.end());
+  return all;
+}
+const std::vector<std::string> kConverse = joined({kRequest, kGenerate, {"--prompt", "--output"}});
 const std::map<std::string, std::vector<std::string>> kCommands = {
     {"converse", kConverse},
     {"converse-stream", kConverse},
-    {"count-tokens",
-     {"--model-id", "--request-file", "--messages", "--prompt", "--system", "--output"}},
+    {"count-tokens", joined({kRequest, {"--prompt", "--output"}})},
     {"sign",
      {"--service", "--time", "--query", "--expires", "--unsigned-payload", "--sign-body",
       "--no-normalize-path", "--no-double-encode", "--omit-session-token", "--print"}},
@@ -112,6 +123,8 @@ std::vector<Listed> listed_options(const std::string& help) {
 // A value each option accepts on its own (its first alternative, or a number for numbers).
 std::string sample_value(const std::string& value_name) {
   if (value_name.find('|') != std::string::npos) return value_name.substr(0, value_name.find('|'));
+  if (value_name == "KEY=VALUE") return "k=v";
+  if (value_name == "TOKENS") return "2048";
   if (value_name == "N" || value_name == "SECONDS" || value_name == "T" || value_name == "P") {
     return "1";
   }

@@ -1,0 +1,89 @@
+// Shared by the cli_test_request_* files: the built CLI run in a clean environment, and the
+// recorded request bodies the options are checked against.
+#pragma once
+
+#include "support/environment.h"
+#include "support/fixtures.h"
+#include "support/json.h"
+
+#include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
+#include <catch2/catch.hpp>
+
+#include <sys/wait.h>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cli_test {
+
+struct Run {
+  int status = -1;
+  std::string out;
+  std::string err;
+};
+
+inline std::string quote(const std::string& text) {
+  std::string out = "'";
+  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs the CLI with a clean environment (a temporary HOME, no IMDS) and `extra_env`.
+inline Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                   const std::vector<std::string>& extra_env = {}) {
+  bedrock_lite::test::TempDir dir;
+  const auto in = dir.write("stdin", stdin_text);
+  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(dir.path().string()) +
+                        " AWS_EC2_METADATA_DISABLED=true";
+  for (const auto& e : extra_env) command += " " + quote(e);
+  command += " " + quote(BEDROCK_LITE_CLI_PATH);
+  for (const auto& a : args) command += " " + quote(a);
+  command += " < " + quote(in.string()) + " > " + quote((dir.path() / "out").string()) + " 2> " +
+             quote((dir.path() / "err").string());
+  Run run;
+  const int raw = std::system(command.c_str());
+  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+  run.out = bedrock_lite::test::read_file(dir.path() / "out");
+  run.err = bedrock_lite::test::read_file(dir.path() / "err");
+  return run;
+}
+
+inline const std::vector<std::string> kFakeCredentials = {
+    "AWS_ACCESS_KEY_ID=AKIDFAKEBEDROCK",
+    "AWS_SECRET_ACCESS_KEY=fake/secret+key/for-the-loopback-server", "AWS_REGION=us-east-1"};
+
+inline std::filesystem::path recorded(const std::string& folder) {
+  return bedrock_lite::test::fixture_path("recorded/bedrock-recorded/" + folder);
+}
+
+// The recorded request body of `folder` (its request.json "body").
+inline rapidjson::Document recorded_body(const std::string& folder) {
+  auto request = bedrock_lite::test::parse_json(
+      bedrock_lite::test::read_file(recorded(folder) / "request.json"));
+  rapidjson::Document body;
+  body.CopyFrom(request["body"], body.GetAllocator());
+  return body;
+}
+
+inline std::string text_of(const rapidjson::Value& value) {
+  return bedrock_lite::test::render_json(value);
+}
+
+// Removes the value at a JSON pointer ("/system/1", "/toolConfig/toolChoice").
+inline void remove_at(rapidjson::Document& document, const std::string& pointer) {
+  const auto slash = pointer.rfind('/');
+  rapidjson::Value* parent = rapidjson::Pointer(pointer.substr(0, slash).c_str()).Get(document);
+  REQUIRE(parent != nullptr);
+  const std::string last = pointer.substr(slash + 1);
+  if (parent->IsArray()) {
+    const auto index = static_cast<rapidjson::SizeType>(std::stoul(last));
+    REQUIRE(index < parent->Size());
+    parent->Erase(parent->Begin() + index);
+  } else {
+    REQUIRE(parent->EraseMember(last.c_str()));
+  }
+}
+
+}  // namespace cli_test
