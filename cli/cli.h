@@ -95,6 +95,7 @@ int run_eventstream(const GlobalOptions& global, const std::vector<std::string>&
 int run_converse(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_converse_stream(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_chat(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_credentials(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::string>& args);
 

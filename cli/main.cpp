@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"converse-stream", "send a ConverseStream request and print events as they arrive",
      run_converse_stream},
     {"count-tokens", "count the input tokens of a Converse-shaped request", run_count_tokens},
+    {"chat", "a conversation on a terminal (one turn per line when not a terminal)", run_chat},
     {"credentials", "show which credentials and region the standard chain resolves",
      run_credentials},
     {"serve-fixtures", "serve a fixture set over HTTP on 127.0.0.1 (replay for any SDK)",

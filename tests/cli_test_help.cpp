@@ -87,6 +87,7 @@ const std::map<std::string, std::vector<std::string>> kCommands = {
     {"converse", kConverse},
     {"converse-stream", kConverse},
     {"count-tokens", joined({kRequest, {"--prompt", "--output"}})},
+    {"chat", joined({kRequest, kGenerate})},
     {"sign",
      {"--service", "--time", "--query", "--expires", "--unsigned-payload", "--sign-body",
       "--no-normalize-path", "--no-double-encode", "--omit-session-token", "--print"}},
@@ -173,7 +174,7 @@ TEST_CASE("cli help: every command's --help exits 0 and lists its options and th
       ++checked;
     }
   }
-  CHECK(checked == 18);
+  CHECK(checked == 20);
   // `help <command>` is `<command> --help`.
   CHECK(run_cli({"help", "converse"}).out == run_cli({"converse", "--help"}).out);
   // --help after other options still wins, and the options before it are checked first.
