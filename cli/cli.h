@@ -81,6 +81,13 @@ std::optional<int> parse_command_line(const CommandLine& line,
 // The command's help on stdout: usage line, summary, its options, then the global options.
 void print_command_help(const CommandLine& line);
 
+// Describe mode, for the generated shell completions and man page (`bedrock-lite completion`,
+// `bedrock-lite man`): while a sink is set, parse_command_line() and print_command_help() hand
+// the command line to it and return 0 instead of parsing or printing, so a command run with
+// {"--help"} reports the very table it parses with. Empty: normal parsing.
+using CommandLineSink = std::function<void(const CommandLine& line)>;
+void set_command_line_sink(CommandLineSink sink);
+
 // One subcommand: its name, a one-line synopsis, and the function that runs it with the
 // arguments left after the global options were taken out.
 struct Command {
@@ -88,6 +95,9 @@ struct Command {
   const char* synopsis;
   int (*run)(const GlobalOptions& global, const std::vector<std::string>& args);
 };
+
+// Every listed subcommand, in the order `--help` lists them (cli/main.cpp).
+std::vector<Command> command_list();
 
 // Defined by each subcommand's file (one file per subcommand).
 int run_sign(const GlobalOptions& global, const std::vector<std::string>& args);
@@ -98,5 +108,9 @@ int run_count_tokens(const GlobalOptions& global, const std::vector<std::string>
 int run_chat(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_credentials(const GlobalOptions& global, const std::vector<std::string>& args);
 int run_serve_fixtures(const GlobalOptions& global, const std::vector<std::string>& args);
+// Hidden: `completion bash|zsh` and `man` print the shell completion scripts and the man page,
+// generated from every command's table (cli/completion.cpp); CMake runs them at build time.
+int run_completion(const GlobalOptions& global, const std::vector<std::string>& args);
+int run_man(const GlobalOptions& global, const std::vector<std::string>& args);
 
 }  // namespace bedrock_lite::cli

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -89,6 +90,10 @@ const Command* find_command(const std::string& name) {
 
 }  // namespace
 
+std::vector<Command> command_list() {
+  return std::vector<Command>(std::begin(kCommands), std::end(kCommands));
+}
+
 credentials::MfaCodeCallback mfa_code_callback(const GlobalOptions& global) {
   return [code = global.mfa_code](const std::string& serial) -> bedrock_lite::Result<std::string> {
     if (code) return *code;
@@ -142,6 +147,11 @@ int main(int argc, char** argv) {
   if (rest.empty() || rest[0] == "--help" || rest[0] == "-h" || rest[0] == "help") {
     print_help();
     return rest.empty() ? kExitUsage : kExitOk;
+  }
+  // Hidden: the generators CMake runs at build time (cli/completion.cpp).
+  if (rest[0] == "completion" || rest[0] == "man") {
+    const std::vector<std::string> args(rest.begin() + 1, rest.end());
+    return rest[0] == "man" ? run_man(global, args) : run_completion(global, args);
   }
   if (const Command* command = find_command(rest[0])) {
     return command->run(global, std::vector<std::string>(rest.begin() + 1, rest.end()));

@@ -44,6 +44,12 @@ bool is_help(const std::string& arg) {
   return arg == "--help" || arg == "-h";
 }
 
+// Set only by the completion and man generators, for one run of the program.
+CommandLineSink& command_line_sink() {
+  static CommandLineSink sink;
+  return sink;
+}
+
 }  // namespace
 
 LogHook debug_log_hook(const GlobalOptions& global) {
@@ -107,6 +113,10 @@ std::vector<Option> global_option_table(GlobalOptions& global) {
 
 std::optional<int> parse_command_line(const CommandLine& line,
                                       const std::vector<std::string>& args) {
+  if (command_line_sink()) {
+    command_line_sink()(line);
+    return kExitOk;
+  }
   const std::string see = " (see bedrock-lite " + line.name + " --help)";
   for (std::size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
@@ -136,7 +146,15 @@ std::optional<int> parse_command_line(const CommandLine& line,
   return std::nullopt;
 }
 
+void set_command_line_sink(CommandLineSink sink) {
+  command_line_sink() = std::move(sink);
+}
+
 void print_command_help(const CommandLine& line) {
+  if (command_line_sink()) {
+    command_line_sink()(line);
+    return;
+  }
   GlobalOptions unused;
   const std::vector<Option> global = global_option_table(unused);
   std::size_t width = 10;  // "-h, --help"
