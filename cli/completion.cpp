@@ -294,6 +294,7 @@ void print_man(const std::vector<Described>& described) {
       "\\fImessage\\fR, the kind being the AWS error type the service sent or a local kind "
       "(NoCredentials, NoRegion, Timeout, Network, Protocol, Config, Cancelled)\n"
       ".TP\n.B 2\nusage error (\\fBerror: Usage:\\fR ...): nothing was sent\n"
+      ".TP\n.B 130\n\\fBchat\\fR left by a second Ctrl\\-C while an answer could not be stopped\n"
       ".SH ENVIRONMENT\n"
       "The standard AWS variables and shared files: AWS_REGION, AWS_PROFILE, "
       "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN, AWS_BEARER_TOKEN_BEDROCK, "
