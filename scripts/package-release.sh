@@ -7,8 +7,8 @@
 # For each ARCH, after `scripts/build-static.sh ARCH`, makes
 # build/release-artefacts/bedrock-lite-<version>-linux-<ARCH>.tar.gz holding
 # bedrock-lite-<version>-linux-<ARCH>/ with bin/bedrock-lite (static, stripped),
-# lib/libbedrock_lite.a, include/, lib/cmake/bedrock_lite/, lib/pkgconfig/bedrock_lite.pc (what
-# `cmake --install` of the static tree installs), README.md, LICENSE and NOTICE when the
+# lib/libbedrock_lite.a, include/, lib/cmake/bedrock_lite/, lib/pkgconfig/bedrock_lite.pc, the
+# completions and man page under share/ (what `cmake --install` of the static tree installs), README.md, LICENSE and NOTICE when the
 # repository has them, and docs/. Then build/release-artefacts/SHA256SUMS over every tarball
 # there. With --deb: `cpack -G DEB` in BUILD_DIR (cmake/BedrockLitePackage.cmake) puts
 # bedrock-lite_<version>_<debian arch>.deb there instead. SHA256SUMS covers every .tar.gz and .deb
