@@ -9,6 +9,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -110,11 +111,12 @@ void Chat::save(const std::string& path) {
   auto json = converse::to_json(conversation());
   if (!json) return failed(json.error());
   std::FILE* out = std::fopen(path.c_str(), "wb");
-  const bool written =
-      out != nullptr && std::fwrite(json->data(), 1, json->size(), out) == json->size();
-  if (out != nullptr && std::fclose(out) != 0)
-    return failed(make_error(ErrorKind::Usage, "/save: cannot write '" + path + "'"));
-  if (!written) return failed(make_error(ErrorKind::Usage, "/save: cannot write '" + path + "'"));
+  bool written = out != nullptr && std::fwrite(json->data(), 1, json->size(), out) == json->size();
+  if (out != nullptr && std::fclose(out) != 0) written = false;
+  if (!written) {
+    return failed(make_error(ErrorKind::Usage,
+                             "/save: cannot write '" + path + "': " + std::strerror(errno)));
+  }
   note("saved " + std::to_string(history_.size()) + " messages to " + path);
 }
 

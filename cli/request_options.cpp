@@ -211,9 +211,10 @@ std::vector<Option> request_option_table(RequestCommand command, RequestOptions&
   table.push_back({"--additional-fields", "JSON",
                    "a JSON object merged into additionalModelRequestFields",
                    text_into(options.additional_fields)});
-  table.push_back({"--reasoning-budget", "TOKENS",
-                   "Anthropic extended thinking with N tokens (additionalModelRequestFields)",
-                   whole_number("--reasoning-budget", 1024, options.reasoning_budget)});
+  table.push_back(
+      {"--reasoning-budget", "TOKENS",
+       "Anthropic extended thinking, TOKENS of at least 1024 (additionalModelRequestFields)",
+       whole_number("--reasoning-budget", 1024, options.reasoning_budget)});
   if (!count) add_invocation_options(table, options);
   return table;
 }

@@ -253,3 +253,32 @@ TEST_CASE("cli chat without a terminal: one turn per line, answers on stdout, --
   CHECK(failing.err.find("error: Usage: replay: no fixture matches") == 0);
   CHECK(failing.err.find("error: Usage: unknown chat command '/nope'") != std::string::npos);
 }
+
+TEST_CASE("cli chat: /load, /attach and /usage between turns", "[cli][chat]") {
+  FakeBedrock server;
+  TempDir dir;
+  const auto loaded = dir.write(
+      "earlier.json",
+      R"({"messages":[{"role":"user","content":[{"text":"Earlier"}]},)"
+      R"({"role":"assistant","content":[{"text":"Yes."}]}],"system":[{"text":"Loaded."}]})");
+  const auto notes = dir.write("Notes 1.txt", "hello");
+  const std::string missing = (dir.path() / "missing.png").string();
+  const Run run = run_cli({"chat", "--endpoint-url", server.url(), "--model-id", kModel},
+                          "/load " + loaded.string() + "\n/attach " + notes.string() +
+                              "\nRead it.\n/usage\n/attach " + missing + "\n",
+                          kFakeCredentials);
+  CHECK(run.status == 1);  // the failed /attach
+  CHECK(run.out == recorded_answer() + "\n");
+  CHECK(run.err == "loaded 2 messages from " + loaded.string() + "\nattached " + notes.string() +
+                       " to the next turn\nusage: inputTokens=13 outputTokens=82 totalTokens=95 (4 "
+                       "messages)\nerror: Usage: --attach " +
+                       missing + ": cannot read the file: No such file or directory\n");
+  REQUIRE(server.request_count() == 1);
+  CHECK(json_difference(
+            server.requests()[0].body,
+            R"({"messages":[{"role":"user","content":[{"text":"Earlier"}]},)"
+            R"({"role":"assistant","content":[{"text":"Yes."}]},{"role":"user","content":[)"
+            R"({"document":{"format":"txt","name":"Notes 1","source":{"bytes":"aGVsbG8="}}},)"
+            R"({"text":"Read it."}]}],"system":[{"text":"Loaded."}]})")
+            .empty());
+}
