@@ -36,12 +36,14 @@ extern "C" void on_interrupt(int) {
   g_interrupted = 1;
 }
 
-// No SA_RESTART: a Ctrl-C at the prompt interrupts the read, which then starts a new line.
-void install_interrupt_handler() {
+// While an answer is written, SA_RESTART: an interrupted write to the terminal goes on instead of
+// failing and losing text. At the prompt, none: Ctrl-C interrupts the read, which starts a new
+// line.
+void install_interrupt_handler(bool restart) {
   struct sigaction action {};
   action.sa_handler = on_interrupt;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = 0;
+  action.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGINT, &action, nullptr);
 }
 
@@ -218,7 +220,9 @@ int Chat::run() {
       std::fflush(stdout);
     }
     errno = 0;
+    if (terminal_) install_interrupt_handler(false);
     const ssize_t read = getline(&buffer, &capacity, stdin);
+    if (terminal_) install_interrupt_handler(true);
     if (read < 0) {
       if (errno == EINTR && terminal_) {
         // Ctrl-C at the prompt: the line is dropped; a new prompt.
@@ -262,7 +266,7 @@ int run_chat(const GlobalOptions& global, const std::vector<std::string>& args) 
   auto client = make_cli_client(global);
   if (!client) return report_failure(client.error());
   const bool terminal = isatty(STDIN_FILENO) != 0;
-  if (terminal) install_interrupt_handler();
+  if (terminal) install_interrupt_handler(true);
   Chat chat(options, std::move(base).value(), std::move(client).value(), terminal);
   chat.attach(std::move(attachments).value());
   return chat.run();

@@ -36,15 +36,17 @@ class Terminal {
     env.insert(env.end(), kFakeCredentials.begin(), kFakeCredentials.end());
     std::vector<std::string> argv = {BEDROCK_LITE_CLI_PATH};
     argv.insert(argv.end(), args.begin(), args.end());
+    // Everything the child needs is built before the fork: the fake server's threads may hold
+    // the allocator's lock at that moment, so the child only calls execve.
+    std::vector<char*> c_argv;
+    for (auto& a : argv) c_argv.push_back(a.data());
+    c_argv.push_back(nullptr);
+    std::vector<char*> c_env;
+    for (auto& e : env) c_env.push_back(e.data());
+    c_env.push_back(nullptr);
     pid_ = forkpty(&master_, nullptr, nullptr, nullptr);
     REQUIRE(pid_ >= 0);
     if (pid_ == 0) {
-      std::vector<char*> c_argv;
-      for (auto& a : argv) c_argv.push_back(a.data());
-      c_argv.push_back(nullptr);
-      std::vector<char*> c_env;
-      for (auto& e : env) c_env.push_back(e.data());
-      c_env.push_back(nullptr);
       execve(c_argv[0], c_argv.data(), c_env.data());
       _exit(127);
     }
@@ -197,6 +199,11 @@ TEST_CASE("cli chat on a terminal: Ctrl-C stops the answer, keeps it marked, and
   REQUIRE(chat.wait_for("The capital"));
   chat.type("\x03");  // Ctrl-C, as the terminal's line discipline sends it
   REQUIRE(chat.wait_for("[answer interrupted: the partial answer is kept]"));
+  REQUIRE(chat.wait_for("> "));
+  // Ctrl-C at the prompt drops the line typed so far and gives a new prompt.
+  chat.type("never sent");
+  REQUIRE(chat.wait_for("never sent"));  // the terminal's echo
+  chat.type("\x03");
   REQUIRE(chat.wait_for("> "));
   chat.type("/save " + saved + "\n");
   REQUIRE(chat.wait_for("saved 2 messages"));
