@@ -33,18 +33,25 @@ using bedrock_lite::test::FakeBedrock;
 using bedrock_lite::test::Fault;
 using namespace bedrock_lite::secrets_sweep;
 
-TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand leak nothing",
-          "[cli][secrets]") {
+TEST_CASE(
+    "cli secrets: --debug, errors and --record of every Bedrock subcommand and chat leak nothing",
+    "[cli][secrets]") {
   struct Command {
     std::vector<std::string> args;
+    std::string stdin_text;
   };
   const std::vector<Command> commands = {
       {{"converse", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output",
-        "json"}},
+        "json"},
+       ""},
       {{"converse-stream", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output",
-        "jsonl"}},
+        "jsonl"},
+       ""},
       {{"count-tokens", "--model-id", "us.amazon.nova-micro-v1:0", "--prompt", "hi", "--output",
-        "json"}},
+        "json"},
+       ""},
+      // Not a terminal: one turn per line, then the token count so far.
+      {{"chat", "--model-id", "us.amazon.nova-micro-v1:0"}, "hi\n/usage\n"},
   };
   // Every fault the fake server has that ends a call quickly, clean calls included.
   const Fault faults[] = {Fault::None,
@@ -75,7 +82,7 @@ TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand
           args.push_back(a);
         std::vector<std::string> env = kSigV4Env;
         if (bearer) env.push_back("AWS_BEARER_TOKEN_BEDROCK=" + kBearer);
-        const Run run = run_cli(home, args, env);
+        const Run run = run_cli(home, args, env, command.stdin_text);
         ++runs;
         if (run.status != 0) ++errors;
         const std::string channel = command.args[0] + (bearer ? " (bearer)" : " (sigv4)") +
@@ -91,7 +98,7 @@ TEST_CASE("cli secrets: --debug, errors and --record of every Bedrock subcommand
       }
     }
   }
-  CHECK(runs == 60);
+  CHECK(runs == 80);
   CHECK(errors >= 20);  // 400, exhausted 429, truncated JSON and the stream faults
   CHECK(recorded >= 20);
 }
