@@ -1,5 +1,6 @@
 // The built `bedrock-lite converse`, `converse-stream` and `count-tokens` against the loopback
 // fake Bedrock (which verifies every signature) and against replayed fixtures.
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
@@ -10,7 +11,6 @@
 #include <rapidjson/writer.h>
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 #include <cstdlib>
 #include <sstream>
 #include <string>
@@ -19,52 +19,9 @@
 using bedrock_lite::test::FakeBedrock;
 using bedrock_lite::test::Fault;
 
+using namespace cli_test;
+
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-// Runs the CLI with a clean environment (a temporary HOME, the fake server's credentials).
-Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
-            const std::vector<std::string>& extra_env = {}) {
-  bedrock_lite::test::TempDir dir;
-  const auto in = dir.write("stdin", stdin_text);
-  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(dir.path().string()) +
-                        " AWS_EC2_METADATA_DISABLED=true";
-  for (const auto& e : extra_env) command += " " + quote(e);
-  command += " " + quote(BEDROCK_LITE_CLI_PATH);
-  for (const auto& a : args) command += " " + quote(a);
-  command += " < " + quote(in.string()) + " > " + quote((dir.path() / "out").string()) + " 2> " +
-             quote((dir.path() / "err").string());
-  Run run;
-  const int raw = std::system(command.c_str());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = bedrock_lite::test::read_file(dir.path() / "out");
-  run.err = bedrock_lite::test::read_file(dir.path() / "err");
-  return run;
-}
-
-const std::vector<std::string> kFakeCredentials = {
-    "AWS_ACCESS_KEY_ID=AKIDFAKEBEDROCK",
-    "AWS_SECRET_ACCESS_KEY=fake/secret+key/for-the-loopback-server", "AWS_REGION=us-east-1"};
-
-std::filesystem::path recorded(const std::string& folder) {
-  return bedrock_lite::test::fixture_path("recorded/bedrock-recorded/" + folder);
-}
 
 std::string request_body(const std::string& folder) {
   rapidjson::Document document;

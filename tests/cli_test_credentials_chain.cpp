@@ -4,6 +4,7 @@
 // endpoint and IMDS.
 #include <bedrock_lite/converse.h>
 
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fake_imds.h"
 #include "support/fake_sso.h"
@@ -35,13 +36,9 @@ namespace test = bedrock_lite::test;
 namespace creds = bedrock_lite::credentials;
 using namespace std::chrono_literals;
 
-namespace {
+using cli_test::quote;
 
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
+namespace {
 
 struct Identity {
   std::string source;

@@ -1,13 +1,13 @@
 // The built `bedrock-lite eventstream decode|encode` (docs/cli.md): every recorded body decodes to
 // its derived response.eventstream.jsonl byte for byte and encodes back to the same bytes; faults
 // print the messages before them, then one `error: Protocol:` line.
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fixtures.h"
 #include "support/json.h"
@@ -18,39 +18,10 @@ namespace fs = std::filesystem;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::read_file;
 
-struct EventstreamRun {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string shell_quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-// Runs the CLI with an empty environment; stdin, stdout and stderr are files (binary-safe).
-EventstreamRun run_eventstream(const std::vector<std::string>& args,
-                               const std::string& stdin_bytes = "") {
-  bedrock_lite::test::TempDir dir;
-  const auto in = dir.write("stdin", stdin_bytes);
-  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + shell_quote(dir.path().string()) + " " +
-                        shell_quote(BEDROCK_LITE_CLI_PATH) + " eventstream";
-  for (const auto& a : args) command += " " + shell_quote(a);
-  command += " < " + shell_quote(in.string()) + " > " + shell_quote((dir.path() / "out").string()) +
-             " 2> " + shell_quote((dir.path() / "err").string());
-  EventstreamRun run;
-  const int raw = std::system(command.c_str());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = read_file(dir.path() / "out");
-  run.err = read_file(dir.path() / "err");
-  return run;
+// `bedrock-lite eventstream <args>` in a clean environment; stdin, stdout and stderr are files.
+cli_test::Run run_eventstream(std::vector<std::string> args, const std::string& stdin_bytes = "") {
+  args.insert(args.begin(), "eventstream");
+  return cli_test::run_cli(args, stdin_bytes);
 }
 
 std::size_t count_lines(const std::string& text) {
@@ -68,14 +39,14 @@ TEST_CASE("cli eventstream: every recorded body decodes to its jsonl and encodes
     const std::string name = fs::relative(dir, fixture_path("recorded")).string();
     SECTION(name) {
       const fs::path body = dir / "response.body";
-      const EventstreamRun decoded = run_eventstream({"decode", body.string()});
+      const cli_test::Run decoded = run_eventstream({"decode", body.string()});
       INFO(name << ": " << decoded.err);
       REQUIRE(decoded.status == 0);
       CHECK(decoded.err.empty());
       // The derived file has the docs/cli.md shape (unsigned CRCs, plain strings), compact: same
       // text.
       CHECK(decoded.out == read_file(dir / "response.eventstream.jsonl"));
-      const EventstreamRun encoded = run_eventstream({"encode"}, decoded.out);
+      const cli_test::Run encoded = run_eventstream({"encode"}, decoded.out);
       REQUIRE(encoded.status == 0);
       CHECK(encoded.out == read_file(body));
     }
@@ -87,7 +58,7 @@ TEST_CASE("cli eventstream: every recorded body decodes to its jsonl and encodes
 TEST_CASE("cli eventstream: decode reads stdin and matches the official decoded vectors") {
   const fs::path root = fixture_path("vectors/eventstream/aws-sdk-go");
   // all_headers with the official JSON normalised to docs/cli.md: unsigned CRCs, plain strings.
-  const EventstreamRun run =
+  const cli_test::Run run =
       run_eventstream({"decode", "-"}, read_file(root / "encoded/positive/all_headers"));
   REQUIRE(run.status == 0);
   const std::string expected =
@@ -110,7 +81,7 @@ TEST_CASE("cli eventstream: a fault prints the messages before it, then one Prot
   SECTION("corrupt byte in message 2") {
     std::string bad = body;
     bad[400] = static_cast<char>(bad[400] ^ 1);
-    const EventstreamRun run = run_eventstream({"decode"}, bad);
+    const cli_test::Run run = run_eventstream({"decode"}, bad);
     CHECK(run.status == 1);
     CHECK(count_lines(run.out) == 2);
     CHECK(run.err.rfind("error: Protocol: stdin: message_crc mismatch", 0) == 0);
@@ -118,7 +89,7 @@ TEST_CASE("cli eventstream: a fault prints the messages before it, then one Prot
     CHECK(count_lines(run.err) == 1);
   }
   SECTION("truncated last message") {
-    const EventstreamRun run = run_eventstream({"decode"}, body.substr(0, body.size() - 3));
+    const cli_test::Run run = run_eventstream({"decode"}, body.substr(0, body.size() - 3));
     CHECK(run.status == 1);
     CHECK(run.err.rfind("error: Protocol: stdin: stream ended inside message", 0) == 0);
     CHECK(count_lines(run.out) + 1 ==
@@ -133,9 +104,9 @@ TEST_CASE("cli eventstream: encode computes omitted fields and checks given ones
       R"({"headers":[{"name":"n","type":5,"value":-9223372036854775808},)"
       R"({"name":"t","type":8,"value":9223372036854775807},{"name":"b","type":1}],"payload":"aGk="})"
       "\n";
-  const EventstreamRun encoded = run_eventstream({"encode"}, line);
+  const cli_test::Run encoded = run_eventstream({"encode"}, line);
   REQUIRE(encoded.status == 0);
-  const EventstreamRun decoded = run_eventstream({"decode"}, encoded.out);
+  const cli_test::Run decoded = run_eventstream({"decode"}, encoded.out);
   REQUIRE(decoded.status == 0);
   // 64-bit values printed exactly, never through a double.
   CHECK(decoded.out.find(R"("value":-9223372036854775808)") != std::string::npos);
@@ -159,7 +130,7 @@ TEST_CASE("cli eventstream: encode computes omitted fields and checks given ones
   };
   for (const auto& c : cases) {
     INFO(c.what);
-    const EventstreamRun run = run_eventstream({"encode"}, c.input + "\n");
+    const cli_test::Run run = run_eventstream({"encode"}, c.input + "\n");
     CHECK(run.status == 2);
     CHECK(run.err.rfind(c.error, 0) == 0);
     CHECK(run.out.empty());

@@ -5,12 +5,12 @@
 #include <bedrock_lite/http.h>
 #include <bedrock_lite/sigv4.h>
 
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fixtures.h"
 
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -21,35 +21,9 @@
 
 namespace test = bedrock_lite::test;
 
+using namespace cli_test;
+
 namespace {
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// The CLI in a clean environment (an empty HOME, no IMDS); stdin is empty.
-Run run_cli(const std::vector<std::string>& args) {
-  test::TempDir dir;
-  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(dir.path().string()) +
-                        " AWS_EC2_METADATA_DISABLED=true " + quote(BEDROCK_LITE_CLI_PATH);
-  for (const auto& a : args) command += " " + quote(a);
-  command += " < /dev/null > " + quote((dir.path() / "out").string()) + " 2> " +
-             quote((dir.path() / "err").string());
-  Run run;
-  const int raw = std::system(command.c_str());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = test::read_file(dir.path() / "out");
-  run.err = test::read_file(dir.path() / "err");
-  return run;
-}
 
 std::vector<std::string> split(const std::string& command) {
   std::vector<std::string> words;

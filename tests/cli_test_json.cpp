@@ -1,6 +1,7 @@
 // The built CLI and JSON from outside: numbers hard for doubles pass through `converse`,
 // `converse-stream` and `count-tokens` byte for byte in both directions (docs/json.md, issue
 // 17), and JSON nested 2,000,000 deep is a usage error, not a crash (issue 11 §3).
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
@@ -8,7 +9,6 @@
 
 #include <catch2/catch.hpp>
 
-#include <sys/wait.h>
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -16,47 +16,9 @@
 using bedrock_lite::test::FakeBedrock;
 using bedrock_lite::test::hard_numbers;
 
+using namespace cli_test;
+
 namespace {
-
-struct Run {
-  int status = -1;  // the exit status; -1 when the shell did not exit normally
-  std::string out;
-  std::string err;
-};
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
-// Runs the CLI with a clean environment (a temporary HOME, the fake server's credentials).
-Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
-            const std::vector<std::string>& files = {}) {
-  bedrock_lite::test::TempDir dir;
-  const auto in = dir.write("stdin", stdin_text);
-  std::string command = "cd " + quote(dir.path().string()) +
-                        " && env -i PATH=/usr/bin:/bin HOME=" + quote(dir.path().string()) +
-                        " AWS_EC2_METADATA_DISABLED=true AWS_ACCESS_KEY_ID=AKIDFAKEBEDROCK"
-                        " AWS_SECRET_ACCESS_KEY=fake/secret+key/for-the-loopback-server"
-                        " AWS_REGION=us-east-1 " +
-                        quote(BEDROCK_LITE_CLI_PATH);
-  for (std::size_t i = 0; i + 1 < files.size(); i += 2) dir.write(files[i], files[i + 1]);
-  for (const auto& a : args) command += " " + quote(a);
-  command += " < " + quote(in.string()) + " > " + quote((dir.path() / "out").string()) + " 2> " +
-             quote((dir.path() / "err").string());
-  Run run;
-  const int raw = std::system(command.c_str());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = bedrock_lite::test::read_file(dir.path() / "out");
-  run.err = bedrock_lite::test::read_file(dir.path() / "err");
-  return run;
-}
 
 bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
@@ -101,9 +63,12 @@ TEST_CASE("cli json: converse sends and prints each hard number byte for byte") 
               n.text + R"(]},"newMember":)" + n.text + "}",
           "application/json");
       server.clear_requests();
-      const Run run = run_cli({"--endpoint-url", server.url(), "converse", "--model-id", "m",
-                               "--request-file", "request.json", "--output", "json"},
-                              "", {"request.json", request});
+      bedrock_lite::test::TempDir home;
+      const auto request_file = home.write("request.json", request);
+      const Run run = run_cli(home,
+                              {"--endpoint-url", server.url(), "converse", "--model-id", "m",
+                               "--request-file", request_file.string(), "--output", "json"},
+                              kFakeCredentials);
       INFO(run.err);
       REQUIRE(run.status == 0);
       const auto seen = server.requests();
@@ -134,13 +99,15 @@ TEST_CASE("cli json: converse-stream and count-tokens print each hard number byt
       server.answer_with("count-tokens", R"({"inputTokens":7,"future":)" + n.text + "}",
                          "application/json");
       const Run stream = run_cli({"--endpoint-url", server.url(), "converse-stream", "--model-id",
-                                  "m", "--prompt", "hi", "--output", "jsonl"});
+                                  "m", "--prompt", "hi", "--output", "jsonl"},
+                                 "", kFakeCredentials);
       INFO(stream.err);
       REQUIRE(stream.status == 0);
       CHECK(contains(stream.out, R"({"messageStart":{"role":"assistant","p":)" + n.text + "}}"));
       CHECK(contains(stream.out, R"({"messageStop":)" + stop + "}"));
       const Run count = run_cli({"--endpoint-url", server.url(), "count-tokens", "--model-id", "m",
-                                 "--prompt", "hi", "--output", "json"});
+                                 "--prompt", "hi", "--output", "json"},
+                                "", kFakeCredentials);
       INFO(count.err);
       REQUIRE(count.status == 0);
       CHECK(count.out == R"({"inputTokens":7,"future":)" + n.text + "}\n");

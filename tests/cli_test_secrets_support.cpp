@@ -77,17 +77,6 @@ std::vector<std::string> forbidden() {
   return out;
 }
 
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
-}
-
 }  // namespace
 
 // Fails the test for every forbidden value found in `text`.
@@ -97,24 +86,6 @@ void sweep(const std::string& channel, const std::string& text) {
     INFO(channel << " contains a secret or derived key:\n" << text);
     CHECK(text.find(value) == std::string::npos);
   }
-}
-
-Run run_cli(const test::TempDir& home, const std::vector<std::string>& args,
-            const std::vector<std::string>& env, const std::string& stdin_text) {
-  const auto in = home.write("stdin", stdin_text);
-  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(home.path().string()) +
-                        " AWS_EC2_METADATA_DISABLED=true";
-  for (const auto& e : env) command += " " + quote(e);
-  command += " " + quote(BEDROCK_LITE_CLI_PATH);
-  for (const auto& a : args) command += " " + quote(a);
-  command += " < " + quote(in.string()) + " > " + quote((home.path() / "out").string()) + " 2> " +
-             quote((home.path() / "err").string());
-  Run run;
-  const int raw = std::system(command.c_str());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = test::read_file(home.path() / "out");
-  run.err = test::read_file(home.path() / "err");
-  return run;
 }
 
 test::FakeBedrockOptions sweep_server_options() {

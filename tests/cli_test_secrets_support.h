@@ -3,6 +3,7 @@
 // and a way to run the built CLI in a bare environment.
 #pragma once
 
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
 
@@ -11,6 +12,9 @@
 #include <vector>
 
 namespace bedrock_lite::secrets_sweep {
+
+using cli_test::Run;
+using cli_test::run_cli;
 
 inline const std::string kKeyId = "AKIDSECRETSWEEP";
 inline const std::string kSecretKey = "sweep/SECRET+key/0123456789abcdefSWEEP";
@@ -25,16 +29,6 @@ inline const std::vector<std::string> kSigV4Env = {
 
 // Fails the test for every secret or derived signing key found in `text`.
 void sweep(const std::string& channel, const std::string& text);
-
-struct Run {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-// The built CLI under `env -i` with HOME = home, no instance metadata, and `env` added.
-Run run_cli(const test::TempDir& home, const std::vector<std::string>& args,
-            const std::vector<std::string>& env, const std::string& stdin_text = "");
 
 // A fake Bedrock that accepts kKeyId / kSecretKey and kBearer.
 test::FakeBedrockOptions sweep_server_options();

@@ -3,6 +3,7 @@
 // by SIGTERM or SIGINT with exit status 0.
 #include <bedrock_lite/http.h>
 
+#include "cli_test_support.h"
 #include "support/environment.h"
 #include "support/fixtures.h"
 
@@ -25,6 +26,8 @@ namespace http = bedrock_lite::http;
 using bedrock_lite::test::fixture_path;
 using bedrock_lite::test::read_file;
 using bedrock_lite::test::TempDir;
+
+using cli_test::quote;
 
 namespace {
 
@@ -106,17 +109,6 @@ std::string request_body_of(const std::filesystem::path& folder) {
   rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
   document["body"].Accept(writer);
   return buffer.GetString();
-}
-
-std::string quote(const std::string& text) {
-  std::string out = "'";
-  for (char c : text) {
-    if (c == '\'')
-      out += "'\\''";
-    else
-      out += c;
-  }
-  return out + "'";
 }
 
 }  // namespace

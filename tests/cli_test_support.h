@@ -1,5 +1,5 @@
-// Shared by the cli_test_request_* files: the built CLI run in a clean environment, and the
-// recorded request bodies the options are checked against.
+// Shared by the cli_test files: the built CLI run in a clean environment, and the recorded
+// request bodies the request options are checked against.
 #pragma once
 
 #include "support/environment.h"
@@ -24,30 +24,38 @@ struct Run {
   std::string err;
 };
 
+// `text` as one POSIX shell word.
 inline std::string quote(const std::string& text) {
   std::string out = "'";
   for (char c : text) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
   return out + "'";
 }
 
-// Runs the CLI with a clean environment (a temporary HOME, no IMDS) and `extra_env`.
-inline Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
-                   const std::vector<std::string>& extra_env = {}) {
-  bedrock_lite::test::TempDir dir;
-  const auto in = dir.write("stdin", stdin_text);
-  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(dir.path().string()) +
+// Runs the built CLI under `env -i` (PATH, HOME = `home`, no instance metadata, then
+// `extra_env`), stdin from `stdin_text`, stdout and stderr into files (binary-safe).
+inline Run run_cli(const bedrock_lite::test::TempDir& home, const std::vector<std::string>& args,
+                   const std::vector<std::string>& extra_env, const std::string& stdin_text = "") {
+  const auto in = home.write("stdin", stdin_text);
+  std::string command = "env -i PATH=/usr/bin:/bin HOME=" + quote(home.path().string()) +
                         " AWS_EC2_METADATA_DISABLED=true";
   for (const auto& e : extra_env) command += " " + quote(e);
   command += " " + quote(BEDROCK_LITE_CLI_PATH);
   for (const auto& a : args) command += " " + quote(a);
-  command += " < " + quote(in.string()) + " > " + quote((dir.path() / "out").string()) + " 2> " +
-             quote((dir.path() / "err").string());
+  command += " < " + quote(in.string()) + " > " + quote((home.path() / "out").string()) + " 2> " +
+             quote((home.path() / "err").string());
   Run run;
   const int raw = std::system(command.c_str());
   run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  run.out = bedrock_lite::test::read_file(dir.path() / "out");
-  run.err = bedrock_lite::test::read_file(dir.path() / "err");
+  run.out = bedrock_lite::test::read_file(home.path() / "out");
+  run.err = bedrock_lite::test::read_file(home.path() / "err");
   return run;
+}
+
+// The same with a fresh temporary HOME.
+inline Run run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
+                   const std::vector<std::string>& extra_env = {}) {
+  bedrock_lite::test::TempDir home;
+  return run_cli(home, args, extra_env, stdin_text);
 }
 
 inline const std::vector<std::string> kFakeCredentials = {
