@@ -120,17 +120,21 @@ void write_out(std::string_view text) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
+// A response as one JSON line on stdout; a response that cannot be written is an error.
+template <class Response>
+int write_json(const Response& response) {
+  auto json = converse::to_json(response);
+  if (!json) return fail(json.error());
+  write_out(*json + "\n");
+  return kExitOk;
+}
+
 int count_tokens(const converse::Client& client, const converse::ConverseRequest& request,
                  const std::string& output) {
   auto response = client.count_tokens(converse::count_tokens_request(request));
   if (!response) return fail(response.error());
-  if (output == "json") {
-    auto json = converse::to_json(*response);
-    if (!json) return fail(json.error());
-    write_out(*json + "\n");
-  } else {
-    std::printf("%lld\n", static_cast<long long>(response->input_tokens));
-  }
+  if (output == "json") return write_json(*response);
+  std::printf("%lld\n", static_cast<long long>(response->input_tokens));
   return kExitOk;
 }
 
@@ -138,13 +142,8 @@ int converse_once(const converse::Client& client, const converse::ConverseReques
                   const std::string& output, bool show_reasoning) {
   auto response = client.converse(request);
   if (!response) return fail(response.error());
-  if (output == "json") {
-    auto json = converse::to_json(*response);
-    if (!json) return fail(json.error());
-    write_out(*json + "\n");
-  } else {
-    print_answer(*response, show_reasoning);
-  }
+  if (output == "json") return write_json(*response);
+  print_answer(*response, show_reasoning);
   return kExitOk;
 }
 

@@ -24,14 +24,6 @@ std::vector<std::string> converse_args(const FakeBedrock& server, std::vector<st
   return args;
 }
 
-// The one body the server saw.
-std::string sent_body(const FakeBedrock& server) {
-  const auto seen = server.requests();
-  REQUIRE(seen.size() == 1);
-  CHECK(seen[0].signature_valid);
-  return seen[0].body;
-}
-
 struct CacheCase {
   const char* folder;
   std::vector<std::string> cache_points;  // the blocks pydantic-ai's cache settings added

@@ -25,13 +25,6 @@ std::vector<std::string> args_for(const std::string& command, const FakeBedrock&
   return args;
 }
 
-std::string sent_body(const FakeBedrock& server) {
-  const auto seen = server.requests();
-  REQUIRE(seen.size() == 1);
-  CHECK(seen[0].signature_valid);
-  return seen[0].body;
-}
-
 // The recording without the empty members pydantic-ai always sends ("system": [],
 // "inferenceConfig": {}), which the CLI leaves out.
 std::string recorded_without_empties(const std::string& folder, const std::string& root = "") {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "support/environment.h"
+#include "support/fake_bedrock.h"
 #include "support/fixtures.h"
 #include "support/json.h"
 
@@ -56,6 +57,14 @@ inline Run run_cli(const std::vector<std::string>& args, const std::string& stdi
                    const std::vector<std::string>& extra_env = {}) {
   bedrock_lite::test::TempDir home;
   return run_cli(home, args, extra_env, stdin_text);
+}
+
+// The one body the fake server saw, whose signature it verified.
+inline std::string sent_body(const bedrock_lite::test::FakeBedrock& server) {
+  const auto seen = server.requests();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].signature_valid);
+  return seen[0].body;
 }
 
 inline const std::vector<std::string> kFakeCredentials = {
