@@ -146,8 +146,14 @@ class BEDROCK_LITE_API RecordingTransport final : public http::Transport {
   RecordingTransport& operator=(const RecordingTransport&) = delete;
 
   Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
+  // The inner transport's start(), teed the same way; the fixture is written on the engine's
+  // driving thread when the exchange ended.
+  http::CallId start(http::Engine& engine, const http::Request& request, http::BodySink& sink,
+                     http::Completion done) override;
 
  private:
+  Result<http::ResponseHead> record(const http::Request& request, http::ResponseHead head,
+                                    const std::string& body, unsigned number);
   struct State;
   std::unique_ptr<State> state_;
 };
