@@ -284,7 +284,9 @@ void Engine::Impl::report_timer() {
   if (own_loop || !hooks.set_timer) return;
   auto next = next_deadline();
   if (posted_count.load(std::memory_order_acquire) > 0) next = now;
-  if (next == reported) return;
+  // Reported on every entry while a deadline exists: the outside loop re-arms with what is left,
+  // so socket activity can never postpone a due timer.
+  if (!next && !reported) return;
   reported = next;
   if (!next) {
     hooks.set_timer(std::nullopt);

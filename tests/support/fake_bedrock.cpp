@@ -272,14 +272,17 @@ FakeBedrock::FakeBedrock(FakeBedrockOptions options) : state_(std::make_unique<S
   state_->answers["count-tokens"] =
       load_answer(recorded / "test_bedrock_inference_profile_count_tokens/00");
   State* state = state_.get();
-  state_->server = std::make_unique<LoopbackServer>([state](httplib::Server& server) {
-    server.Post(
-        R"(/model/(.+)/(converse|converse-stream|count-tokens))",
-        [state](const httplib::Request& req, httplib::Response& res) { state->handle(req, res); });
-    server.Post(R"(.*)", [state](const httplib::Request& req, httplib::Response& res) {
-      state->handle(req, res);
-    });
-  });
+  state_->server = std::make_unique<LoopbackServer>(
+      [state](httplib::Server& server) {
+        server.Post(R"(/model/(.+)/(converse|converse-stream|count-tokens))",
+                    [state](const httplib::Request& req, httplib::Response& res) {
+                      state->handle(req, res);
+                    });
+        server.Post(R"(.*)", [state](const httplib::Request& req, httplib::Response& res) {
+          state->handle(req, res);
+        });
+      },
+      state_->options.worker_threads);
 }
 
 FakeBedrock::~FakeBedrock() = default;
