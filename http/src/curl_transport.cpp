@@ -328,6 +328,21 @@ class CurlTransport final : public Transport {
   }
 
  private:
+  // HTTP/2 by ALPN over TLS only (CURL_HTTP_VERSION_2TLS: plain http stays HTTP/1.1), or
+  // HTTP/1.1 throughout when the options force it.
+  CURLcode configure_version(CURL* easy, const Request& request) const {
+    const bool http2 = options_.http_version == CurlOptions::Version::Http2;
+    const long version = http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                               : static_cast<long>(CURL_HTTP_VERSION_1_1);
+    CURLcode code = curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, version);
+    // Over TLS with HTTP/2 on offer, wait for a connection that may multiplex rather than open
+    // another one beside it; HTTP/1.1 never multiplexes, so it never waits.
+    const bool may_multiplex =
+        http2 && request.url.size() >= 8 && iequals(request.url.substr(0, 8), "https://");
+    if (code == CURLE_OK) code = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
+    return code;
+  }
+
   CURLcode configure(CURL* easy, const Request& request, curl_slist* headers, Transfer& transfer,
                      char* error_text) const {
     // No curl_easy_reset here: a handle is fresh or came back through the engine's reset, so one
@@ -347,14 +362,7 @@ class CurlTransport final : public Transport {
     set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
                          static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-    // HTTP/2 by ALPN over TLS only (CURL_HTTP_VERSION_2TLS: plain http stays HTTP/1.1), or
-    // HTTP/1.1 throughout when the options force it.
-    const long version = options_.http_version == CurlOptions::Version::Http2
-                             ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
-                             : static_cast<long>(CURL_HTTP_VERSION_1_1);
-    set(curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, version));
-    // Wait for a connection that can multiplex rather than open another one beside it.
-    set(curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L));
+    set(configure_version(easy, request));
     set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
