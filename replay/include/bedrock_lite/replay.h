@@ -214,6 +214,10 @@ class BEDROCK_LITE_API RecordReplayTransport final : public http::Transport {
   RecordReplayTransport& operator=(const RecordReplayTransport&) = delete;
 
   Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
+  // send()'s choice on an engine: a replayed answer is delivered on the driving thread at the
+  // engine's next turn, a recorded exchange runs on the live transport's start().
+  http::CallId start(http::Engine& engine, const http::Request& request, http::BodySink& sink,
+                     http::Completion done) override;
 
   // The end of a run. All: swaps the fresh recording in for `dir` (errors, kind Config, name the
   // folders and the OS reason; `dir` is then left as it was). Other modes: nothing to do.
