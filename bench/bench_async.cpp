@@ -282,7 +282,8 @@ void BM_ConcurrentStreams(benchmark::State& state) {
             return converse::StreamControl::Continue;
           },
           [&run](Result<converse::ConverseResponse> result) {
-            if (result.ok() && result->usage && result->usage->output_tokens == kEvents - 4) ++run.completed;
+            if (result.ok() && result->usage && result->usage->output_tokens == kEvents - 4)
+              ++run.completed;
           });
     }
     // Samples resident memory every 100 ms while the streams run.

@@ -119,24 +119,23 @@ int main(int argc, char** argv) {
 
   int failures = 0, pending = 3;
   for (int i = 0; i < 3; ++i) {
-    client->converse_stream(
-        request, nullptr, [&, i](Result<converse::ConverseResponse> response) {
-          if (--pending == 0) {
-            // Nothing left: let uv_run return once the engine's handles are closed.
-            uv_timer_stop(&loop.timer);
-          }
-          if (!response || !response->output.message) {
-            ++failures;
-            if (!response) std::fprintf(stderr, "call %d: error: %s\n", i,
-                                        response.error().to_string().c_str());
-            return;
-          }
-          std::string text;
-          for (const auto& block : response->output.message->content) {
-            if (block.text) text += *block.text;
-          }
-          std::printf("call %d: %s\n", i, text.c_str());
-        });
+    client->converse_stream(request, nullptr, [&, i](Result<converse::ConverseResponse> response) {
+      if (--pending == 0) {
+        // Nothing left: let uv_run return once the engine's handles are closed.
+        uv_timer_stop(&loop.timer);
+      }
+      if (!response || !response->output.message) {
+        ++failures;
+        if (!response)
+          std::fprintf(stderr, "call %d: error: %s\n", i, response.error().to_string().c_str());
+        return;
+      }
+      std::string text;
+      for (const auto& block : response->output.message->content) {
+        if (block.text) text += *block.text;
+      }
+      std::printf("call %d: %s\n", i, text.c_str());
+    });
   }
   // Runs until the calls ended; the engine's wake-up descriptor stays watched, so stop there.
   while (pending > 0 && uv_run(loop.uv, UV_RUN_ONCE) != 0) {
