@@ -6,21 +6,33 @@
 //   BM_CurlMultiFloor/N     the floor: a bare curl_multi loop with the same N requests (signed
 //                           once), counting bytes only.
 //   BM_ThreadPerCall/N      the blocking Client with one thread per call.
+//   BM_ConcurrentStreamsH2/N, BM_CurlMultiFloorH2/N  the same two over HTTP/2 (TLS, ALPN h2,
+//                           CURLPIPE_MULTIPLEX) through Debian's nghttpx (package nghttp2-proxy),
+//                           started here on loopback in front of the same paced server with a
+//                           throwaway self-signed certificate made at start-up; skipped with an
+//                           error when nghttpx cannot be started.
 // Counters: cpu_us_per_event (process CPU, user + system, over events received), peak_rss_kib
-// (the process's peak so far: runs go in ascending N), rss_kib_per_stream (resident growth at
-// the widest point of the run over N), completed (calls that ended well), wall_beyond_1s_ms.
+// (the process's peak so far: runs go in registration order), rss_kib_per_stream (resident growth
+// at the widest point of the run over N), completed (calls that ended well), wall_beyond_1s_ms,
+// and connections (TCP connections the run opened: CURLINFO_NUM_CONNECTS summed for the floors,
+// distinct client ports in nghttpx's access log for BM_ConcurrentStreamsH2).
 // Targets: at N = 1,000, cpu_us_per_event <= 2x the floor's and rss_kib_per_stream <= 1.5x.
 // N = 1,000 needs about 1,000 descriptors in each process: the soft RLIMIT_NOFILE is raised to the
-// hard limit first.
+// hard limit first (nghttpx inherits it: it holds one backend connection per stream).
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/eventstream.h>
 
 #include <benchmark/benchmark.h>
 #include <curl/curl.h>
 
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <spawn.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
@@ -34,10 +46,14 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+extern char** environ;
 
 using namespace bedrock_lite;
 using Steady = std::chrono::steady_clock;
@@ -216,14 +232,182 @@ double cpu_seconds() {
   return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
-std::string endpoint() {
-  return "http://127.0.0.1:" + std::to_string(g_server.port);
+// Where a benchmark's calls go: straight to the paced server (plain http://, so HTTP/1.1), or
+// through nghttpx (https://, HTTP/2 by ALPN; ca_bundle trusts its certificate, access_log names
+// each request's client port).
+struct Target {
+  std::string url;
+  std::string ca_bundle;
+  std::string access_log;
+  std::string error;  // why the target is unavailable; empty when it is up
+};
+
+Target g_http1;
+Target g_http2;
+pid_t g_proxy_pid = -1;
+std::string g_proxy_dir;
+
+constexpr const char* kNghttpx = "/usr/sbin/nghttpx";
+
+// A throwaway P-256 certificate for IP 127.0.0.1 that is its own CA, valid for a day, written with
+// its key as PEM. Made at every start so no key material lives in the repository.
+bool write_certificate(const std::string& key_path, const std::string& cert_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  bool ok = key != nullptr && cert != nullptr && X509_set_version(cert, 2) == 1 &&
+            ASN1_INTEGER_set(X509_get_serialNumber(cert), 1) == 1 &&
+            X509_gmtime_adj(X509_getm_notBefore(cert), -60) != nullptr &&
+            X509_gmtime_adj(X509_getm_notAfter(cert), 24 * 3600) != nullptr;
+  X509_NAME* name = ok ? X509_get_subject_name(cert) : nullptr;
+  ok = ok &&
+       X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                  reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1,
+                                  0) == 1 &&
+       X509_set_issuer_name(cert, name) == 1 && X509_set_pubkey(cert, key) == 1;
+  X509V3_CTX context;
+  X509V3_set_ctx_nodb(&context);
+  if (ok) X509V3_set_ctx(&context, cert, cert, nullptr, nullptr, 0);
+  const std::pair<int, const char*> extensions[] = {{NID_basic_constraints, "critical,CA:TRUE"},
+                                                    {NID_subject_key_identifier, "hash"},
+                                                    {NID_subject_alt_name, "IP:127.0.0.1"}};
+  for (const auto& [nid, value] : extensions) {
+    X509_EXTENSION* extension = ok ? X509V3_EXT_conf_nid(nullptr, &context, nid, value) : nullptr;
+    ok = extension != nullptr && X509_add_ext(cert, extension, -1) == 1;
+    X509_EXTENSION_free(extension);
+  }
+  ok = ok && X509_sign(cert, key, EVP_sha256()) > 0;
+  BIO* key_out = ok ? BIO_new_file(key_path.c_str(), "w") : nullptr;
+  ok = key_out != nullptr &&
+       PEM_write_bio_PrivateKey(key_out, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  BIO_free(key_out);
+  BIO* cert_out = ok ? BIO_new_file(cert_path.c_str(), "w") : nullptr;
+  ok = cert_out != nullptr && PEM_write_bio_X509(cert_out, cert) == 1;
+  BIO_free(cert_out);
+  X509_free(cert);
+  EVP_PKEY_free(key);
+  return ok;
 }
 
-converse::Config client_config() {
+bool accepts(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<std::uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return ok;
+}
+
+int free_port() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  const bool bound = bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     getsockname(fd, reinterpret_cast<sockaddr*>(&address), &size) == 0;
+  close(fd);
+  return bound ? ntohs(address.sin_port) : 0;
+}
+
+// nghttpx on loopback in front of the paced server: TLS with a fresh certificate, HTTP/2 (at most
+// 100 concurrent streams per connection, its default) to the client, HTTP/1.1 to the server.
+Target start_proxy(int backend_port) {
+  Target target;
+  if (access(kNghttpx, X_OK) != 0) {
+    target.error = std::string(kNghttpx) + " not found: install Debian's nghttp2-proxy";
+    return target;
+  }
+  char dir[] = "/tmp/bench_async_h2.XXXXXX";
+  if (mkdtemp(dir) == nullptr) {
+    target.error = "cannot make a temporary directory for nghttpx's certificate";
+    return target;
+  }
+  g_proxy_dir = dir;
+  const std::string key = g_proxy_dir + "/key.pem";
+  target.ca_bundle = g_proxy_dir + "/cert.pem";
+  target.access_log = g_proxy_dir + "/access.log";
+  if (!write_certificate(key, target.ca_bundle)) {
+    target.error = "cannot make nghttpx's test certificate with OpenSSL";
+    return target;
+  }
+  const int port = free_port();
+  std::vector<std::string> args = {
+      kNghttpx,
+      "--conf=/dev/null",  // never the machine's /etc/nghttpx/nghttpx.conf
+      "--frontend=127.0.0.1," + std::to_string(port),
+      "--backend=127.0.0.1," + std::to_string(backend_port) + ";;proto=http/1.1",
+      "--workers=1",
+      "--no-ocsp",
+      "--accesslog-file=" + target.access_log,
+      "--accesslog-format=$remote_port $alpn $status",
+      "--errorlog-file=" + g_proxy_dir + "/error.log",
+      key,
+      target.ca_bundle};
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  // Its start-up notice goes to stderr before the error log is open: keep the report clean.
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  const int spawned = posix_spawn(&g_proxy_pid, kNghttpx, &actions, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (spawned != 0) {
+    g_proxy_pid = -1;
+    target.error = std::string("cannot start ") + kNghttpx + ": " + std::strerror(spawned);
+    return target;
+  }
+  for (int i = 0; i < 100 && !accepts(port); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!accepts(port)) {
+    target.error = "nghttpx did not accept on 127.0.0.1:" + std::to_string(port) +
+                   " within 5 s (see " + g_proxy_dir + "/error.log)";
+    return target;
+  }
+  target.url = "https://127.0.0.1:" + std::to_string(port);
+  return target;
+}
+
+void stop_proxy() {
+  if (g_proxy_pid > 0) {
+    kill(g_proxy_pid, SIGTERM);
+    waitpid(g_proxy_pid, nullptr, 0);
+  }
+  if (g_proxy_dir.empty() || !g_http2.error.empty()) return;  // kept for a look when it failed
+  for (const char* file : {"/key.pem", "/cert.pem", "/access.log", "/error.log"}) {
+    unlink((g_proxy_dir + file).c_str());
+  }
+  rmdir(g_proxy_dir.c_str());
+}
+
+// Lines of the target's access log so far (0 without one).
+std::size_t log_lines(const Target& target) {
+  if (target.access_log.empty()) return 0;
+  std::ifstream in(target.access_log);
+  std::size_t lines = 0;
+  for (std::string line; std::getline(in, line);) ++lines;
+  return lines;
+}
+
+// Distinct client ports in the access log after its first `skip` lines: the connections a run
+// used through nghttpx.
+long connections_since(const Target& target, std::size_t skip) {
+  std::ifstream in(target.access_log);
+  std::set<std::string> ports;
+  std::size_t index = 0;
+  for (std::string line; std::getline(in, line); ++index) {
+    if (index >= skip) ports.insert(line.substr(0, line.find(' ')));
+  }
+  return static_cast<long>(ports.size());
+}
+
+converse::Config client_config(const Target& target) {
   converse::Config config;
   config.region = "us-east-1";
-  config.endpoint = endpoint();
+  config.endpoint = target.url;
   credentials::Credentials keys;
   keys.access_key_id = "AKIDBENCH";
   keys.secret_access_key = Secret("bench-secret");
@@ -231,6 +415,7 @@ converse::Config client_config() {
   config.retry.max_attempts = 1;
   http::CurlOptions options;
   options.max_idle_handles = 1024;
+  options.ca_bundle = target.ca_bundle;
   config.transport = http::make_curl_transport(options);
   return config;
 }
@@ -249,6 +434,7 @@ struct Run {
   long widest_rss = 0;  // resident at the widest point, over the baseline
   long events = 0;
   long completed = 0;
+  long connections = -1;  // -1: not measured
 };
 
 void report(benchmark::State& state, const Run& run, long streams) {
@@ -260,16 +446,25 @@ void report(benchmark::State& state, const Run& run, long streams) {
       static_cast<double>(run.widest_rss) / static_cast<double>(streams);
   state.counters["completed"] = static_cast<double>(run.completed);
   state.counters["wall_beyond_1s_ms"] = (run.wall - 1.0) * 1e3;
+  if (run.connections >= 0) state.counters["connections"] = static_cast<double>(run.connections);
 }
 
-void BM_ConcurrentStreams(benchmark::State& state) {
+// The target when it is up; otherwise the benchmark is skipped with the reason.
+const Target* available(benchmark::State& state, const Target& target) {
+  if (target.error.empty()) return &target;
+  state.SkipWithError(("HTTP/2 benchmarks skipped: " + target.error).c_str());
+  return nullptr;
+}
+
+void concurrent_streams(benchmark::State& state, const Target& target) {
   const auto streams = state.range(0);
   for (auto _ : state) {
     auto engine = http::Engine::create();
     if (!engine) std::abort();
-    auto client = converse::AsyncClient::create(client_config(), **engine);
+    auto client = converse::AsyncClient::create(client_config(target), **engine);
     if (!client) std::abort();
     const auto request = stream_request();
+    const std::size_t logged = log_lines(target);
     Run run;
     const long baseline = rss_now_kib();
     const double cpu = cpu_seconds();
@@ -295,8 +490,18 @@ void BM_ConcurrentStreams(benchmark::State& state) {
     (*engine)->run();
     run.wall = std::chrono::duration<double>(Steady::now() - started).count();
     run.cpu = cpu_seconds() - cpu;
+    // Read after the clock stops; over plain HTTP/1.1 it is one connection per stream anyway.
+    if (!target.access_log.empty()) run.connections = connections_since(target, logged);
     report(state, run, streams);
   }
+}
+
+void BM_ConcurrentStreams(benchmark::State& state) {
+  concurrent_streams(state, g_http1);
+}
+
+void BM_ConcurrentStreamsH2(benchmark::State& state) {
+  if (const Target* target = available(state, g_http2)) concurrent_streams(state, *target);
 }
 
 size_t count_bytes(char*, size_t size, size_t count, void* user) {
@@ -304,17 +509,20 @@ size_t count_bytes(char*, size_t size, size_t count, void* user) {
   return size * count;
 }
 
-void BM_CurlMultiFloor(benchmark::State& state) {
+void curl_multi_floor(benchmark::State& state, const Target& target) {
   const auto streams = state.range(0);
   // Signed once by the client's own signer would add nothing here: the server checks nothing, so
   // the floor sends the same headers unsigned.
-  const std::string url = endpoint() + kModelPath;
+  const std::string url = target.url + kModelPath;
+  const bool http2 = !target.ca_bundle.empty();
   for (auto _ : state) {
     Run run;
     const long baseline = rss_now_kib();
     const double cpu = cpu_seconds();
     const auto started = Steady::now();
     CURLM* multi = curl_multi_init();
+    // Multiplexing is libcurl's default since 7.62; set as the engine sets it.
+    curl_multi_setopt(multi, CURLMOPT_PIPELINING, static_cast<long>(CURLPIPE_MULTIPLEX));
     curl_slist* headers = curl_slist_append(nullptr, "Content-Type: application/json");
     std::vector<CURL*> handles;
     std::vector<long> bytes(static_cast<std::size_t>(streams), 0);
@@ -325,6 +533,11 @@ void BM_CurlMultiFloor(benchmark::State& state) {
       curl_easy_setopt(easy, CURLOPT_POSTFIELDS, kRequestBody);
       curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &count_bytes);
       curl_easy_setopt(easy, CURLOPT_WRITEDATA, &bytes[static_cast<std::size_t>(i)]);
+      if (http2) {  // as the library's transport does for https://
+        curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_2TLS));
+        curl_easy_setopt(easy, CURLOPT_PIPEWAIT, 1L);
+        curl_easy_setopt(easy, CURLOPT_CAINFO, target.ca_bundle.c_str());
+      }
       curl_multi_add_handle(multi, easy);
       handles.push_back(easy);
     }
@@ -343,7 +556,11 @@ void BM_CurlMultiFloor(benchmark::State& state) {
       if (message->msg == CURLMSG_DONE && message->data.result == CURLE_OK) ++run.completed;
     }
     run.events = run.completed * kEvents;
+    run.connections = 0;
     for (CURL* easy : handles) {
+      long opened = 0;
+      curl_easy_getinfo(easy, CURLINFO_NUM_CONNECTS, &opened);
+      run.connections += opened;
       curl_multi_remove_handle(multi, easy);
       curl_easy_cleanup(easy);
     }
@@ -355,10 +572,18 @@ void BM_CurlMultiFloor(benchmark::State& state) {
   }
 }
 
+void BM_CurlMultiFloor(benchmark::State& state) {
+  curl_multi_floor(state, g_http1);
+}
+
+void BM_CurlMultiFloorH2(benchmark::State& state) {
+  if (const Target* target = available(state, g_http2)) curl_multi_floor(state, *target);
+}
+
 void BM_ThreadPerCall(benchmark::State& state) {
   const auto streams = state.range(0);
   for (auto _ : state) {
-    auto client = converse::Client::create(client_config());
+    auto client = converse::Client::create(client_config(g_http1));
     if (!client) std::abort();
     const auto request = stream_request();
     std::atomic<long> events{0}, completed{0};
@@ -411,6 +636,18 @@ BENCHMARK(BM_ThreadPerCall)
     ->Iterations(1)
     ->UseManualTime()
     ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_CurlMultiFloorH2)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ConcurrentStreamsH2)
+    ->Arg(100)
+    ->Arg(1000)
+    ->Iterations(1)
+    ->UseManualTime()
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
@@ -423,8 +660,12 @@ int main(int argc, char** argv) {
   std::signal(SIGPIPE, SIG_IGN);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   g_server = start_server();  // before any thread exists
+  g_http1.url = "http://127.0.0.1:" + std::to_string(g_server.port);
+  g_http2 = start_proxy(g_server.port);
+  if (!g_http2.error.empty()) std::fprintf(stderr, "bench_async: %s\n", g_http2.error.c_str());
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
+  stop_proxy();
   kill(g_server.pid, SIGTERM);
   waitpid(g_server.pid, nullptr, 0);
   return 0;
