@@ -7,6 +7,7 @@
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
+#include "support/thread_failures.h"
 
 #include <catch2/catch.hpp>
 
@@ -359,21 +360,29 @@ TEST_CASE(
       }
     }
   });
+  // The requests are built here: Catch2's assertions (in prompt()) are not thread-safe.
+  std::vector<std::vector<converse::ConverseRequest>> requests(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    for (int i = 0; i < kCalls; ++i) {
+      requests[t].push_back(prompt("thread " + std::to_string(t) + " call " + std::to_string(i)));
+    }
+  }
+  test::ThreadFailures failures;
   std::vector<std::thread> threads;
-  std::atomic<int> good{0};
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kCalls; ++i) {
-        const std::string text = "thread " + std::to_string(t) + " call " + std::to_string(i);
-        auto response = run.client->converse(prompt(text));
-        if (response.ok()) ++good;
+        auto response = run.client->converse(requests[t][static_cast<std::size_t>(i)]);
+        if (!response.ok())
+          failures.add(t, static_cast<std::size_t>(i), response.error().to_string());
       }
     });
   }
   for (auto& thread : threads) thread.join();
   writing = false;
   reader.join();
-  CHECK(good == kThreads * kCalls);
+  INFO(failures.report());
+  CHECK(failures.count() == 0);
   CHECK(torn == 0);
   CHECK(looks > 0);
   CHECK(bedrock.request_count() == kThreads * kCalls);
