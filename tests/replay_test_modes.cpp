@@ -367,7 +367,7 @@ TEST_CASE(
       requests[t].push_back(prompt("thread " + std::to_string(t) + " call " + std::to_string(i)));
     }
   }
-  test::ThreadFailures failures;
+  bedrock_lite::test::ThreadFailures failures;
   std::vector<std::thread> threads;
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
