@@ -20,10 +20,6 @@ namespace {
 using converse::ContentBlock;
 using converse::ConverseRequest;
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::Usage, std::move(message));
-}
-
 enum class Media { Image, Document, Video };
 
 struct MediaType {

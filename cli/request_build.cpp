@@ -16,10 +16,6 @@ namespace {
 
 using converse::ConverseRequest;
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::Usage, std::move(message));
-}
-
 Error prefixed(Error error, const std::string& prefix) {
   error.message = prefix + ": " + error.message;
   return error;

@@ -25,10 +25,6 @@ namespace {
 using converse::ContentBlock;
 using converse::ConverseRequest;
 
-Error usage(std::string message) {
-  return make_error(ErrorKind::Usage, std::move(message));
-}
-
 bool parse_double(const std::string& text, double& out) {
   char* end = nullptr;
   out = std::strtod(text.c_str(), &end);

@@ -15,6 +15,11 @@
 
 namespace bedrock_lite::cli {
 
+// A Usage error: the request options' one way to refuse a value.
+inline Error usage(std::string message) {
+  return make_error(ErrorKind::Usage, std::move(message));
+}
+
 // Which command the table is for: each takes the options its operation sends.
 enum class RequestCommand { Converse, ConverseStream, CountTokens, Chat };
 

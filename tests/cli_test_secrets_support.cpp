@@ -4,9 +4,8 @@
 #include <bedrock_lite/sigv4.h>
 
 #include "support/fixtures.h"
+#include "support/sigv4_check.h"
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -16,24 +15,6 @@
 
 namespace bedrock_lite::secrets_sweep {
 namespace {
-
-std::string hex(const unsigned char* data, std::size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0x0F];
-  }
-  return out;
-}
-
-std::string hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
-}
 
 std::string yyyymmdd(std::chrono::system_clock::time_point t) {
   const std::time_t time = std::chrono::system_clock::to_time_t(t);
@@ -58,22 +39,27 @@ std::vector<std::string> forbidden() {
          {std::pair<std::string, std::string>{"us-east-1", "bedrock"},
           {"us-east-1", "service"},
           {"us-east-1", "sts"}}) {
-      const std::string k_date = hmac("AWS4" + kSecretKey, date);
-      const std::string k_region = hmac(k_date, region);
-      const std::string k_service = hmac(k_region, service);
-      const std::string k_signing = hmac(k_service, "aws4_request");
+      const std::string k_date = test::hmac_sha256("AWS4" + kSecretKey, date);
+      const std::string k_region = test::hmac_sha256(k_date, region);
+      const std::string k_service = test::hmac_sha256(k_region, service);
+      const std::string k_signing = test::hmac_sha256(k_service, "aws4_request");
       const auto library = sigv4::derive_signing_key(kSecretKey, date, region, service);
-      REQUIRE(hex(library.data(), library.size()) ==
-              hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
+      REQUIRE(
+          test::hex(library.data(), library.size()) ==
+          test::hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
       for (const std::string* key : {&k_date, &k_region, &k_service, &k_signing}) {
-        out.push_back(hex(reinterpret_cast<const unsigned char*>(key->data()), key->size()));
+        out.push_back(test::hex(reinterpret_cast<const unsigned char*>(key->data()), key->size()));
       }
     }
   }
   // The fixed date `sign --time` uses below.
-  const std::string k_signing = hmac(
-      hmac(hmac(hmac("AWS4" + kSecretKey, "20150830"), "us-east-1"), "service"), "aws4_request");
-  out.push_back(hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
+  const std::string k_signing = test::hmac_sha256(
+      test::hmac_sha256(
+          test::hmac_sha256(test::hmac_sha256("AWS4" + kSecretKey, "20150830"), "us-east-1"),
+          "service"),
+      "aws4_request");
+  out.push_back(
+      test::hex(reinterpret_cast<const unsigned char*>(k_signing.data()), k_signing.size()));
   return out;
 }
 

@@ -12,28 +12,10 @@
 namespace bedrock_lite::test {
 namespace {
 
-std::string hex(const unsigned char* data, std::size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 0x0F];
-  }
-  return out;
-}
-
 std::string sha256_hex(const std::string& data) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
   return hex(digest, sizeof digest);
-}
-
-std::string hmac(const std::string& key, const std::string& data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
-  return std::string(reinterpret_cast<const char*>(out), length);
 }
 
 std::string canonical_uri(const std::string& raw_path) {
@@ -75,6 +57,24 @@ std::vector<std::string> split(const std::string& text, char separator) {
 }
 
 }  // namespace
+
+std::string hex(const unsigned char* data, std::size_t size) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < size; ++i) {
+    out += digits[data[i] >> 4];
+    out += digits[data[i] & 0x0F];
+  }
+  return out;
+}
+
+std::string hmac_sha256(const std::string& key, const std::string& data) {
+  unsigned char out[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &length);
+  return std::string(reinterpret_cast<const char*>(out), length);
+}
 
 SignatureCheck check_sigv4(const ReceivedRequest& request,
                            const std::map<std::string, std::string>& keys,
@@ -140,11 +140,11 @@ SignatureCheck check_sigv4(const ReceivedRequest& request,
   const std::string string_to_sign = "AWS4-HMAC-SHA256\n" + dates[0] + "\n" + scope[1] + "/" +
                                      scope[2] + "/" + scope[3] + "/aws4_request\n" +
                                      sha256_hex(canonical_request);
-  std::string signing_key = hmac("AWS4" + key->second, scope[1]);
-  signing_key = hmac(signing_key, scope[2]);
-  signing_key = hmac(signing_key, scope[3]);
-  signing_key = hmac(signing_key, "aws4_request");
-  const std::string raw = hmac(signing_key, string_to_sign);
+  std::string signing_key = hmac_sha256("AWS4" + key->second, scope[1]);
+  signing_key = hmac_sha256(signing_key, scope[2]);
+  signing_key = hmac_sha256(signing_key, scope[3]);
+  signing_key = hmac_sha256(signing_key, "aws4_request");
+  const std::string raw = hmac_sha256(signing_key, string_to_sign);
   if (hex(reinterpret_cast<const unsigned char*>(raw.data()), raw.size()) != signature) {
     return fail("signature mismatch");
   }

@@ -3,6 +3,7 @@
 // httplib types, so it lives in the shared support library.
 #pragma once
 
+#include <cstddef>
 #include <functional>
 #include <map>
 #include <string>
@@ -29,6 +30,10 @@ struct SignatureCheck {
 // Checks the Authorization header: an AWS4-HMAC-SHA256 signature over `region`/`service` by one
 // of `keys` (access key id -> secret), every header of `must_sign` signed (and
 // x-amz-security-token when sent), recomputed over the canonical request of a non-S3 service.
+// Lower-case hex of `size` bytes, and HMAC-SHA256 (raw bytes): the test's own HMAC chain.
+std::string hex(const unsigned char* data, std::size_t size);
+std::string hmac_sha256(const std::string& key, const std::string& data);
+
 SignatureCheck check_sigv4(const ReceivedRequest& request,
                            const std::map<std::string, std::string>& keys,
                            const std::string& region, const std::string& service,
