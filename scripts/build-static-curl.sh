@@ -197,14 +197,17 @@ make -j"${JOBS:-2}" -C lib >/dev/null
 make -C lib install >/dev/null
 make -C include install >/dev/null
 make install-pkgconfigDATA install-binSCRIPTS >/dev/null
-"$prefix/bin/curl-config" --features | grep -qx AsynchDNS ||
+# The output is captured first: with pipefail, `curl-config | grep -q` fails whenever grep exits at
+# its first match while curl-config is still writing (SIGPIPE), which a loaded machine makes common.
+features=$("$prefix/bin/curl-config" --features)
+grep -qx AsynchDNS <<<"$features" ||
   { echo "build-static-curl: libcurl was built without an asynchronous resolver" >&2; exit 1; }
 grep -q '^#define USE_ARES 1' lib/curl_config.h ||
   { echo "build-static-curl: libcurl was built without c-ares" >&2; exit 1; }
 stamp_text >"$prefix/stamp"
 
 echo "build-static-curl: $(du -h "$prefix/lib/libcurl.a" | cut -f1) $prefix/lib/libcurl.a"
-echo "build-static-curl: features: $("$prefix/bin/curl-config" --features | tr '\n' ' ')"
+echo "build-static-curl: features: $(tr "\n" " " <<<"$features")"
 echo "build-static-curl: protocols: $("$prefix/bin/curl-config" --protocols | tr '\n' ' ')"
 echo "build-static-curl: static libs: $("$prefix/bin/curl-config" --static-libs)"
 cd "$repo"

@@ -59,7 +59,9 @@ for module in sigv4 eventstream http credentials converse; do
 done
 ctors=""
 for object in $objects; do
-  if nm "$object" 2>/dev/null | grep -q '_GLOBAL__sub_I'; then ctors+="  $object"$'\n'; fi
+  # Captured, not piped into grep -q: under pipefail nm's SIGPIPE would hide a match.
+  symbols=$(nm "$object" 2>/dev/null)
+  if grep -q '_GLOBAL__sub_I' <<<"$symbols"; then ctors+="  $object"$'\n'; fi
 done
 if [ -n "$ctors" ]; then
   echo "check-exports: library objects with global constructors (work before main):" >&2
