@@ -12,9 +12,6 @@
 #include <bedrock_lite/internal/text.h>
 #include "token_services.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 namespace bedrock_lite::credentials::detail {
 namespace {
 
@@ -75,13 +72,6 @@ Result<LoginCache> read_login_cache(const LoginCall& call, const rapidjson::Docu
   out.refresh_token = Secret(std::move(*refresh_token));
   out.dpop_key = Secret(std::move(*dpop_key));
   return out;
-}
-
-std::string to_json(const rapidjson::Document& document) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  document.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
 }
 
 // What the sign-in service's OAuth2 error codes mean to the user (the Rust SDK's wording).
@@ -183,7 +173,9 @@ Result<Credentials> refresh(const LoginCall& call, const LoginCache& held,
   request.url = *url;
   request.headers = {
       {"Content-Type", "application/json"}, {"Accept", "application/json"}, {"DPoP", *proof}};
-  request.body = to_json(body);
+  auto text = render_json_object(body, what, ErrorKind::Config);
+  if (!text) return std::move(text).error();
+  request.body = std::move(text).value();
   auto response = call_token_service(*call.context.transport, std::move(request), what);
   if (!response) {
     Error error = std::move(response).error();

@@ -10,9 +10,6 @@
 #include "token_crypto.h"
 #include "token_services.h"
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cctype>
 #include <cstdint>
 
@@ -116,13 +113,6 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
-std::string to_json(const rapidjson::Document& document) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  document.Accept(writer);
-  return std::string(buffer.GetString(), buffer.GetSize());
-}
-
 // Everything one resolve() needs: the world and the settings.
 struct SsoCall {
   const ProviderContext& context;
@@ -149,7 +139,9 @@ Result<Secret> create_token(const SsoCall& call, rapidjson::Document& cache, Tim
   request.method = "POST";
   request.url = endpoint.url + "/token";
   request.headers = {{"Content-Type", "application/json"}, {"Accept", "application/json"}};
-  request.body = to_json(body);
+  auto text = render_json_object(body, what, ErrorKind::Config);
+  if (!text) return std::move(text).error();
+  request.body = std::move(text).value();
   auto response = call_token_service(*call.context.transport, std::move(request), what);
   if (!response) return std::move(response).error();
   auto answer = parse_json_object(response->body, what, ErrorKind::Protocol);

@@ -4,9 +4,6 @@
 
 #include <bedrock_lite/internal/json.h>
 
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
-
 #include <cerrno>
 #include <cstring>
 #include <vector>
@@ -56,6 +53,13 @@ Result<rapidjson::Document> parse_json_object(std::string_view text, const std::
   return document;
 }
 
+Result<std::string> render_json_object(const rapidjson::Document& document,
+                                       const std::string& where, ErrorKind kind) {
+  auto text = internal::render_json(document);
+  if (!text) return make_error(kind, where + ": cannot write JSON: " + text.error().message());
+  return std::move(text).value();
+}
+
 Result<std::optional<rapidjson::Document>> read_json_cache(const std::string& path) {
   auto contents = read_bounded_file(path, kMaxTokenDocumentBytes);
   if (!contents) return std::move(contents).error();
@@ -66,10 +70,9 @@ Result<std::optional<rapidjson::Document>> read_json_cache(const std::string& pa
 }
 
 Result<void> write_json_cache(const std::string& path, const rapidjson::Document& document) {
-  rapidjson::StringBuffer buffer;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(buffer);
-  document.Accept(writer);
-  const std::string text(buffer.GetString(), buffer.GetSize());
+  auto rendered = render_json_object(document, path, ErrorKind::Config);
+  if (!rendered) return std::move(rendered).error();
+  const std::string& text = *rendered;
 
   // Same folder, so rename() is atomic (one file system).
   const auto slash = path.rfind('/');

@@ -22,6 +22,11 @@ constexpr std::size_t kMaxTokenDocumentBytes = std::size_t{64} << 10;
 Result<rapidjson::Document> parse_json_object(std::string_view text, const std::string& where,
                                               ErrorKind kind);
 
+// The compact text of `document` through the checked writer (<bedrock_lite/internal/json.h>); a
+// value it cannot write (a non-finite number) is a `kind` error starting with `where`.
+Result<std::string> render_json_object(const rapidjson::Document& document,
+                                       const std::string& where, ErrorKind kind);
+
 // The cache file at `path` as a JSON object, or nullopt when it does not exist. Unreadable,
 // too large or malformed: a Config error naming the path.
 Result<std::optional<rapidjson::Document>> read_json_cache(const std::string& path);
