@@ -46,14 +46,22 @@ credentials::MfaCodeCallback mfa_code_callback(const GlobalOptions& global);
 // With --debug, a log hook writing "debug: <message>" lines on stderr; else an empty hook.
 LogHook debug_log_hook(const GlobalOptions& global);
 
+// What an option does with its value (empty for a flag): an empty string, else the usage error.
+using Apply = std::function<std::string(const std::string& value)>;
+
+// The appliers most options need: a flag that sets `target`, and a value stored as given
+// (checked after parsing).
+Apply set_flag(bool& target);
+Apply text_into(std::string& target);
+Apply text_into(std::optional<std::string>& target);
+
 // One option in a command's table. Parsing and the help text both come from this entry, so
 // `--help` cannot drift from what is accepted.
 struct Option {
   const char* name;        // "--model-id"
   const char* value_name;  // "ID"; nullptr for a flag, which takes no value
   const char* help;        // one line
-  // Takes the value (empty for a flag). Returns an empty string, else the usage error.
-  std::function<std::string(const std::string& value)> apply;
+  Apply apply;
 };
 
 // What one command accepts: its name as typed ("converse", "eventstream decode"), its operands

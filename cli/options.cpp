@@ -59,13 +59,28 @@ LogHook debug_log_hook(const GlobalOptions& global) {
   };
 }
 
-std::vector<Option> global_option_table(GlobalOptions& global) {
-  auto text_into = [](std::optional<std::string>& target) {
-    return [&target](const std::string& value) -> std::string {
-      target = value;
-      return {};
-    };
+Apply set_flag(bool& target) {
+  return [&target](const std::string&) -> std::string {
+    target = true;
+    return {};
   };
+}
+
+Apply text_into(std::string& target) {
+  return [&target](const std::string& value) -> std::string {
+    target = value;
+    return {};
+  };
+}
+
+Apply text_into(std::optional<std::string>& target) {
+  return [&target](const std::string& value) -> std::string {
+    target = value;
+    return {};
+  };
+}
+
+std::vector<Option> global_option_table(GlobalOptions& global) {
   return {
       {"--region", "R", "AWS region (else AWS_REGION, AWS_DEFAULT_REGION, the profile)",
        text_into(global.region)},
@@ -89,11 +104,7 @@ std::vector<Option> global_option_table(GlobalOptions& global) {
          global.max_attempts = static_cast<int>(number);
          return {};
        }},
-      {"--debug", nullptr, "diagnostics on stderr (secrets redacted)",
-       [&global](const std::string&) -> std::string {
-         global.debug = true;
-         return {};
-       }},
+      {"--debug", nullptr, "diagnostics on stderr (secrets redacted)", set_flag(global.debug)},
       {"--record", "DIR", "save every exchange to DIR as a fixture set",
        text_into(global.record_dir)},
       {"--replay", "DIR", "answer from the fixture set in DIR (no network, no credentials)",

@@ -40,15 +40,6 @@ bool parse_int(const std::string& text, std::int64_t& out) {
   return true;
 }
 
-using Apply = std::function<std::string(const std::string&)>;
-
-Apply text_into(std::optional<std::string>& target) {
-  return [&target](const std::string& value) -> std::string {
-    target = value;
-    return {};
-  };
-}
-
 Apply append_to(std::vector<std::string>& target) {
   return [&target](const std::string& value) -> std::string {
     target.push_back(value);
@@ -148,18 +139,12 @@ void add_inference_options(std::vector<Option>& table, RequestOptions& options) 
 void add_invocation_options(std::vector<Option>& table, RequestOptions& options) {
   table.push_back({"--show-reasoning", nullptr,
                    "print the model's reasoning on stderr, marked (hidden by default)",
-                   [&options](const std::string&) -> std::string {
-                     options.show_reasoning = true;
-                     return {};
-                   }});
+                   set_flag(options.show_reasoning)});
   table.push_back({"--guardrail", "ID:VERSION",
                    "guardrailConfig: guardrail id or ARN, and version (a number or DRAFT)",
                    text_into(options.guardrail)});
   table.push_back({"--guardrail-trace", nullptr, "guardrailConfig.trace = enabled",
-                   [&options](const std::string&) -> std::string {
-                     options.guardrail_trace = true;
-                     return {};
-                   }});
+                   set_flag(options.guardrail_trace)});
   table.push_back({"--service-tier", "priority|default|flex|reserved", "serviceTier.type",
                    choice_into("--service-tier", {"priority", "default", "flex", "reserved"},
                                options.service_tier)});

@@ -37,29 +37,6 @@ struct SignOptions {
   std::string print = "request";
 };
 
-// A flag that sets `target`.
-std::function<std::string(const std::string&)> flag(bool& target) {
-  return [&target](const std::string&) -> std::string {
-    target = true;
-    return {};
-  };
-}
-
-// A value stored as given (checked after parsing).
-std::function<std::string(const std::string&)> text_into(std::string& target) {
-  return [&target](const std::string& value) -> std::string {
-    target = value;
-    return {};
-  };
-}
-
-std::function<std::string(const std::string&)> text_into(std::optional<std::string>& target) {
-  return [&target](const std::string& value) -> std::string {
-    target = value;
-    return {};
-  };
-}
-
 // The command's option table, writing into `options`.
 CommandLine command_line(SignOptions& options) {
   CommandLine line;
@@ -71,19 +48,20 @@ CommandLine command_line(SignOptions& options) {
       {"--service", "S", "the signing name, e.g. bedrock (required)", text_into(options.service)},
       {"--time", "TIME", "sign at this UTC time, 20150830T123600Z (else X-Amz-Date, else now)",
        text_into(options.time)},
-      {"--query", nullptr, "presign: the signature goes in the query string", flag(options.query)},
+      {"--query", nullptr, "presign: the signature goes in the query string",
+       set_flag(options.query)},
       {"--expires", "SECONDS", "with --query: validity, 1 to 604800 seconds",
        text_into(options.expires)},
       {"--unsigned-payload", nullptr, "UNSIGNED-PAYLOAD instead of the body's SHA-256",
-       flag(options.unsigned_payload)},
+       set_flag(options.unsigned_payload)},
       {"--sign-body", nullptr, "add and sign the x-amz-content-sha256 header",
-       flag(options.sign_body)},
+       set_flag(options.sign_body)},
       {"--no-normalize-path", nullptr, "keep the path's . and .. segments (as for S3)",
-       flag(options.no_normalize_path)},
+       set_flag(options.no_normalize_path)},
       {"--no-double-encode", nullptr, "encode the path once (as for S3)",
-       flag(options.no_double_encode)},
+       set_flag(options.no_double_encode)},
       {"--omit-session-token", nullptr, "add the session token after signing, unsigned",
-       flag(options.omit_session_token)},
+       set_flag(options.omit_session_token)},
       {"--print", "request|creq|sts|authz",
        "the signed request (default), canonical request, string to sign or Authorization value",
        text_into(options.print)},
