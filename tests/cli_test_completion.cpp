@@ -17,17 +17,6 @@ using namespace cli_test;
 
 namespace {
 
-// "  --name VALUE   help" lines of a help text: the option names.
-std::vector<std::string> listed_options(const std::string& help) {
-  std::vector<std::string> names;
-  std::istringstream in(help);
-  for (std::string line; std::getline(in, line);) {
-    if (line.rfind("  --", 0) != 0) continue;
-    names.push_back(line.substr(2, line.find(' ', 2) - 2));
-  }
-  return names;
-}
-
 // The commands `bedrock-lite --help` lists, and eventstream's two subcommands.
 std::vector<std::string> commands() {
   std::vector<std::string> names;
@@ -45,13 +34,6 @@ std::vector<std::string> commands() {
   names.push_back("eventstream decode");
   names.push_back("eventstream encode");
   return names;
-}
-
-std::vector<std::string> words(const std::string& text) {
-  std::vector<std::string> out;
-  std::istringstream in(text);
-  for (std::string word; in >> word;) out.push_back(word);
-  return out;
 }
 
 bool contains_any(const std::string& text, const std::vector<std::string>& needles) {
@@ -78,7 +60,7 @@ std::vector<std::string> bash_complete(const std::string& script, const std::str
                                     "printf '%s\\n' \"${COMPREPLY[@]}\"") +
                               " > " + quote((dir.path() / "out").string());
   REQUIRE(std::system(command.c_str()) == 0);
-  return words(read_file(dir.path() / "out"));
+  return split_words(read_file(dir.path() / "out"));
 }
 
 }  // namespace
@@ -95,13 +77,14 @@ TEST_CASE("cli completion and man: every option of every command's table appears
   REQUIRE(names.size() >= 10);
   int checked = 0;
   for (const auto& command : names) {
-    auto args = words(command);
+    auto args = split_words(command);
     args.push_back("--help");
     const Run help = run_cli(args);
     REQUIRE(help.status == 0);
-    const auto options = listed_options(help.out);
+    const auto options = help_options(help.out);
     CHECK(!options.empty());  // the global options at least
-    for (const auto& option : options) {
+    for (const auto& listed : options) {
+      const std::string& option = listed.name;
       INFO(command << " " << option);
       // bash: in the command's option list or the global list; zsh: an _arguments spec; man:
       // a tagged paragraph.

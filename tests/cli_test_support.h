@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <cstdlib>
 #include <filesystem>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -101,6 +102,38 @@ inline void remove_at(rapidjson::Document& document, const std::string& pointer)
   } else {
     REQUIRE(parent->EraseMember(last.c_str()));
   }
+}
+
+// The words of `text`, split at white space.
+inline std::vector<std::string> split_words(const std::string& text) {
+  std::vector<std::string> words;
+  std::istringstream in(text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
+// An option line of a help text: "  --name VALUE   help". The value name, or "" for a flag.
+struct HelpOption {
+  std::string name;
+  std::string value_name;
+};
+
+// Every option line of a help text, in order.
+inline std::vector<HelpOption> help_options(const std::string& help) {
+  std::vector<HelpOption> options;
+  std::istringstream in(help);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("  --", 0) != 0) continue;
+    const auto words = split_words(line);
+    HelpOption option{words[0], ""};
+    // A value name is separated by one space; the help text by two or more.
+    if (line.size() > 2 + words[0].size() + 1 && line[2 + words[0].size()] == ' ' &&
+        line[2 + words[0].size() + 1] != ' ') {
+      option.value_name = words[1];
+    }
+    options.push_back(option);
+  }
+  return options;
 }
 
 }  // namespace cli_test
