@@ -195,7 +195,7 @@ TEST_CASE("model: every recorded CountTokens request and response", "[model][rec
 namespace {
 
 // What the events say, computed independently of the accumulator.
-struct ExpectedBlock {
+struct AccumulatedBlock {
   std::string text;        // text deltas
   std::string tool_input;  // toolUse fragments
   bool tool_use = false;
@@ -217,7 +217,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
       std::istringstream lines(read_file(it.folder / "response.events.jsonl"));
       std::string line;
       cv::StreamAccumulator accumulator;
-      std::map<std::int64_t, ExpectedBlock> expected;
+      std::map<std::int64_t, AccumulatedBlock> expected;
       std::string metadata_usage, stop_reason;
       std::uint64_t index = 0;
       while (std::getline(lines, line)) {
@@ -243,7 +243,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
           REQUIRE(typed->extra.size() == 1);
           CHECK(typed->extra[0].first == "p");
           const rapidjson::Value& delta = payload["delta"];
-          ExpectedBlock& b = expected[payload["contentBlockIndex"].GetInt64()];
+          AccumulatedBlock& b = expected[payload["contentBlockIndex"].GetInt64()];
           if (delta.HasMember("text")) b.text += delta["text"].GetString();
           if (delta.HasMember("toolUse")) b.tool_input += delta["toolUse"]["input"].GetString();
           if (delta.HasMember("reasoningContent")) {

@@ -195,6 +195,8 @@ TEST_CASE("Caching provider: refresh() forces a fetch through the inner refresh(
   CHECK_FALSE(cache->resolve().ok());
 }
 
+namespace {
+
 // An inner provider that issues credentials valid for `lifetime` from the clock's now, each with
 // a new generation, slowly enough that refreshes overlap with readers.
 class IssuingProvider : public creds::CredentialsProvider {
@@ -213,6 +215,8 @@ class IssuingProvider : public creds::CredentialsProvider {
   std::chrono::seconds lifetime_;
   std::atomic<int> issued_{0};
 };
+
+}  // namespace
 
 // Counts how many fetches run at once: single flight means never more than one.
 class SingleFlightProbe : public creds::CredentialsProvider {

@@ -32,7 +32,7 @@ std::int64_t seconds_of(creds::TimePoint t) {
   return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
 }
 
-struct Log {
+struct LoginLog {
   std::mutex mutex;
   std::string text;
   bedrock_lite::LogHook hook() {
@@ -43,15 +43,15 @@ struct Log {
   }
 };
 
-struct World {
+struct LoginWorld {
   std::shared_ptr<bedrock_lite::http::Transport> transport =
       bedrock_lite::http::make_curl_transport();
   test::TempDir home;
   std::map<std::string, std::string> vars;
   creds::TimePoint now = kCaseNow;
-  Log log;
+  LoginLog log;
 
-  World(const test::FakeSignin& signin, const std::string& config) {
+  LoginWorld(const test::FakeSignin& signin, const std::string& config) {
     home.write(".aws/config", config);
     vars = {{"HOME", home.path().string()},
             {"AWS_PROFILE", "signin"},
@@ -105,7 +105,7 @@ void check_credentials(const bedrock_lite::Result<creds::Credentials>& result,
   }
 }
 
-void check_cache(const World& world, const rapidjson::Value& outcome) {
+void check_cache(const LoginWorld& world, const rapidjson::Value& outcome) {
   for (auto file = outcome.MemberBegin(); file != outcome.MemberEnd(); ++file) {
     const std::string name = file->name.GetString();
     if (name == "result") continue;
@@ -126,7 +126,7 @@ void check_cache(const World& world, const rapidjson::Value& outcome) {
 
 void run_case(const rapidjson::Value& c) {
   test::FakeSignin signin;
-  World world(signin, string_of(c, "configContents"));
+  LoginWorld world(signin, string_of(c, "configContents"));
   const auto& cache = c["cacheContents"];
   for (auto file = cache.MemberBegin(); file != cache.MemberEnd(); ++file) {
     world.home.write(std::string(".aws/login/cache/") + file->name.GetString(),
@@ -181,7 +181,7 @@ std::string fixture_cache(const std::string& access_expires_at,
   return test::render_json(file);
 }
 
-const char* kConfig =
+const char* kLoginConfig =
     "[profile signin]\nlogin_session = arn:aws:sts::012345678910:assumed-role/Admin/admin\n";
 
 }  // namespace
@@ -203,7 +203,7 @@ TEST_CASE("login: the SDKs' shared login provider cases", "[credentials][login]"
 TEST_CASE("login: inside the refresh window a failed refresh keeps the cached credentials",
           "[credentials][login]") {
   test::FakeSignin signin;
-  World world(signin, kConfig);
+  LoginWorld world(signin, kLoginConfig);
   world.home.write(".aws/login/cache/" + kCacheName,
                    fixture_cache(creds::format_iso8601(kCaseNow + 3min)));
   auto cases = test::parse_json(
@@ -225,7 +225,7 @@ TEST_CASE("login: inside the refresh window a failed refresh keeps the cached cr
 TEST_CASE("login: an expired session the service refuses asks for aws login",
           "[credentials][login]") {
   test::FakeSignin signin;
-  World world(signin, kConfig);
+  LoginWorld world(signin, kLoginConfig);
   world.home.write(".aws/login/cache/" + kCacheName, fixture_cache("2025-11-18T00:00:00Z"));
   auto cases = test::parse_json(
       test::read_file(test::fixture_path("vectors/login-provider/login-provider-test-cases.json")));
@@ -241,7 +241,7 @@ TEST_CASE("login: an expired session the service refuses asks for aws login",
 TEST_CASE("login: AWS_LOGIN_CACHE_DIRECTORY, a trimmed session, no cache", "[credentials][login]") {
   test::FakeSignin signin;
   SECTION("the cache folder comes from AWS_LOGIN_CACHE_DIRECTORY; the session is trimmed") {
-    World world(signin, "[profile signin]\nlogin_session =   " + kSession + "   \n");
+    LoginWorld world(signin, "[profile signin]\nlogin_session =   " + kSession + "   \n");
     world.home.write("elsewhere/" + kCacheName, fixture_cache("2026-01-01T00:00:00Z"));
     world.vars["AWS_LOGIN_CACHE_DIRECTORY"] = (world.home.path() / "elsewhere").string();
     auto result = world.resolve();
@@ -252,7 +252,7 @@ TEST_CASE("login: AWS_LOGIN_CACHE_DIRECTORY, a trimmed session, no cache", "[cre
     CHECK(world.log.text.find("login_session '" + kSession + "'") != std::string::npos);
   }
   SECTION("no cache file: NoCredentials naming the file and the command") {
-    World world(signin, kConfig);
+    LoginWorld world(signin, kLoginConfig);
     auto result = world.resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::NoCredentials);
@@ -262,7 +262,7 @@ TEST_CASE("login: AWS_LOGIN_CACHE_DIRECTORY, a trimmed session, no cache", "[cre
               " for login_session '" + kSession + "'; run `aws login --profile signin`");
   }
   SECTION("a malformed key is a Config error that does not quote it") {
-    World world(signin, kConfig);
+    LoginWorld world(signin, kLoginConfig);
     auto cache = test::parse_json(fixture_cache("2025-11-18T00:00:00Z"));
     cache["dpopKey"].SetString(
         "-----BEGIN EC PRIVATE KEY-----\nnot-a-key\n-----END EC PRIVATE "
@@ -279,7 +279,7 @@ TEST_CASE("login: AWS_LOGIN_CACHE_DIRECTORY, a trimmed session, no cache", "[cre
 
 TEST_CASE("login: botocore's order inside a profile", "[credentials][login]") {
   test::FakeSignin signin;
-  World world(signin, std::string(kConfig) + "credential_process = /bin/false\n");
+  LoginWorld world(signin, std::string(kLoginConfig) + "credential_process = /bin/false\n");
   world.home.write(".aws/login/cache/" + kCacheName, fixture_cache("2026-01-01T00:00:00Z"));
   SECTION("login_session comes before credential_process") {
     auto result = world.resolve();

@@ -10,6 +10,7 @@
 #include "support/fake_sts.h"
 #include "support/fixtures.h"
 #include "support/json.h"
+#include "support/sts_world.h"
 
 #include <catch2/catch.hpp>
 
@@ -26,11 +27,11 @@ using bedrock_lite::ErrorKind;
 using bedrock_lite::LogLevel;
 using bedrock_lite::test::FakeSso;
 using bedrock_lite::test::TempDir;
+using bedrock_lite::test::sts_world::kNow;
 using namespace std::chrono_literals;
 
 namespace {
 
-const creds::TimePoint kNow = *creds::parse_iso8601("2026-04-01T08:00:00Z");
 const std::string kStartUrl = "https://d-9067642ac7.awsapps.com/start";
 // SHA-1 of the session name and of the start URL, computed outside the library (Python
 // hashlib): the names the AWS CLI gives these cache files.
@@ -60,7 +61,7 @@ const std::string kLegacyConfig =
     "sso_account_id = 123456789012\n"
     "sso_role_name = BedrockUser\n";
 
-struct Log {
+struct SsoLog {
   std::mutex mutex;
   std::vector<std::string> lines;
   bedrock_lite::LogHook hook() {
@@ -79,16 +80,16 @@ struct Log {
 };
 
 // A temp HOME with the config file, a fixed clock and the fake's endpoints in the environment.
-struct World {
+struct SsoWorld {
   std::shared_ptr<bedrock_lite::http::Transport> transport =
       bedrock_lite::http::make_curl_transport();
   TempDir home;
   std::shared_ptr<std::atomic<std::int64_t>> clock_offset =
       std::make_shared<std::atomic<std::int64_t>>(0);
   std::map<std::string, std::string> vars;
-  Log log;
+  SsoLog log;
 
-  World(const FakeSso& sso, const std::string& config) {
+  SsoWorld(const FakeSso& sso, const std::string& config) {
     home.write(".aws/config", config);
     vars = {{"AWS_PROFILE", "dev"},
             {"AWS_EC2_METADATA_DISABLED", "true"},
@@ -146,7 +147,7 @@ std::string member(const std::string& json, const char* name) {
 TEST_CASE("SSO: sso-session form trades the cached token for role credentials, unsigned",
           "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
   set_portal(sso, kNow + 3h);
 
@@ -183,7 +184,7 @@ TEST_CASE("SSO: sso-session form trades the cached token for role credentials, u
 TEST_CASE("SSO: legacy form keys the cache by start URL and names the profile",
           "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kLegacyConfig);
+  SsoWorld world(sso, kLegacyConfig);
   world.write_token(kLegacyCache, token_json("sso-access-token-1", kNow + 1h));
   set_portal(sso, kNow + 2h);
   auto result = world.resolve();
@@ -198,11 +199,11 @@ TEST_CASE("SSO: values in both profile and session must agree, missing pieces ar
           "[credentials][sso]") {
   FakeSso sso;
   SECTION("sso_region differs") {
-    World world(sso,
-                "[profile dev]\nsso_session = my-sso\nsso_region = us-east-1\n"
-                "sso_account_id = 1\nsso_role_name = r\n[sso-session my-sso]\n"
-                "sso_start_url = " +
-                    kStartUrl + "\nsso_region = eu-west-1\n");
+    SsoWorld world(sso,
+                   "[profile dev]\nsso_session = my-sso\nsso_region = us-east-1\n"
+                   "sso_account_id = 1\nsso_role_name = r\n[sso-session my-sso]\n"
+                   "sso_start_url = " +
+                       kStartUrl + "\nsso_region = eu-west-1\n");
     auto result = world.resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Config);
@@ -214,10 +215,10 @@ TEST_CASE("SSO: values in both profile and session must agree, missing pieces ar
               home + "/.aws/config:8) sets eu-west-1; they must agree");
   }
   SECTION("the same value in both is fine") {
-    World world(sso, "[profile dev]\nsso_session = my-sso\nsso_start_url = " + kStartUrl +
-                         "\nsso_account_id = 123456789012\nsso_role_name = BedrockUser\n"
-                         "[sso-session my-sso]\nsso_start_url = " +
-                         kStartUrl + "\nsso_region = eu-west-1\n");
+    SsoWorld world(sso, "[profile dev]\nsso_session = my-sso\nsso_start_url = " + kStartUrl +
+                            "\nsso_account_id = 123456789012\nsso_role_name = BedrockUser\n"
+                            "[sso-session my-sso]\nsso_start_url = " +
+                            kStartUrl + "\nsso_region = eu-west-1\n");
     world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
     set_portal(sso, kNow + 2h);
     auto result = world.resolve();
@@ -225,9 +226,9 @@ TEST_CASE("SSO: values in both profile and session must agree, missing pieces ar
     CHECK(result.ok());
   }
   SECTION("no [sso-session] section") {
-    World world(sso,
-                "[profile dev]\nsso_session = nowhere\nsso_account_id = 1\n"
-                "sso_role_name = r\n");
+    SsoWorld world(sso,
+                   "[profile dev]\nsso_session = nowhere\nsso_account_id = 1\n"
+                   "sso_role_name = r\n");
     auto result = world.resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Config);
@@ -235,8 +236,8 @@ TEST_CASE("SSO: values in both profile and session must agree, missing pieces ar
                                       "[sso-session nowhere] section") != std::string::npos);
   }
   SECTION("a legacy profile without sso_role_name") {
-    World world(sso, "[profile dev]\nsso_start_url = " + kStartUrl +
-                         "\nsso_region = eu-west-1\nsso_account_id = 1\n");
+    SsoWorld world(sso, "[profile dev]\nsso_start_url = " + kStartUrl +
+                            "\nsso_region = eu-west-1\nsso_account_id = 1\n");
     auto result = world.resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::Config);
@@ -250,7 +251,7 @@ TEST_CASE("SSO: values in both profile and session must agree, missing pieces ar
 TEST_CASE("SSO: a token near expiry is refreshed through OIDC and written back atomically",
           "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   // 2 minutes left (inside the 5-minute window), registration valid for a month, and members
   // this library does not know, which must survive the rewrite.
   const auto path = world.write_token(
@@ -304,7 +305,7 @@ TEST_CASE("SSO: an expired token that cannot be refreshed asks for aws sso login
           "[credentials][sso]") {
   FakeSso sso;
   SECTION("session form, no refresh token") {
-    World world(sso, kSessionConfig);
+    SsoWorld world(sso, kSessionConfig);
     const auto path =
         world.write_token(kSessionCache, token_json("sso-access-token-1", kNow - 1min));
     auto result = world.resolve();
@@ -315,7 +316,7 @@ TEST_CASE("SSO: an expired token that cannot be refreshed asks for aws sso login
                                         "--sso-session my-sso`");
   }
   SECTION("legacy form, registration expired") {
-    World world(sso, kLegacyConfig);
+    SsoWorld world(sso, kLegacyConfig);
     world.write_token(kLegacyCache,
                       token_json("sso-access-token-1", kNow - 1h, refresh_members(kNow - 1min)));
     auto result = world.resolve();
@@ -324,7 +325,7 @@ TEST_CASE("SSO: an expired token that cannot be refreshed asks for aws sso login
     CHECK(result.error().message.find("run `aws sso login --profile dev`") != std::string::npos);
   }
   SECTION("refresh refused (invalid_grant)") {
-    World world(sso, kSessionConfig);
+    SsoWorld world(sso, kSessionConfig);
     world.write_token(kSessionCache,
                       token_json("sso-access-token-1", kNow - 1min, refresh_members(kNow + 24h)));
     {
@@ -341,7 +342,7 @@ TEST_CASE("SSO: an expired token that cannot be refreshed asks for aws sso login
     CHECK(result.error().message.find("--sso-session my-sso") != std::string::npos);
   }
   SECTION("no cache file at all") {
-    World world(sso, kSessionConfig);
+    SsoWorld world(sso, kSessionConfig);
     auto result = world.resolve();
     REQUIRE_FALSE(result.ok());
     CHECK(result.error().kind == ErrorKind::NoCredentials);
@@ -355,7 +356,7 @@ TEST_CASE("SSO: an expired session ends the default chain, IMDS is never asked",
           "[credentials][sso][chain]") {
   FakeSso sso;
   bedrock_lite::test::FakeImds imds;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   world.write_token(kSessionCache, token_json("sso-access-token-1", kNow - 1min));
   // An instance role is there to be found: falling through to it would be a silent switch of
   // identity.
@@ -373,7 +374,7 @@ TEST_CASE("SSO: an expired session ends the default chain, IMDS is never asked",
 TEST_CASE("SSO: an unwritable cache folder still serves credentials and logs why",
           "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   const auto path = world.write_token(
       kSessionCache, token_json("sso-access-token-1", kNow + 1min, refresh_members(kNow + 24h)));
   set_portal(sso, kNow + 4h);
@@ -415,7 +416,7 @@ TEST_CASE("SSO: an unwritable cache folder still serves credentials and logs why
 
 TEST_CASE("SSO: portal errors are typed", "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
   SECTION("401 UnauthorizedException asks for a new login") {
     {
@@ -461,7 +462,7 @@ TEST_CASE("SSO: portal errors are typed", "[credentials][sso]") {
 TEST_CASE("SSO: behind the default chain's cache: no I/O until resolve, refresh ahead of expiry",
           "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 12h));
   set_portal(sso, kNow + 1h);
   auto chain = creds::make_default_chain(world.context());
@@ -492,7 +493,7 @@ TEST_CASE("SSO: behind the default chain's cache: no I/O until resolve, refresh 
 TEST_CASE("SSO: malformed and oversized portal answers are Protocol errors naming the endpoint",
           "[credentials][sso]") {
   FakeSso sso;
-  World world(sso, kSessionConfig);
+  SsoWorld world(sso, kSessionConfig);
   world.write_token(kSessionCache, token_json("sso-access-token-1", kNow + 1h));
   const std::pair<std::string, std::string> cases[] = {
       {R"({"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T",)"
@@ -521,13 +522,13 @@ TEST_CASE("SSO: the services section and AWS_ENDPOINT_URL place the portal and O
           "[credentials][sso]") {
   FakeSso sso;
   SECTION("services section sso = / sso_oidc = endpoint_url") {
-    World world(sso,
-                "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n"
-                "sso_role_name = BedrockUser\nservices = local\n[sso-session my-sso]\n"
-                "sso_start_url = " +
-                    kStartUrl +
-                    "\nsso_region = eu-west-1\n[services local]\nsso =\n  endpoint_url = " +
-                    sso.url() + "\nsso_oidc =\n  endpoint_url = " + sso.url() + "/\n");
+    SsoWorld world(sso,
+                   "[profile dev]\nsso_session = my-sso\nsso_account_id = 123456789012\n"
+                   "sso_role_name = BedrockUser\nservices = local\n[sso-session my-sso]\n"
+                   "sso_start_url = " +
+                       kStartUrl +
+                       "\nsso_region = eu-west-1\n[services local]\nsso =\n  endpoint_url = " +
+                       sso.url() + "\nsso_oidc =\n  endpoint_url = " + sso.url() + "/\n");
     world.vars.erase("AWS_ENDPOINT_URL_SSO");
     world.vars.erase("AWS_ENDPOINT_URL_SSO_OIDC");
     world.write_token(kSessionCache,
@@ -545,7 +546,7 @@ TEST_CASE("SSO: the services section and AWS_ENDPOINT_URL place the portal and O
     CHECK(sso.state().portal_calls == 1);
   }
   SECTION("AWS_ENDPOINT_URL for both") {
-    World world(sso, kSessionConfig);
+    SsoWorld world(sso, kSessionConfig);
     world.vars.erase("AWS_ENDPOINT_URL_SSO");
     world.vars.erase("AWS_ENDPOINT_URL_SSO_OIDC");
     world.vars["AWS_ENDPOINT_URL"] = sso.url();
@@ -567,9 +568,9 @@ TEST_CASE(
   options.roles["arn:aws:iam::111111111111:role/admin"] = {"ASIAADMIN", "admin-secret",
                                                            "admin-session-token"};
   bedrock_lite::test::FakeSts sts(options);
-  World world(sso, kSessionConfig +
-                       "[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/admin\n"
-                       "source_profile = dev\n");
+  SsoWorld world(sso, kSessionConfig +
+                          "[profile admin]\nrole_arn = arn:aws:iam::111111111111:role/admin\n"
+                          "source_profile = dev\n");
   world.vars["AWS_PROFILE"] = "admin";
   world.vars["AWS_REGION"] = "us-east-1";
   world.vars["AWS_ENDPOINT_URL_STS"] = sts.url();

@@ -26,7 +26,7 @@ using namespace std::chrono_literals;
 TEST_CASE("Assume role: a three-hop chain, each hop signed with the previous hop's keys",
           "[credentials][sts][assume-role]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   world.credentials(
       "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base/secret+key\n");
   world.config("[profile one]\nrole_arn = " + kRoleA +
@@ -81,7 +81,7 @@ TEST_CASE("Assume role: a three-hop chain, each hop signed with the previous hop
 TEST_CASE("Assume role: cycles, self reference, missing and doubled sources",
           "[credentials][sts][assume-role]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   world.config("[profile a]\nrole_arn = " + kRoleA + "\nsource_profile = b\n" +
                "[profile b]\nrole_arn = " + kRoleB + "\nsource_profile = c\n" +
                "[profile c]\nrole_arn = " + kRoleC + "\nsource_profile = a\n" +
@@ -184,7 +184,7 @@ TEST_CASE("Assume role: credential_source Environment, EcsContainer and Ec2Insta
     auto lock = imds.lock();
     imds.state().expiration = kNow + 6h;
   }
-  World world(&sts);
+  StsWorld world(&sts);
   world.config("[profile env]\nrole_arn = " + kRoleA + "\ncredential_source = environment\n" +
                "[profile ecs]\nrole_arn = " + kRoleB + "\ncredential_source = EcsContainer\n" +
                "[profile ec2]\nrole_arn = " + kRoleC +
@@ -235,7 +235,7 @@ TEST_CASE("Assume role: credential_source Environment, EcsContainer and Ec2Insta
 TEST_CASE("Assume role: MFA through the callback, without one, and on refresh",
           "[credentials][sts][assume-role][mfa]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   world.credentials(
       "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base/secret+key\n");
   world.config("[profile mfa]\nrole_arn = " + kRoleA +
@@ -288,7 +288,7 @@ TEST_CASE("Assume role: MFA through the callback, without one, and on refresh",
 TEST_CASE("Assume role: a web identity profile as the base of a role chain",
           "[credentials][sts][assume-role][web-identity]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   const auto token = world.home.write("token", kWebToken);
   world.config("[profile pod]\nweb_identity_token_file = " + token.string() + "\nrole_arn = " +
                kWebRole + "\n[profile target]\nrole_arn = " + kRoleA + "\nsource_profile = pod\n");

@@ -28,7 +28,7 @@ using namespace std::chrono_literals;
 TEST_CASE("STS failures: 403 and 400 XML errors, retries, malformed answers, a slow STS",
           "[credentials][sts][errors]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   const auto token = world.home.write("token", kWebToken);
   world.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = token.string();
   world.vars["AWS_ROLE_ARN"] = kWebRole;
@@ -132,7 +132,7 @@ TEST_CASE("STS failures: 403 and 400 XML errors, retries, malformed answers, a s
 
 TEST_CASE("Default chain: botocore's order around the new providers", "[credentials][sts][chain]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   world.credentials(
       "[base]\naws_access_key_id = AKIDBASE\naws_secret_access_key = base/secret+key\n"
       "[roled]\naws_access_key_id = AKIDSTATIC\naws_secret_access_key = static\n");
@@ -180,7 +180,7 @@ TEST_CASE("Default chain: botocore's order around the new providers", "[credenti
 TEST_CASE("Default chain: concurrent callers share one STS call (single flight)",
           "[credentials][sts][chain]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   world.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = world.home.write("token", kWebToken).string();
   world.vars["AWS_ROLE_ARN"] = kWebRole;
   auto transport = curl();
@@ -281,7 +281,7 @@ TEST_CASE("STS form: parameters are percent-encoded as the query protocol writes
   const std::string name = "a b+c/d=\xC3\xA9";
   const std::string encoded = "RoleSessionName=a%20b%2Bc%2Fd%3D%C3%A9";
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   auto transport = curl();
   SECTION("web identity (unsigned)") {
     world.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = world.home.write("token", kWebToken).string();

@@ -21,7 +21,7 @@ using namespace std::chrono_literals;
 TEST_CASE("Web identity from the environment: unsigned form POST, default session name",
           "[credentials][sts][web-identity]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   const auto token_file = world.home.write("token", kWebToken + "\n");
   world.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = token_file.string();
   world.vars["AWS_ROLE_ARN"] = kWebRole;
@@ -49,7 +49,7 @@ TEST_CASE("Web identity from the environment: unsigned form POST, default sessio
 
 TEST_CASE("Web identity from a profile, and which one wins", "[credentials][sts][web-identity]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   const auto env_token = world.home.write("env-token", "env-token-value");
   const auto profile_token = world.home.write("profile-token", "profile-token-value");
   world.config("[default]\nweb_identity_token_file = " + profile_token.string() +
@@ -96,7 +96,7 @@ TEST_CASE("Web identity from a profile, and which one wins", "[credentials][sts]
 TEST_CASE("Web identity: the token file is read again at every refresh",
           "[credentials][sts][web-identity]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   const auto token_file = world.home.write("token", "first-token");
   world.vars["AWS_WEB_IDENTITY_TOKEN_FILE"] = token_file.string();
   world.vars["AWS_ROLE_ARN"] = kWebRole;
@@ -120,7 +120,7 @@ TEST_CASE("Web identity: the token file is read again at every refresh",
 TEST_CASE("Web identity: missing token file, unreadable token file, no role ARN",
           "[credentials][sts][web-identity]") {
   FakeSts sts(sts_options());
-  World world(&sts);
+  StsWorld world(&sts);
   auto transport = curl();
   SECTION("not configured at all") {
     auto result = creds::make_web_identity_provider(world.context(transport))->resolve();

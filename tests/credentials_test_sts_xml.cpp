@@ -31,7 +31,7 @@ const char* const kWorldSecrets[] = {"base/secret+key", "eyJhbGciOiJSUzI1NiJ9", 
 // environment's token file. Members are destroyed in reverse: the transport before the fake.
 struct Callers {
   FakeSts sts{sts_options()};
-  World world{&sts};
+  StsWorld world{&sts};
   std::shared_ptr<bedrock_lite::http::Transport> transport = curl();
 
   Callers() {

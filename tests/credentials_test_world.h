@@ -6,6 +6,7 @@
 
 #include "support/environment.h"
 #include "support/fake_imds.h"
+#include "support/sts_world.h"
 
 #include <catch2/catch.hpp>
 
@@ -28,7 +29,8 @@ using bedrock_lite::LogLevel;
 using bedrock_lite::test::FakeImds;
 using bedrock_lite::test::TempDir;
 
-inline const creds::TimePoint kNow = *creds::parse_iso8601("2026-04-01T08:00:00Z");
+// The one fixed "now" of the credentials tests (the STS tests' too).
+using bedrock_lite::test::sts_world::kNow;
 
 struct Log {
   std::mutex mutex;

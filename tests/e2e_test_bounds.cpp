@@ -4,6 +4,7 @@
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/replay.h>
 
+#include "e2e_test_support.h"
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
@@ -50,16 +51,6 @@ class FixedTransport final : public http::Transport {
   std::string body_;
   int status_;
 };
-
-const char* kAccessKey = "AKIDFAKEBEDROCK";
-const char* kSecretKey = "fake/secret+key/for-the-loopback-server";
-
-std::shared_ptr<credentials::CredentialsProvider> fake_credentials() {
-  credentials::Credentials c;
-  c.access_key_id = kAccessKey;
-  c.secret_access_key = Secret(kSecretKey);
-  return credentials::make_static_provider(c);
-}
 
 }  // namespace
 
@@ -202,7 +193,7 @@ TEST_CASE("bounds: non-streaming response size cap (Config::max_response_bytes),
     Config config;
     config.region = "us-east-1";
     config.endpoint = server.url();
-    config.credentials = fake_credentials();
+    config.credentials = e2e_test::fake_credentials();
     config.transport = http::make_curl_transport();
     config.max_response_bytes = cap;
     auto client = Client::create(config);

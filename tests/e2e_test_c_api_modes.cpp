@@ -42,7 +42,7 @@ bedrock_lite_client* open_client(const std::string& endpoint, const std::string&
   return client;
 }
 
-std::string converse(bedrock_lite_client* client) {
+std::string converse_via_c(bedrock_lite_client* client) {
   char* response = nullptr;
   bedrock_lite_error* error = nullptr;
   const bedrock_lite_status status =
@@ -75,7 +75,7 @@ TEST_CASE(
   const std::string dir = (home.path() / "cassette").string();
 
   bedrock_lite_client* first = open_client(bedrock.url(), dir, "once");
-  const std::string live = converse(first);
+  const std::string live = converse_via_c(first);
   CHECK(unused(first) == "[]");
   bedrock_lite_client_destroy(first);
   REQUIRE(bedrock.request_count() == 1);
@@ -83,17 +83,17 @@ TEST_CASE(
 
   bedrock_lite_client* again = open_client(bedrock.url(), dir, "once");
   CHECK(unused(again) == "[\"" + dir + "/000001-converse\"]");
-  CHECK(converse(again) == live);
+  CHECK(converse_via_c(again) == live);
   CHECK(unused(again) == "[]");
   CHECK(bedrock.request_count() == 1);
   bedrock_lite_client_destroy(again);
 
   // "none" (and a NULL record_mode) replay the same folder.
   bedrock_lite_client* replaying = open_client(bedrock.url(), dir, "none");
-  CHECK(converse(replaying) == live);
+  CHECK(converse_via_c(replaying) == live);
   bedrock_lite_client_destroy(replaying);
   replaying = open_client(bedrock.url(), dir, nullptr);
-  CHECK(converse(replaying) == live);
+  CHECK(converse_via_c(replaying) == live);
   bedrock_lite_client_destroy(replaying);
   CHECK(bedrock.request_count() == 1);
 }
@@ -108,7 +108,7 @@ TEST_CASE("C API record modes: all swaps the fresh recording in at finish, not b
   CHECK_FALSE(fs::exists(dir));
 
   bedrock_lite_client* client = open_client(bedrock.url(), dir, "all");
-  converse(client);
+  converse_via_c(client);
   CHECK_FALSE(fs::exists(dir));  // not before the end
   bedrock_lite_error* error = nullptr;
   REQUIRE(bedrock_lite_client_finish_recording(client, &error) == BEDROCK_LITE_OK);

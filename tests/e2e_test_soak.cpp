@@ -8,6 +8,7 @@
 // printed; BEDROCK_LITE_SOAK_SEED replays a run.
 #include <bedrock_lite/converse.h>
 
+#include "e2e_test_support.h"
 #include "support/fake_bedrock.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
@@ -67,18 +68,6 @@ std::uint64_t soak_seed() {
   return std::random_device{}();
 }
 
-const char* kAccessKey = "AKIDFAKEBEDROCK";
-const char* kSecretKey = "fake/secret+key/for-the-loopback-server";
-
-std::shared_ptr<credentials::CredentialsProvider> static_credentials() {
-  credentials::Credentials c;
-  c.access_key_id = kAccessKey;
-  c.secret_access_key = Secret(kSecretKey);
-  c.session_token = Secret("soak/session+token");
-  c.source = "test";
-  return credentials::make_static_provider(c);
-}
-
 milliseconds soak_config_stall() {
   return milliseconds(kSanitized || !kOptimised ? 500 : 250);
 }
@@ -87,7 +76,7 @@ Config soak_config(const FakeBedrock& server) {
   Config config;
   config.region = "us-east-1";
   config.endpoint = server.url();
-  config.credentials = static_credentials();
+  config.credentials = e2e_test::fake_credentials("soak/session+token");
   config.transport = http::make_curl_transport();
   config.retry.jitter = [] { return 0.0; };
   config.retry.sleeper = [](milliseconds) {};
@@ -382,8 +371,8 @@ TEST_CASE(
     s.Get("/credentials", [&fetches](const httplib::Request&, httplib::Response& res) {
       ++fetches;
       const auto expires = std::chrono::system_clock::now() + std::chrono::minutes(4);
-      res.set_content(std::string("{\"AccessKeyId\":\"") + kAccessKey +
-                          "\",\"SecretAccessKey\":\"" + kSecretKey +
+      res.set_content(std::string("{\"AccessKeyId\":\"") + e2e_test::kAccessKey +
+                          "\",\"SecretAccessKey\":\"" + e2e_test::kSecretKey +
                           "\",\"Token\":\"soak-token\",\"Expiration\":\"" +
                           credentials::format_iso8601(expires) + "\"}",
                       "application/json");

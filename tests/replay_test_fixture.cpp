@@ -3,6 +3,7 @@
 #include <bedrock_lite/http.h>
 #include <bedrock_lite/replay.h>
 
+#include "replay_test_support.h"
 #include "support/environment.h"
 #include "support/fixtures.h"
 #include "support/loopback_server.h"
@@ -28,36 +29,10 @@ namespace http = bedrock_lite::http;
 namespace replay = bedrock_lite::replay;
 namespace fs = std::filesystem;
 
+using bedrock_lite::replay_test::CollectSink;
+using bedrock_lite::replay_test::operation_of;
+
 namespace {
-
-struct CollectSink : http::BodySink {
-  int heads = 0;
-  http::ResponseHead head;
-  std::vector<std::string> chunks;
-  bool on_head(const http::ResponseHead& h) override {
-    ++heads;
-    head = h;
-    return true;
-  }
-  bool on_body(std::string_view chunk) override {
-    chunks.emplace_back(chunk);
-    return true;
-  }
-  std::string body() const {
-    std::string all;
-    for (const auto& c : chunks) all += c;
-    return all;
-  }
-};
-
-std::string operation_of(const std::string& folder) {
-  rapidjson::Document meta;
-  std::string text = bedrock_lite::test::read_file(fs::path(folder) / "meta.json");
-  meta.Parse(text.c_str());
-  REQUIRE_FALSE(meta.HasParseError());
-  REQUIRE(meta.HasMember("operation"));
-  return meta["operation"].GetString();
-}
 
 http::Request post(const std::string& url, const std::string& body) {
   http::Request request;

@@ -110,7 +110,7 @@ std::map<std::string, std::string> snapshot(const fs::path& root) {
   return files;
 }
 
-void check_no_secret_on_disk(const fs::path& root) {
+void check_no_token_or_signature_on_disk(const fs::path& root) {
   for (const auto& [path, contents] : snapshot(root)) {
     INFO(path);
     CHECK(contents.find(kSessionToken) == std::string::npos);
@@ -152,7 +152,7 @@ TEST_CASE("record mode once: records an empty folder, then replays it without th
   REQUIRE(bedrock.request_count() == 3);
   for (const auto& seen : bedrock.requests()) CHECK(seen.signature_valid);
   CHECK(interactions_in(dir) == 3);
-  check_no_secret_on_disk(dir);
+  check_no_token_or_signature_on_disk(dir);
 
   Run again = open_run(bedrock, dir, RecordMode::Once);
   CHECK(again.transport->replays_only());
@@ -249,7 +249,7 @@ TEST_CASE(
   }
   CHECK(interactions_in(dir) == 6);
   CHECK(fs::is_directory(fs::path(dir) / "000006-count-tokens"));
-  check_no_secret_on_disk(dir);
+  check_no_token_or_signature_on_disk(dir);
 
   Run replayed = open_run(bedrock, dir, RecordMode::None);
   for (int i = 0; i < 3; ++i) {
@@ -294,7 +294,7 @@ TEST_CASE("record mode all: records afresh beside the folder and swaps it in at 
     beside.push_back(entry.path().filename().string());
   }
   CHECK(beside == std::vector<std::string>{"cassette"});
-  check_no_secret_on_disk(dir);
+  check_no_token_or_signature_on_disk(dir);
   auto late = run.client->converse(prompt("late"));
   REQUIRE_FALSE(late.ok());
   CHECK(late.error().kind == ErrorKind::Usage);

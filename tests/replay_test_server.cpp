@@ -5,6 +5,7 @@
 #include <bedrock_lite/replay.h>
 #include <fixture_server.h>
 
+#include "replay_test_support.h"
 #include "support/environment.h"
 #include "support/fixtures.h"
 #include "support/thread_failures.h"
@@ -35,15 +36,10 @@ namespace http = bedrock_lite::http;
 namespace replay = bedrock_lite::replay;
 namespace fs = std::filesystem;
 
-namespace {
+using bedrock_lite::replay_test::CollectSink;
+using bedrock_lite::replay_test::operation_of;
 
-std::string operation_of(const std::string& folder) {
-  rapidjson::Document meta;
-  const std::string text = bedrock_lite::test::read_file(fs::path(folder) / "meta.json");
-  meta.Parse(text.c_str());
-  REQUIRE_FALSE(meta.HasParseError());
-  return meta["operation"].GetString();
-}
+namespace {
 
 // "https://host/model/x/converse" → "/model/x/converse"; a bare path stays as it is.
 std::string path_of(const std::string& uri) {
@@ -76,24 +72,6 @@ struct LogLines {
       if (line.first == LogLevel::Warn) out.push_back(line.second);
     }
     return out;
-  }
-};
-
-struct CollectSink : http::BodySink {
-  http::ResponseHead head;
-  std::vector<std::string> chunks;
-  bool on_head(const http::ResponseHead& h) override {
-    head = h;
-    return true;
-  }
-  bool on_body(std::string_view chunk) override {
-    chunks.emplace_back(chunk);
-    return true;
-  }
-  std::string body() const {
-    std::string all;
-    for (const auto& c : chunks) all += c;
-    return all;
   }
 };
 

@@ -80,21 +80,23 @@ std::string sts_fixture(const std::string& relative) {
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
-struct Scripted {
+}  // namespace
+
+// A queued answer (status, body, stall, headers); outside the anonymous namespace because State,
+// which holds them, is not in it.
+struct ScriptedStsAnswer {
   int status = 0;
   std::string body;
   std::chrono::milliseconds stall{0};
   FakeSts::Headers headers;
 };
 
-}  // namespace
-
 struct FakeSts::State {
   FakeStsOptions options;
   mutable std::mutex mutex;
   std::map<std::string, std::string> keys;    // accepted signing keys, issued ones included
   std::map<std::string, std::string> tokens;  // issued key id -> its session token
-  std::deque<Scripted> script;
+  std::deque<ScriptedStsAnswer> script;
   std::vector<StsRequest> seen;
   std::unique_ptr<LoopbackServer> server;
 
@@ -105,7 +107,7 @@ struct FakeSts::State {
     seen_request.action = seen_request.form["Action"];
     seen_request.signed_request = req.has_header("Authorization");
     seen_request.security_token = req.get_header_value("X-Amz-Security-Token");
-    std::optional<Scripted> scripted;
+    std::optional<ScriptedStsAnswer> scripted;
     std::map<std::string, std::string> accepted;
     {
       std::lock_guard<std::mutex> lock(mutex);
@@ -117,7 +119,7 @@ struct FakeSts::State {
     }
     if (scripted && scripted->stall.count() > 0) {
       server->wait_until_stopping_for(scripted->stall);
-      scripted = Scripted{500, sts_fixture("errors/throttling.xml"), {}, {}};
+      scripted = ScriptedStsAnswer{500, sts_fixture("errors/throttling.xml"), {}, {}};
     }
     if (scripted) {
       res.status = scripted->status;

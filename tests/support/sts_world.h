@@ -52,7 +52,7 @@ inline FakeStsOptions sts_options() {
 }
 
 // Every line the providers log, from any thread.
-struct Log {
+struct StsLog {
   std::mutex mutex;
   std::vector<std::string> lines;
   LogHook hook() {
@@ -71,14 +71,14 @@ struct Log {
 
 // A temp HOME, variables, and a fixed clock the tests move. The transport is declared after the
 // fakes in each test (destroyed first), as in credentials_test_metadata.cpp.
-struct World {
+struct StsWorld {
   TempDir home;
   std::map<std::string, std::string> vars;
   std::shared_ptr<std::atomic<std::int64_t>> offset =
       std::make_shared<std::atomic<std::int64_t>>(0);
-  Log log;
+  StsLog log;
 
-  explicit World(const FakeSts* sts = nullptr) {
+  explicit StsWorld(const FakeSts* sts = nullptr) {
     vars["AWS_EC2_METADATA_DISABLED"] = "true";
     vars["AWS_REGION"] = "us-east-1";
     if (sts != nullptr) vars["AWS_ENDPOINT_URL_STS"] = sts->url();
