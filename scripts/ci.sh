@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # The whole test suite, as CI runs it: install dependencies, check the layout (clang-format), then
-# build and test Release and Debug+ASan+UBSan, run the concurrency tests under ThreadSanitizer and a bounded fuzz smoke,
-# build and test the -fno-exceptions -fno-rtti shared variant (and check its exports), and build
-# the examples and docs samples against the Release tree, and run clang-tidy over library code.
+# build and test Debug+ASan+UBSan, run the concurrency tests under ThreadSanitizer, build the
+# static CLIs (x86-64, and aarch64 under qemu), run a bounded fuzz smoke, build and test the
+# -fno-exceptions -fno-rtti shared variant (and check its exports and ABI), run clang-tidy over
+# library code, and build the examples and docs samples against the Release tree. The sanitizer,
+# noexcept, fuzz and Release builds are unity builds (CMakePresets.json's hidden `unity` preset):
+# each target's sources compile as a few merged files, which roughly halves their compile time;
+# the static builds and the `debug` preset compile every file on its own.
 # The Release suite runs last, so the output ends with ctest's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -76,13 +80,15 @@ ctest --preset noexcept
 scripts/check-exports.sh build/noexcept
 scripts/check-abi.sh build/noexcept
 
-# clang-tidy reads the compile commands the release configure writes (.clang-tidy, library code
-# only, 2 files at a time); it needs no build.
+# clang-tidy reads the compile commands the `tidy` configure writes: one entry per source (the
+# CI builds are unity builds, whose entries are the merged files). Library code only, 2 files at
+# a time; it needs no build.
 step "tidy: clang-tidy over library code"
-cmake --preset release "${werror[@]}" >/dev/null
-scripts/check-tidy.sh build/release
+cmake --preset tidy "${werror[@]}" >/dev/null
+scripts/check-tidy.sh build/tidy
 
 step "release: build, consumers (examples, docs samples) and test"
+cmake --preset release "${werror[@]}" >/dev/null
 cmake --build --preset release
 scripts/check-examples.sh build/release
 scripts/check-docs.sh build/release
