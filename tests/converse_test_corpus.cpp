@@ -7,6 +7,7 @@
 #include <bedrock_lite/converse.h>
 #include <bedrock_lite/replay.h>
 
+#include "converse_test_stream_support.h"
 #include "support/fixtures.h"
 #include "support/json.h"
 
@@ -160,11 +161,6 @@ void check_http_error(const Case& c, const bl::Error& error, const ReplayClient&
   CHECK(replay.transport->sends == 1);
 }
 
-struct ExpectedBlock {
-  std::string text, tool_input, reasoning_text, signature, redacted;
-  bool tool_use = false;
-};
-
 void check_stream(const Case& c, std::size_t chunk_bytes) {
   ReplayClient replay(c, chunk_bytes);
   const auto request_doc = parse_json(read_file(c.folder / "request.json"));
@@ -190,8 +186,7 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
   std::istringstream lines(read_file(c.folder / "response.events.jsonl"));
   std::string line;
   std::size_t index = 0;
-  std::map<std::int64_t, ExpectedBlock> expected;
-  std::string metadata_usage, stop_reason;
+  bedrock_lite::converse_test::ExpectedStream expected;
   while (std::getline(lines, line)) {
     if (line.empty()) continue;
     INFO("event " << index);
@@ -203,60 +198,12 @@ void check_stream(const Case& c, std::size_t chunk_bytes) {
     CHECK(got[index].first == name);
     CHECK(json_difference(got[index].second, render_json(payload)) == "");
     ++index;
-    if (name == "contentBlockDelta") {
-      const auto& delta = payload["delta"];
-      ExpectedBlock& block = expected[payload["contentBlockIndex"].GetInt64()];
-      if (delta.HasMember("text")) block.text += delta["text"].GetString();
-      if (delta.HasMember("toolUse")) block.tool_input += delta["toolUse"]["input"].GetString();
-      if (delta.HasMember("reasoningContent")) {
-        const auto& r = delta["reasoningContent"];
-        if (r.HasMember("text")) block.reasoning_text += r["text"].GetString();
-        if (r.HasMember("signature")) block.signature += r["signature"].GetString();
-        if (r.HasMember("redactedContent")) block.redacted += r["redactedContent"].GetString();
-      }
-    } else if (name == "contentBlockStart" && payload["start"].HasMember("toolUse")) {
-      expected[payload["contentBlockIndex"].GetInt64()].tool_use = true;
-    } else if (name == "messageStop") {
-      stop_reason = payload["stopReason"].GetString();
-    } else if (name == "metadata") {
-      metadata_usage = render_json(payload["usage"]);
-    }
+    expected.add(name, payload);
   }
   CHECK(got.size() == index);
 
   // The returned response is the accumulation of those events.
-  CHECK(response->stop_reason == stop_reason);
-  const auto rebuilt = parse_json(cv::to_json(*response).value());
-  REQUIRE(rebuilt.HasMember("usage"));
-  CHECK(json_difference(metadata_usage, render_json(rebuilt["usage"])) == "");
-  REQUIRE(response->output.message.has_value());
-  const auto& content = response->output.message->content;
-  REQUIRE(content.size() == expected.size());
-  std::size_t i = 0;
-  for (const auto& [block_index, want] : expected) {
-    INFO("block " << block_index);
-    const cv::ContentBlock& block = content[i++];
-    if (want.tool_use) {
-      REQUIRE(block.tool_use.has_value());
-      CHECK(json_difference(want.tool_input.empty() ? "{}" : want.tool_input,
-                            block.tool_use->input) == "");
-    } else if (!want.reasoning_text.empty() || !want.signature.empty() || !want.redacted.empty()) {
-      REQUIRE(block.reasoning_content.has_value());
-      if (!want.redacted.empty()) {
-        CHECK(block.reasoning_content->redacted_content == want.redacted);
-      } else {
-        REQUIRE(block.reasoning_content->reasoning_text.has_value());
-        CHECK(block.reasoning_content->reasoning_text->text == want.reasoning_text);
-        CHECK(block.reasoning_content->reasoning_text->signature.value_or("") == want.signature);
-      }
-    } else if (block.text) {
-      CHECK(*block.text == want.text);
-    } else {
-      // Nova 2's server-side code execution: a toolResult block, no text of its own.
-      CHECK(block.tool_result.has_value());
-      CHECK(want.text.empty());
-    }
-  }
+  expected.check(*response);
 }
 
 void check_converse(const Case& c) {

@@ -6,6 +6,7 @@
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
 
+#include "converse_test_stream_support.h"
 #include "support/fixtures.h"
 #include "support/json.h"
 
@@ -192,20 +193,6 @@ TEST_CASE("model: every recorded CountTokens request and response", "[model][rec
 // ---------------------------------------------------------------------------------------------
 // Recorded streams: events → typed events → accumulator
 
-namespace {
-
-// What the events say, computed independently of the accumulator.
-struct AccumulatedBlock {
-  std::string text;        // text deltas
-  std::string tool_input;  // toolUse fragments
-  bool tool_use = false;
-  std::string reasoning_text;  // reasoningContent.text deltas
-  std::string signature;
-  std::string redacted;
-};
-
-}  // namespace
-
 TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[model][recorded]") {
   std::vector<Interaction> cases;
   for (const auto& it : select("converse-stream", true)) {
@@ -217,8 +204,7 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
       std::istringstream lines(read_file(it.folder / "response.events.jsonl"));
       std::string line;
       cv::StreamAccumulator accumulator;
-      std::map<std::int64_t, AccumulatedBlock> expected;
-      std::string metadata_usage, stop_reason;
+      bedrock_lite::converse_test::ExpectedStream expected;
       std::uint64_t index = 0;
       while (std::getline(lines, line)) {
         if (line.empty()) continue;
@@ -242,21 +228,9 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
           REQUIRE(typed != nullptr);
           REQUIRE(typed->extra.size() == 1);
           CHECK(typed->extra[0].first == "p");
-          const rapidjson::Value& delta = payload["delta"];
-          AccumulatedBlock& b = expected[payload["contentBlockIndex"].GetInt64()];
-          if (delta.HasMember("text")) b.text += delta["text"].GetString();
-          if (delta.HasMember("toolUse")) b.tool_input += delta["toolUse"]["input"].GetString();
-          if (delta.HasMember("reasoningContent")) {
-            const auto& r = delta["reasoningContent"];
-            if (r.HasMember("text")) b.reasoning_text += r["text"].GetString();
-            if (r.HasMember("signature")) b.signature += r["signature"].GetString();
-            if (r.HasMember("redactedContent")) b.redacted += r["redactedContent"].GetString();
-          }
         } else if (name == "contentBlockStart") {
           const auto* typed = std::get_if<cv::ContentBlockStartEvent>(&event->body);
           REQUIRE(typed != nullptr);
-          if (payload["start"].HasMember("toolUse"))
-            expected[payload["contentBlockIndex"].GetInt64()].tool_use = true;
         } else if (name == "contentBlockStop") {
           CHECK(std::get_if<cv::ContentBlockStopEvent>(&event->body) != nullptr);
         } else if (name == "messageStart") {
@@ -266,14 +240,13 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
         } else if (name == "messageStop") {
           const auto* typed = std::get_if<cv::MessageStopEvent>(&event->body);
           REQUIRE(typed != nullptr);
-          stop_reason = payload["stopReason"].GetString();
-          CHECK(typed->stop_reason == stop_reason);
+          CHECK(typed->stop_reason == payload["stopReason"].GetString());
         } else if (name == "metadata") {
           REQUIRE(std::get_if<cv::MetadataEvent>(&event->body) != nullptr);
-          metadata_usage = render_json(payload["usage"]);
         } else {
           CHECK(std::get_if<cv::UnknownEvent>(&event->body) != nullptr);
         }
+        expected.add(name, payload);
         auto added = accumulator.add(*event);
         INFO((added ? std::string() : added.error().to_string()));
         REQUIRE(added.ok());
@@ -282,40 +255,8 @@ TEST_CASE("model: every recorded ConverseStream accumulates consistently", "[mod
       auto response = accumulator.finish();
       INFO((response ? std::string() : response.error().to_string()));
       REQUIRE(response.ok());
-      CHECK(response->stop_reason == stop_reason);
       REQUIRE(response->usage.has_value());
-      const auto rebuilt = parse_json(cv::to_json(*response).value());
-      REQUIRE(rebuilt.HasMember("usage"));
-      CHECK(json_difference(metadata_usage, render_json(rebuilt["usage"])) == "");
-      REQUIRE(response->output.message.has_value());
-      const auto& content = response->output.message->content;
-      REQUIRE(content.size() == expected.size());
-      std::size_t i = 0;
-      for (const auto& [block_index, want] : expected) {
-        INFO("block " << block_index);
-        const cv::ContentBlock& got = content[i++];
-        if (want.tool_use) {
-          REQUIRE(got.tool_use.has_value());
-          CHECK(json_difference(want.tool_input.empty() ? "{}" : want.tool_input,
-                                got.tool_use->input) == "");
-        } else if (!want.reasoning_text.empty() || !want.signature.empty() ||
-                   !want.redacted.empty()) {
-          REQUIRE(got.reasoning_content.has_value());
-          if (!want.redacted.empty()) {
-            CHECK(got.reasoning_content->redacted_content == want.redacted);
-          } else {
-            REQUIRE(got.reasoning_content->reasoning_text.has_value());
-            CHECK(got.reasoning_content->reasoning_text->text == want.reasoning_text);
-            CHECK(got.reasoning_content->reasoning_text->signature.value_or("") == want.signature);
-          }
-        } else if (got.text) {
-          CHECK(*got.text == want.text);
-        } else {
-          // The code-execution stream's toolResult block: no text, no tool input.
-          CHECK(got.tool_result.has_value());
-          CHECK(want.text.empty());
-        }
-      }
+      expected.check(*response);
       // The rebuilt response is itself a valid Converse body for the model.
       auto reparsed = cv::parse_converse_response(cv::to_json(*response).value());
       REQUIRE(reparsed.ok());
