@@ -1,6 +1,6 @@
 // StreamAccumulator: a ConverseStream's events rebuilt into the ConverseResponse that Converse
 // would have returned, so callers can switch between the two operations freely.
-#include "json_model.h"
+#include "json_descriptions.h"
 
 #include <string>
 #include <utility>

@@ -1,6 +1,6 @@
 // ConverseStream events (docs/wire-protocol.md §1.7): from (`:event-type`, payload) to a typed
 // StreamEvent.
-#include "json_model.h"
+#include "json_descriptions.h"
 
 #include <string>
 

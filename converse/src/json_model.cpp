@@ -1,7 +1,7 @@
 // Reading and writing the Converse / CountTokens model as JSON (docs/wire-protocol.md §1.4–1.8).
-// The member lists live in json_model.h; this file holds the scalar cases and the public entry
-// points.
-#include "json_model.h"
+// The member lists live in json_descriptions.h; this file holds the scalar cases and the public
+// entry points.
+#include "json_descriptions.h"
 
 #include <bedrock_lite/internal/text.h>
 

@@ -3,7 +3,7 @@
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
 
-#include "json_model.h"
+#include "json_descriptions.h"
 
 #include <bedrock_lite/internal/retry_codes.h>
 #include <bedrock_lite/internal/text.h>
