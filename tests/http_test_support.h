@@ -1,8 +1,10 @@
-// Helpers shared by the http test files: a body sink that records what a transport hands over,
-// and a GET request.
+// Helpers shared by the http test files: the body sink that records what a transport hands
+// over (support/collect_sink.h), and a GET request.
 #pragma once
 
 #include <bedrock_lite/http.h>
+
+#include "support/collect_sink.h"
 
 #include <cstdint>
 #include <string>
@@ -13,33 +15,7 @@ namespace bedrock_lite::http_test {
 
 namespace http = bedrock_lite::http;
 
-// Records everything a transport hands over, in order.
-struct CollectSink : http::BodySink {
-  int heads = 0;
-  bool body_before_head = false;
-  http::ResponseHead head;
-  std::vector<std::string> chunks;
-  bool cancel_on_head = false;
-  std::size_t cancel_after_bytes = SIZE_MAX;
-  std::size_t bytes = 0;
-
-  bool on_head(const http::ResponseHead& h) override {
-    ++heads;
-    head = h;
-    return !cancel_on_head;
-  }
-  bool on_body(std::string_view chunk) override {
-    if (heads == 0) body_before_head = true;
-    chunks.emplace_back(chunk);
-    bytes += chunk.size();
-    return bytes < cancel_after_bytes;
-  }
-  std::string body() const {
-    std::string all;
-    for (const auto& c : chunks) all += c;
-    return all;
-  }
-};
+using bedrock_lite::test::CollectSink;
 
 inline http::Request get(const std::string& url) {
   http::Request request;

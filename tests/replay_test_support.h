@@ -1,9 +1,10 @@
-// Helpers the replay test files share: a body sink that keeps what a transport delivered, and
-// the operation a recorded fixture folder holds.
+// Helpers the replay test files share: the body sink of support/collect_sink.h, and the
+// operation a recorded fixture folder holds.
 #pragma once
 
 #include <bedrock_lite/http.h>
 
+#include "support/collect_sink.h"
 #include "support/fixtures.h"
 
 #include <rapidjson/document.h>
@@ -16,26 +17,7 @@
 
 namespace bedrock_lite::replay_test {
 
-// Keeps the head (and how many heads came) and every body chunk.
-struct CollectSink : http::BodySink {
-  int heads = 0;
-  http::ResponseHead head;
-  std::vector<std::string> chunks;
-  bool on_head(const http::ResponseHead& h) override {
-    ++heads;
-    head = h;
-    return true;
-  }
-  bool on_body(std::string_view chunk) override {
-    chunks.emplace_back(chunk);
-    return true;
-  }
-  std::string body() const {
-    std::string all;
-    for (const auto& c : chunks) all += c;
-    return all;
-  }
-};
+using bedrock_lite::test::CollectSink;
 
 // "Converse", "ConverseStream" or "CountTokens": the folder's meta.json `operation`.
 inline std::string operation_of(const std::string& folder) {
