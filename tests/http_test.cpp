@@ -224,12 +224,12 @@ TEST_CASE("curl transport: sequential requests reuse one keep-alive connection")
 
 TEST_CASE("curl transport: stall timeout") {
   SECTION("headers then silence") {
-    LoopbackServer* self = nullptr;
+    std::atomic<LoopbackServer*> self{nullptr};  // read on the server's threads
     LoopbackServer server([&](httplib::Server& s) {
       s.Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
         res.set_chunked_content_provider("text/plain", [&](size_t, httplib::DataSink& out) {
           out.write("x", 1);  // one byte, then nothing
-          self->wait_until_stopping();
+          self.load()->wait_until_stopping();
           return false;
         });
       });
@@ -249,12 +249,12 @@ TEST_CASE("curl transport: stall timeout") {
     CHECK(sink.body() == "x");
   }
   SECTION("status and headers, then not a single body byte") {
-    LoopbackServer* self = nullptr;
+    std::atomic<LoopbackServer*> self{nullptr};  // read on the server's threads
     LoopbackServer server([&](httplib::Server& s) {
       s.Get("/hang", [&](const httplib::Request&, httplib::Response& res) {
         res.set_chunked_content_provider("application/vnd.amazon.eventstream",
                                          [&](size_t, httplib::DataSink&) {
-                                           self->wait_until_stopping();
+                                           self.load()->wait_until_stopping();
                                            return false;
                                          });
       });
@@ -275,10 +275,11 @@ TEST_CASE("curl transport: stall timeout") {
     CHECK(sink.chunks.empty());
   }
   SECTION("no response at all is retryable") {
-    LoopbackServer* self = nullptr;
+    std::atomic<LoopbackServer*> self{nullptr};  // read on the server's threads
     LoopbackServer server([&](httplib::Server& s) {
-      s.Get("/hang",
-            [&](const httplib::Request&, httplib::Response&) { self->wait_until_stopping(); });
+      s.Get("/hang", [&](const httplib::Request&, httplib::Response&) {
+        self.load()->wait_until_stopping();
+      });
     });
     self = &server;
     auto transport = http::make_curl_transport();
@@ -294,13 +295,13 @@ TEST_CASE("curl transport: stall timeout") {
 }
 
 TEST_CASE("curl transport: a slow but steady body outlasts the stall limit") {
-  LoopbackServer* self = nullptr;
-  constexpr int kBytes = 8;  // 8 x 100 ms: twice the stall limit in total
+  std::atomic<LoopbackServer*> self{nullptr};  // read on the server's threads
+  constexpr int kBytes = 8;                    // 8 x 100 ms: twice the stall limit in total
   LoopbackServer server([&](httplib::Server& s) {
     s.Get("/slow", [&](const httplib::Request&, httplib::Response& res) {
       res.set_chunked_content_provider("text/plain", [&](size_t, httplib::DataSink& out) {
         for (int i = 0; i < kBytes; ++i) {
-          if (self->wait_until_stopping_for(100ms)) return false;
+          if (self.load()->wait_until_stopping_for(100ms)) return false;
           out.write("b", 1);
         }
         out.done();
@@ -319,11 +320,11 @@ TEST_CASE("curl transport: a slow but steady body outlasts the stall limit") {
 }
 
 TEST_CASE("curl transport: total deadline ends a body that never stalls") {
-  LoopbackServer* self = nullptr;
+  std::atomic<LoopbackServer*> self{nullptr};  // read on the server's threads
   LoopbackServer server([&](httplib::Server& s) {
     s.Get("/endless", [&](const httplib::Request&, httplib::Response& res) {
       res.set_chunked_content_provider("text/plain", [&](size_t, httplib::DataSink& out) {
-        while (!self->wait_until_stopping_for(50ms)) {
+        while (!self.load()->wait_until_stopping_for(50ms)) {
           if (!out.write("b", 1)) return false;
         }
         return false;

@@ -482,9 +482,11 @@ TEST_CASE("record: a recording replays to the same bytes and holds no secret") {
 
 TEST_CASE("record: failed exchanges are not written") {
   TempDir dir;
-  LoopbackServer* self = nullptr;
+  std::atomic<LoopbackServer*> self{nullptr};  // read on the server's threads
   LoopbackServer server([&](httplib::Server& s) {
-    s.Post(".*", [&](const httplib::Request&, httplib::Response&) { self->wait_until_stopping(); });
+    s.Post(".*", [&](const httplib::Request&, httplib::Response&) {
+      self.load()->wait_until_stopping();
+    });
   });
   self = &server;
   replay::RecordingTransport recorder(http::make_curl_transport(), dir.path().string());
