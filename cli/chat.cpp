@@ -4,6 +4,7 @@
 #include <bedrock_lite/converse.h>
 
 #include <signal.h>
+#include <sys/select.h>
 #include <unistd.h>
 #include <cerrno>
 #include <csignal>
@@ -45,6 +46,27 @@ void install_interrupt_handler(bool restart) {
   sigemptyset(&action.sa_mask);
   action.sa_flags = restart ? SA_RESTART : 0;
   sigaction(SIGINT, &action, nullptr);
+}
+
+// At the prompt: waits until stdin has a line or Ctrl-C comes; false for Ctrl-C. SIGINT stays
+// blocked outside pselect(), which unblocks it atomically for the wait, so a Ctrl-C that comes
+// between the prompt and the wait is not lost (a read() started after it would block, and the
+// next Ctrl-C would end the program).
+bool wait_for_line() {
+  sigset_t blocked;
+  sigset_t previous;
+  sigemptyset(&blocked);
+  sigaddset(&blocked, SIGINT);
+  sigprocmask(SIG_BLOCK, &blocked, &previous);
+  while (g_interrupted == 0) {
+    fd_set readable;
+    FD_ZERO(&readable);
+    FD_SET(STDIN_FILENO, &readable);
+    const int ready = pselect(STDIN_FILENO + 1, &readable, nullptr, nullptr, nullptr, &previous);
+    if (ready > 0 || (ready < 0 && errno != EINTR)) break;  // getline() reads or reports it
+  }
+  sigprocmask(SIG_SETMASK, &previous, nullptr);
+  return g_interrupted == 0;
 }
 
 void add_usage(converse::TokenUsage& total, const converse::TokenUsage& usage) {
@@ -215,14 +237,21 @@ int Chat::run() {
   char* buffer = nullptr;
   std::size_t capacity = 0;
   while (true) {
+    errno = 0;
+    ssize_t read = -1;
     if (terminal_) {
+      install_interrupt_handler(false);
       std::fputs("> ", stdout);
       std::fflush(stdout);
+      if (wait_for_line()) {
+        read = getline(&buffer, &capacity, stdin);
+      } else {
+        errno = EINTR;
+      }
+      install_interrupt_handler(true);
+    } else {
+      read = getline(&buffer, &capacity, stdin);
     }
-    errno = 0;
-    if (terminal_) install_interrupt_handler(false);
-    const ssize_t read = getline(&buffer, &capacity, stdin);
-    if (terminal_) install_interrupt_handler(true);
     if (read < 0) {
       if (errno == EINTR && terminal_) {
         // Ctrl-C at the prompt: the line is dropped; a new prompt.
