@@ -383,6 +383,25 @@ struct Client::Impl {
     if (!done) return std::move(done).error();
     return out;
   }
+
+  // A buffered call end to end: `request` written as JSON (a body that cannot be written is a
+  // Usage error, and nothing is sent), sent through call_buffered(), and the 200 body read by
+  // `parse`; a body that does not parse is an error carrying the response's request id.
+  template <class Response, class Request>
+  Result<Response> call_parsed(Operation operation, const Request& request,
+                               Result<Response> (*parse)(std::string_view)) {
+    auto body = to_json(request);
+    if (!body) return std::move(body).error();
+    auto response = call_buffered(operation, request.model_id, std::move(body).value());
+    if (!response) return std::move(response).error();
+    auto parsed = parse(response->body);
+    if (!parsed) {
+      Error error = std::move(parsed).error();
+      add_request_id(error, response->headers);
+      return error;
+    }
+    return parsed;
+  }
 };
 
 Client::Client(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -433,34 +452,11 @@ Result<Client> Client::create(Config config) {
 }
 
 Result<ConverseResponse> Client::converse(const ConverseRequest& request) const {
-  // A body that cannot be written is a Usage error, and nothing is sent.
-  auto body = to_json(request);
-  if (!body) return std::move(body).error();
-  auto response =
-      impl_->call_buffered(Operation::Converse, request.model_id, std::move(body).value());
-  if (!response) return std::move(response).error();
-  auto parsed = parse_converse_response(response->body);
-  if (!parsed) {
-    Error error = std::move(parsed).error();
-    add_request_id(error, response->headers);
-    return error;
-  }
-  return parsed;
+  return impl_->call_parsed(Operation::Converse, request, &parse_converse_response);
 }
 
 Result<CountTokensResponse> Client::count_tokens(const CountTokensRequest& request) const {
-  auto body = to_json(request);
-  if (!body) return std::move(body).error();
-  auto response =
-      impl_->call_buffered(Operation::CountTokens, request.model_id, std::move(body).value());
-  if (!response) return std::move(response).error();
-  auto parsed = parse_count_tokens_response(response->body);
-  if (!parsed) {
-    Error error = std::move(parsed).error();
-    add_request_id(error, response->headers);
-    return error;
-  }
-  return parsed;
+  return impl_->call_parsed(Operation::CountTokens, request, &parse_count_tokens_response);
 }
 
 Result<ConverseResponse> Client::converse_stream(const ConverseRequest& request,
