@@ -2,6 +2,7 @@
 // retryability) and stream exceptions (docs/wire-protocol.md §2.3).
 #include <bedrock_lite/converse_events.h>
 #include <bedrock_lite/converse_types.h>
+#include <bedrock_lite/internal/text.h>
 
 #include "support/fixtures.h"
 #include "support/json.h"
@@ -279,5 +280,31 @@ TEST_CASE("model: stream exception and error messages", "[model][stream]") {
     const bl::Error missing = cv::stream_error_message("", "x");
     CHECK(missing.kind == bl::ErrorKind::Protocol);
     CHECK_THAT(missing.message, Catch::Contains(":error-code"));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Outside text quoted in a message: one line, bounded, whole UTF-8 characters (the one helper
+// every module uses; fixtures/regressions/sts_xml/expiration-with-line-break.xml)
+
+TEST_CASE("model: outside text is quoted on one line", "[model][errors]") {
+  struct Row {
+    std::string text;
+    std::size_t max_bytes;
+    std::string quoted;
+  };
+  const std::vector<Row> rows = {
+      {"2030-01\n01T00300:00Z", 40, "2030-01 01T00300:00Z"},
+      {"\r\n\t lead and trail \x7f\x01", 40, "lead and trail"},
+      {"a\r\n\r\nb\tc  d", 40, "a b c d"},
+      {"0123456789", 10, "0123456789"},
+      {"0123456789A", 10, "0123456789..."},
+      // a cut inside "\xc3\xa9" (é) drops the whole character
+      {"abcdefgh\xc3\xa9", 9, "abcdefgh..."},
+      {"", 10, ""},
+  };
+  for (const auto& row : rows) {
+    INFO(row.text);
+    CHECK(bl::internal::one_line(row.text, row.max_bytes) == row.quoted);
   }
 }

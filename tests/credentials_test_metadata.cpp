@@ -267,6 +267,11 @@ TEST_CASE("IMDS: bad documents name the endpoint and field", "[credentials][imds
                "assumed)"},
       {R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"imds-hidden","Token":"t","Expiration":"soon"})",
        where + ": field 'Expiration' is not an ISO-8601 timestamp: 'soon'"},
+      // Outside text is quoted on one line (fixtures/regressions/credentials_json).
+      {R"({"Code":"Success","AccessKeyId":"A","SecretAccessKey":"imds-hidden","Token":"t","Expiration":"2030-01\n01T00:00:00Z"})",
+       where + ": field 'Expiration' is not an ISO-8601 timestamp: '2030-01 01T00:00:00Z'"},
+      {R"({"Code":"Assume\nRole\r\n","Message":"\tline one\nline two"})",
+       where + ": field 'Code' is 'Assume Role', not 'Success' (line one line two)"},
   };
   for (const auto& row : rows) {
     {

@@ -24,43 +24,10 @@ constexpr std::size_t kMaxMessageBytes = 1000;
 constexpr std::size_t kMaxSnippetBytes = 200;
 
 using internal::ascii_lower;
+using internal::one_line;
 
 std::string_view trim(std::string_view s) {
   return internal::trim(s, internal::kBlanksAndLineEnds);
-}
-
-// One line of at most `max_bytes`: control characters and runs of whitespace become one space,
-// and a cut never splits a UTF-8 sequence.
-std::string one_line(std::string_view text, std::size_t max_bytes) {
-  text = trim(text);
-  std::string out;
-  out.reserve(text.size() < max_bytes ? text.size() : max_bytes);
-  bool space = false;
-  bool truncated = false;
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7f || c == ' ') {
-      space = true;
-      continue;
-    }
-    if (out.size() + (space ? 1 : 0) >= max_bytes) {
-      truncated = true;
-      break;
-    }
-    if (space) out += ' ';
-    space = false;
-    out += c;
-  }
-  if (truncated) {
-    // Back off to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx), so the cut
-    // never leaves half a character.
-    std::size_t cut = out.size();
-    while (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0U) == 0x80U) --cut;
-    if (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0U) == 0xC0U) --cut;
-    out.resize(cut);
-    out += "...";
-  }
-  return out;
 }
 
 // "ValidationException:http://internal.amazon.com/coral/..." → "ValidationException";

@@ -1,6 +1,7 @@
 #include "credentials_json.h"
 
 #include <bedrock_lite/internal/json.h>
+#include <bedrock_lite/internal/text.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/error/en.h>
@@ -60,8 +61,9 @@ Result<Credentials> parse_credentials_document(std::string_view body, const std:
     if (!code.empty() && code != "Success") {
       std::string message;
       (void)string_member("Message", false, message);
-      if (message.size() > 200) message.resize(200);
-      return protocol(where, "field 'Code' is '" + code + "', not 'Success'" +
+      message = internal::one_line(message, 200);
+      return protocol(where, "field 'Code' is '" + internal::one_line(code, 80) +
+                                 "', not 'Success'" +
                                  (message.empty() ? "" : " (" + message + ")"));
     }
   }
@@ -78,7 +80,7 @@ Result<Credentials> parse_credentials_document(std::string_view body, const std:
     auto parsed = parse_iso8601(expiration);
     if (!parsed) {
       return protocol(where, "field 'Expiration' is not an ISO-8601 timestamp: '" +
-                                 expiration.substr(0, 40) + "'");
+                                 internal::one_line(expiration, 40) + "'");
     }
     credentials.expiration = *parsed;
   }

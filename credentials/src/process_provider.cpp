@@ -4,6 +4,8 @@
 
 #include "credentials_json.h"
 
+#include <bedrock_lite/internal/text.h>
+
 #include <cerrno>
 #include <cstring>
 #include <thread>
@@ -18,6 +20,9 @@
 
 namespace bedrock_lite::credentials {
 namespace {
+
+// The most of a process's stderr an error quotes.
+constexpr std::size_t kMaxStderrBytes = 1000;
 
 Error process_error(const std::string& where, const std::string& what) {
   return make_error(ErrorKind::Config, where + ": " + what);
@@ -85,14 +90,6 @@ std::optional<std::string> find_program(const std::string& name, const Environme
     start = end + 1;
   }
   return std::nullopt;
-}
-
-std::string one_line(std::string text) {
-  for (auto& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
 }
 
 struct Pipe {
@@ -251,7 +248,7 @@ Result<Credentials> run_credential_process(const std::string& command_line,
   if (!words) return std::move(words).error();
   auto output = run_process(*words, environment, settings, where);
   if (!output) return std::move(output).error();
-  const std::string stderr_text = one_line(output->err);
+  const std::string stderr_text = internal::one_line(output->err, kMaxStderrBytes);
   const std::string stderr_note = stderr_text.empty() ? "" : "; stderr: " + stderr_text;
   if (WIFSIGNALED(output->status)) {
     return process_error(

@@ -5,6 +5,8 @@
 #include "profile_sources.h"
 #include "provider_internals.h"
 
+#include <bedrock_lite/internal/text.h>
+
 namespace bedrock_lite::credentials {
 namespace detail {
 
@@ -107,7 +109,7 @@ class EnvironmentProvider final : public CredentialsProvider {
         return make_error(ErrorKind::Config,
                           "AWS_CREDENTIAL_EXPIRATION is not an ISO-8601 "
                           "timestamp: '" +
-                              expiration->substr(0, 40) + "'");
+                              internal::one_line(*expiration, 40) + "'");
       }
       credentials.expiration = *parsed;
     }

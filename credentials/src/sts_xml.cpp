@@ -194,7 +194,7 @@ Result<Credentials> parse_sts_credentials(std::string_view document, std::string
   auto expires = parse_iso8601(expiration);
   if (!expires) {
     return make_error(ErrorKind::Protocol, where + ": Expiration is not an ISO-8601 timestamp: '" +
-                                               expiration.substr(0, 40) + "'");
+                                               internal::one_line(expiration, 40) + "'");
   }
   credentials.access_key_id = key_id;
   credentials.secret_access_key = Secret(std::move(secret));
@@ -247,10 +247,7 @@ Error sts_error_from_answer(int status, std::string_view body, std::string_view 
   if (!parsed->request_id.empty()) error.request_id = parsed->request_id;
   error.retryable = sts_code_is_retryable(parsed->code) || status >= 500;
   // The message is the service's text: one line, bounded.
-  std::string message = parsed->message.substr(0, 512);
-  for (char& c : message) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
+  const std::string message = internal::one_line(parsed->message, 512);
   error.message = where + ": " + (message.empty() ? "HTTP " + std::to_string(status) : message);
   return error;
 }

@@ -9,6 +9,9 @@
 namespace bedrock_lite::credentials::detail {
 namespace {
 
+// The most of an SSO or sign-in service's error type or message an error quotes.
+constexpr std::size_t kMaxQuotedBytes = 200;
+
 bool is_true_text(const std::string& value) {
   return internal::iequals(value, "true");
 }
@@ -16,14 +19,6 @@ bool is_true_text(const std::string& value) {
 std::string without_trailing_slash(std::string url) {
   while (!url.empty() && url.back() == '/') url.pop_back();
   return url;
-}
-
-std::string one_line(std::string text) {
-  for (auto& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  if (text.size() > 200) text.resize(200);
-  return text;
 }
 
 // "com.amazonaws.switchboard.portal#UnauthorizedException:http://..." -> "UnauthorizedException"
@@ -83,10 +78,10 @@ Error service_error(const http::Response& response, const std::string& what) {
   }
   Error error;
   error.kind = ErrorKind::Service;
-  error.aws_type = one_line(type);
+  error.aws_type = internal::one_line(type, kMaxQuotedBytes);
   error.http_status = response.status;
   error.message = what + " answered HTTP " + std::to_string(response.status) +
-                  (message.empty() ? "" : ": " + one_line(message));
+                  (message.empty() ? "" : ": " + internal::one_line(message, kMaxQuotedBytes));
   if (const std::string* id = http::find_header(response.headers, "x-amzn-requestid")) {
     error.request_id = *id;
   }

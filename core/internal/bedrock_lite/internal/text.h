@@ -1,7 +1,7 @@
 // Small text helpers shared by the modules and the CLI (private, never installed): ASCII case,
-// trimming, hex digits, base64, civil dates and JSON string escaping. Each was written several
-// times before; one copy here keeps them in agreement. Header-only, so sigv4 and eventstream
-// (which may use core only) need nothing but this include directory.
+// trimming, one-line quoting, hex digits, base64, civil dates and JSON string escaping. Each was
+// written several times before; one copy here keeps them in agreement. Header-only, so sigv4 and
+// eventstream (which may use core only) need nothing but this include directory.
 #pragma once
 
 #include <cstddef>
@@ -44,6 +44,36 @@ inline std::string_view trim(std::string_view text, std::string_view whitespace 
   const std::size_t first = text.find_first_not_of(whitespace);
   if (first == std::string_view::npos) return {};
   return text.substr(first, text.find_last_not_of(whitespace) - first + 1);
+}
+
+// --- text quoted in a one-line message ----------------------------------------------------------
+
+// Outside text (a service's message, a member's value, a process's stderr) made fit for a one-line
+// error: control characters and runs of whitespace become one space, none leads or trails, and a
+// cut at `max_bytes` never splits a UTF-8 sequence and is marked "...".
+inline std::string one_line(std::string_view text, std::size_t max_bytes) {
+  std::string out;
+  out.reserve(text.size() < max_bytes ? text.size() : max_bytes);
+  bool space = false;
+  for (char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f || c == ' ') {
+      space = !out.empty();
+      continue;
+    }
+    if (out.size() + (space ? 1 : 0) >= max_bytes) {
+      // Back off to the start of a UTF-8 sequence (continuation bytes are 10xxxxxx).
+      std::size_t cut = out.size();
+      while (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0U) == 0x80U) --cut;
+      if (cut > 0 && (static_cast<unsigned char>(out[cut - 1]) & 0xC0U) == 0xC0U) --cut;
+      out.resize(cut);
+      return out + "...";
+    }
+    if (space) out += ' ';
+    space = false;
+    out += c;
+  }
+  return out;
 }
 
 // --- hex and base64 ---------------------------------------------------------------------------
