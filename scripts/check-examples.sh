@@ -58,6 +58,8 @@ cmake_examples=(
   "converse-stream|converse-stream-example|test_bedrock_model_stream/00|The capital of France is Paris."
   "count-tokens|count-tokens-example|test_bedrock_inference_profile_count_tokens/00|11"
   "c-api|c-api-example|test_bedrock_model_stream/00|{\"contentBlockDelta\":"
+  "epoll-loop|epoll-loop-example|test_bedrock_model_stream/00|call 2: The capital of France is Paris."
+  "libuv-loop|libuv-loop-example|test_bedrock_model_stream/00|call 2: The capital of France is Paris."
 )
 for entry in "${cmake_examples[@]}"; do
   IFS='|' read -r example executable fixture expected <<<"$entry"

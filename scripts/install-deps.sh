@@ -16,6 +16,9 @@ packages=(
   libc-ares-dev dnsmasq-base openssl strace
   # the C API from other languages (examples/python, go, rust) and the ABI check
   python3 golang-go cargo rustc abigail-tools
+  # the event-driven client (docs/async.md): the libuv example's loop, and nghttpx, the HTTP/2
+  # server the multiplexing test puts in front of the fake Bedrock
+  libuv1-dev nghttp2-proxy
 )
 
 missing=()

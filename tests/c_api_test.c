@@ -380,6 +380,82 @@ static void test_names(void) {
   bedrock_lite_client_destroy(NULL);
 }
 
+/* What an async completion received. */
+struct async_end {
+  int calls;
+  bedrock_lite_status status;
+  char response[8192];
+  char error_kind[64];
+};
+
+static void on_done(bedrock_lite_status status, const char* response_json,
+                    const bedrock_lite_error* error, void* user_data) {
+  struct async_end* end = (struct async_end*)user_data;
+  ++end->calls;
+  end->status = status;
+  CHECK((status == BEDROCK_LITE_OK) == (response_json != NULL));
+  CHECK((status == BEDROCK_LITE_OK) == (error == NULL));
+  if (response_json != NULL) snprintf(end->response, sizeof end->response, "%s", response_json);
+  if (error != NULL)
+    snprintf(end->error_kind, sizeof end->error_kind, "%s", bedrock_lite_error_kind_name(error));
+}
+
+/* The event-driven client: a stream and a cancelled stream started together, polled to the end. */
+static void test_async(void) {
+  char path[4096];
+  snprintf(path, sizeof path, "%s/%s", fixtures_root, "test_bedrock_model_stream/00");
+  bedrock_lite_config config;
+  bedrock_lite_config_init(&config);
+  config.replay_dir = path;
+  config.max_attempts = 1;
+  bedrock_lite_async* async = NULL;
+  bedrock_lite_error* error = NULL;
+  bedrock_lite_status status = bedrock_lite_async_create(&config, &async, &error);
+  CHECK(status == BEDROCK_LITE_OK);
+  if (async == NULL) {
+    bedrock_lite_error_free(error);
+    return;
+  }
+  struct stream_log log;
+  memset(&log, 0, sizeof log);
+  struct async_end ended, cancelled;
+  memset(&ended, 0, sizeof ended);
+  memset(&cancelled, 0, sizeof cancelled);
+  bedrock_lite_call_id first = 0, second = 0;
+  status = bedrock_lite_async_converse_stream(async, "us.amazon.nova-micro-v1:0", kStreamRequest,
+                                              on_event, &log, on_done, &ended, &first, &error);
+  CHECK(status == BEDROCK_LITE_OK);
+  status = bedrock_lite_async_converse_stream(async, "us.amazon.nova-micro-v1:0", kStreamRequest,
+                                              NULL, NULL, on_done, &cancelled, &second, &error);
+  CHECK(status == BEDROCK_LITE_OK);
+  CHECK(first != 0 && second != 0 && first != second);
+  CHECK(ended.calls == 0); /* nothing runs before the first poll */
+  bedrock_lite_async_cancel(async, second);
+  CHECK(cancelled.calls == 1);
+  CHECK(cancelled.status == BEDROCK_LITE_CANCELLED);
+  CHECK_STR(cancelled.error_kind, "Cancelled");
+  int turns = 0;
+  while (bedrock_lite_async_poll(async, 100) > 0 && turns < 1000) ++turns;
+  CHECK(ended.calls == 1);
+  CHECK(ended.status == BEDROCK_LITE_OK);
+  CHECK(log.events == 33);
+  CHECK_CONTAINS(ended.response, "\"stopReason\":\"end_turn\"");
+  CHECK_CONTAINS(ended.response, "\"inputTokens\":13,\"outputTokens\":82,\"totalTokens\":95");
+  bedrock_lite_async_cancel(async, first); /* ended already: ignored */
+  CHECK(ended.calls == 1);
+
+  /* A bad body is refused at the start; the completion never runs. */
+  struct async_end refused;
+  memset(&refused, 0, sizeof refused);
+  status = bedrock_lite_async_converse(async, "m", "{not json", on_done, &refused, NULL, &error);
+  CHECK(status == BEDROCK_LITE_USAGE);
+  CHECK(error != NULL);
+  bedrock_lite_error_free(error);
+  CHECK(bedrock_lite_async_poll(async, 0) == 0);
+  CHECK(refused.calls == 0);
+  bedrock_lite_async_destroy(async);
+}
+
 int main(int argc, char** argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s FIXTURES/recorded/bedrock-recorded\n", argv[0]);
@@ -392,6 +468,7 @@ int main(int argc, char** argv) {
   test_service_errors();
   test_usage_errors();
   test_names();
+  test_async();
   printf("c_api_test: %d checks, %d failed\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }

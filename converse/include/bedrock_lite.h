@@ -161,6 +161,58 @@ bedrock_lite_count_tokens(const bedrock_lite_client* client, const char* model_i
                           const char* request_json, char** response_json, long long* input_tokens,
                           bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
 
+/* Many calls on one thread (docs/async.md). A bedrock_lite_async is an event-driven client with
+ * its own engine: start calls with the bedrock_lite_async_* functions, then call
+ * bedrock_lite_async_poll() until they are done; stream callbacks and completions run inside
+ * it. Same configuration, signing, retries (their backoff a timer, never a sleep), timeouts and
+ * errors as bedrock_lite_client; credentials are fetched on a worker thread of its own.
+ * Single-thread: create, start, poll, cancel and destroy it on one thread at a time. */
+typedef struct bedrock_lite_async bedrock_lite_async;
+/* Names one call of a bedrock_lite_async (0 is never used). */
+typedef unsigned long long bedrock_lite_call_id;
+
+/* Called exactly once when a call ends, inside bedrock_lite_async_poll() (or inside
+ * bedrock_lite_async_cancel() / bedrock_lite_async_destroy() for the call they end), with what the
+ * blocking call would have returned: the status; the response JSON on success (else NULL); the
+ * error on failure (else NULL). Both are valid only during the call: copy what you keep. */
+typedef void (*bedrock_lite_completion)(bedrock_lite_status status, const char* response_json,
+                                        const bedrock_lite_error* error, void* user_data);
+
+/* Like bedrock_lite_client_create(). Free with bedrock_lite_async_destroy(). */
+BEDROCK_LITE_API bedrock_lite_status
+bedrock_lite_async_create(const bedrock_lite_config* config, bedrock_lite_async** out,
+                          bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
+/* Ends the calls in flight (their completions get BEDROCK_LITE_CANCELLED) and frees `async`.
+ * NULL is allowed. */
+BEDROCK_LITE_API void bedrock_lite_async_destroy(bedrock_lite_async* async) BEDROCK_LITE_NOEXCEPT;
+
+/* Start a call and return at once; `*call` (may be NULL) receives its id. The arguments are those
+ * of the blocking calls; a bad argument or request body is reported here (and `done` is never
+ * called), everything else through `done`. */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_async_converse(
+    bedrock_lite_async* async, const char* model_id, const char* request_json,
+    bedrock_lite_completion done, void* user_data, bedrock_lite_call_id* call,
+    bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
+/* `callback` (may be NULL) gets each event with `callback_data`, inside bedrock_lite_async_poll();
+ * returning non-zero ends the call with BEDROCK_LITE_CANCELLED. */
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_async_converse_stream(
+    bedrock_lite_async* async, const char* model_id, const char* request_json,
+    bedrock_lite_stream_callback callback, void* callback_data, bedrock_lite_completion done,
+    void* user_data, bedrock_lite_call_id* call, bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
+BEDROCK_LITE_API bedrock_lite_status bedrock_lite_async_count_tokens(
+    bedrock_lite_async* async, const char* model_id, const char* request_json,
+    bedrock_lite_completion done, void* user_data, bedrock_lite_call_id* call,
+    bedrock_lite_error** error) BEDROCK_LITE_NOEXCEPT;
+
+/* Runs what is ready (events, completions, retries), waiting at most `timeout_ms` for something
+ * to become ready. Returns the number of calls still in flight: poll until it returns 0. */
+BEDROCK_LITE_API size_t bedrock_lite_async_poll(bedrock_lite_async* async,
+                                                long timeout_ms) BEDROCK_LITE_NOEXCEPT;
+/* Ends a call: its completion runs with BEDROCK_LITE_CANCELLED before this returns. An id that
+ * already ended is ignored. */
+BEDROCK_LITE_API void bedrock_lite_async_cancel(bedrock_lite_async* async,
+                                                bedrock_lite_call_id call) BEDROCK_LITE_NOEXCEPT;
+
 /* Frees a string this API returned. NULL is allowed. */
 BEDROCK_LITE_API void bedrock_lite_string_free(char* text) BEDROCK_LITE_NOEXCEPT;
 

@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -426,6 +427,148 @@ const char* bedrock_lite_status_name(bedrock_lite_status status) noexcept {
 
 const char* bedrock_lite_version(void) noexcept {
   return bedrock_lite::version();
+}
+
+}  // extern "C"
+
+// ---------------------------------------------------------------------------------------------
+// The event-driven client (bedrock_lite_async_*): an AsyncClient on an engine of its own.
+
+struct bedrock_lite_async {
+  // Declared first, destroyed last: the client cancels its calls on the engine.
+  std::unique_ptr<bedrock_lite::http::Engine> engine;
+  std::optional<bedrock_lite::converse::AsyncClient> client;
+};
+
+namespace {
+
+// The completion a C caller gets: the response as JSON, or the error, valid during the call.
+template <class Response>
+std::function<void(Result<Response>)> c_completion(bedrock_lite_completion done, void* user_data) {
+  return [done, user_data](Result<Response> result) {
+    if (done == nullptr) return;
+    bedrock_lite_error* error = nullptr;
+    if (result) {
+      auto written = converse::to_json(*result);
+      if (written) {
+        done(BEDROCK_LITE_OK, written->c_str(), nullptr, user_data);
+        return;
+      }
+      result = std::move(written).error();
+    }
+    const bedrock_lite_status status = report(result.error(), &error);
+    done(status, nullptr, error, user_data);
+    delete error;
+  };
+}
+
+bedrock_lite_status check_async_call(const bedrock_lite_async* async, const char* model_id,
+                                     const char* request_json, bedrock_lite_call_id* call,
+                                     bedrock_lite_error** error) {
+  if (call != nullptr) *call = 0;
+  if (error != nullptr) *error = nullptr;
+  if (async == nullptr) return invalid_argument("async is NULL", error);
+  if (model_id == nullptr || *model_id == '\0') {
+    return invalid_argument("model_id is NULL or empty", error);
+  }
+  if (request_json == nullptr) return invalid_argument("request_json is NULL", error);
+  return BEDROCK_LITE_OK;
+}
+
+}  // namespace
+
+extern "C" {
+
+bedrock_lite_status bedrock_lite_async_create(const bedrock_lite_config* config,
+                                              bedrock_lite_async** out,
+                                              bedrock_lite_error** error) noexcept {
+  if (out != nullptr) *out = nullptr;
+  // The configuration is resolved exactly as for the blocking client, by building one.
+  bedrock_lite_client* resolved = nullptr;
+  const bedrock_lite_status status = bedrock_lite_client_create(config, &resolved, error);
+  if (status != BEDROCK_LITE_OK) return status;
+  std::unique_ptr<bedrock_lite_client> blocking(resolved);
+  auto engine = bedrock_lite::http::Engine::create();
+  if (!engine) return report(engine.error(), error);
+  auto async = std::make_unique<bedrock_lite_async>();
+  async->engine = std::move(engine).value();
+  auto client = converse::AsyncClient::create(blocking->client.config(), *async->engine);
+  if (!client) return report(client.error(), error);
+  async->client.emplace(std::move(client).value());
+  *out = async.release();
+  return BEDROCK_LITE_OK;
+}
+
+void bedrock_lite_async_destroy(bedrock_lite_async* async) noexcept {
+  delete async;
+}
+
+bedrock_lite_status bedrock_lite_async_converse(bedrock_lite_async* async, const char* model_id,
+                                                const char* request_json,
+                                                bedrock_lite_completion done, void* user_data,
+                                                bedrock_lite_call_id* call,
+                                                bedrock_lite_error** error) noexcept {
+  if (auto status = check_async_call(async, model_id, request_json, call, error);
+      status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  auto request = read_request(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  const auto id =
+      async->client->converse(*request, c_completion<converse::ConverseResponse>(done, user_data));
+  if (call != nullptr) *call = id;
+  return BEDROCK_LITE_OK;
+}
+
+bedrock_lite_status bedrock_lite_async_converse_stream(
+    bedrock_lite_async* async, const char* model_id, const char* request_json,
+    bedrock_lite_stream_callback callback, void* callback_data, bedrock_lite_completion done,
+    void* user_data, bedrock_lite_call_id* call, bedrock_lite_error** error) noexcept {
+  if (auto status = check_async_call(async, model_id, request_json, call, error);
+      status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  auto request = read_request(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  converse::StreamHandler handler;
+  if (callback != nullptr) {
+    handler = [callback, callback_data](const converse::StreamEvent& event) {
+      return callback(event.event_type.c_str(), event.payload.c_str(), callback_data) == 0
+                 ? converse::StreamControl::Continue
+                 : converse::StreamControl::Stop;
+    };
+  }
+  const auto id = async->client->converse_stream(
+      *request, std::move(handler), c_completion<converse::ConverseResponse>(done, user_data));
+  if (call != nullptr) *call = id;
+  return BEDROCK_LITE_OK;
+}
+
+bedrock_lite_status bedrock_lite_async_count_tokens(bedrock_lite_async* async, const char* model_id,
+                                                    const char* request_json,
+                                                    bedrock_lite_completion done, void* user_data,
+                                                    bedrock_lite_call_id* call,
+                                                    bedrock_lite_error** error) noexcept {
+  if (auto status = check_async_call(async, model_id, request_json, call, error);
+      status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  auto request = read_count_tokens_request(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  const auto id = async->client->count_tokens(
+      *request, c_completion<converse::CountTokensResponse>(done, user_data));
+  if (call != nullptr) *call = id;
+  return BEDROCK_LITE_OK;
+}
+
+size_t bedrock_lite_async_poll(bedrock_lite_async* async, long timeout_ms) noexcept {
+  if (async == nullptr) return 0;
+  async->engine->poll(std::chrono::milliseconds(timeout_ms < 0 ? 0 : timeout_ms));
+  return async->client->in_flight();
+}
+
+void bedrock_lite_async_cancel(bedrock_lite_async* async, bedrock_lite_call_id call) noexcept {
+  if (async != nullptr) async->client->cancel(call);
 }
 
 }  // extern "C"

@@ -1,9 +1,12 @@
-// The libcurl transport. Each call checks a (multi, easy) handle pair out of a pool, drives it
-// with curl_multi_poll in its own loop, and returns it: the multi handle owns the connection
-// cache, so keep-alive connections survive between calls, and driving the loop ourselves lets the
-// stall timeout be measured to the millisecond (libcurl's progress callback and LOW_SPEED_TIME
-// only tick once a second).
+// The libcurl transport. start() configures an easy handle from the transport's options and
+// hands it to the caller's Engine (engine.cpp drives it); send() checks an Engine out of a pool,
+// drives that one call to its end and returns the engine: the engine's multi handle owns the
+// connection cache, so keep-alive connections survive between calls, and its timers measure the
+// stall timeout to the millisecond (libcurl's progress callback and LOW_SPEED_TIME only tick once
+// a second).
 #include <bedrock_lite/http.h>
+
+#include "engine.h"
 
 #include <bedrock_lite/internal/text.h>
 
@@ -33,15 +36,6 @@ std::string_view trim(std::string_view text) {
   return internal::trim(text, internal::kBlanksAndLineEnds);
 }
 
-using SteadyClock = std::chrono::steady_clock;
-
-// libcurl's one process-wide initialisation, done once and lazily (STYLE.md §2: the only
-// process-wide step the library takes). Never undone: other code in the process may use libcurl.
-CURLcode curl_global_once() {
-  static const CURLcode code = curl_global_init(CURL_GLOBAL_DEFAULT);
-  return code;
-}
-
 // One pass over the text: find_first_of("\r\n") runs a memchr per character, and every header of
 // every call goes through here.
 bool has_line_break(std::string_view text) {
@@ -55,112 +49,17 @@ long to_curl_ms(std::chrono::milliseconds ms) {
   return static_cast<long>(std::max<std::chrono::milliseconds::rep>(ms.count(), 1));
 }
 
-// A request's header lines as the curl_slist libcurl reads (CURLOPT_HTTPHEADER: libcurl neither
-// copies nor frees the list, it only walks it during the transfer). The nodes and the text live
-// in storage kept with the handle pair and reused by every call, instead of the two allocations
-// per line (node and copied string) curl_slist_append makes and curl_slist_free_all undoes.
-class HeaderLines {
- public:
-  void clear() {
-    text_.clear();
-    starts_.clear();
-  }
-  void add(std::string_view name, std::string_view separator, std::string_view value) {
-    starts_.push_back(text_.size());
-    text_.append(name).append(separator).append(value).push_back('\0');
-  }
-  // Links the nodes once every line is in (text_ no longer moves); valid until the next clear().
-  curl_slist* list() {
-    nodes_.resize(starts_.size());
-    for (std::size_t i = 0; i < nodes_.size(); ++i) {
-      nodes_[i].data = &text_[starts_[i]];
-      nodes_[i].next = i + 1 < nodes_.size() ? &nodes_[i + 1] : nullptr;
-    }
-    return nodes_.empty() ? nullptr : nodes_.data();
-  }
-
- private:
-  std::string text_;                 // the lines, each ended by a NUL
-  std::vector<std::size_t> starts_;  // where each line starts in text_
-  std::vector<curl_slist> nodes_;
-};
-
-struct Handles {
-  CURLM* multi = nullptr;
-  CURL* easy = nullptr;
-  HeaderLines headers;  // the current call's request headers
-};
-
-void cleanup(Handles& handles) {
-  if (handles.easy != nullptr) curl_easy_cleanup(handles.easy);
-  if (handles.multi != nullptr) curl_multi_cleanup(handles.multi);
-  handles.easy = nullptr;
-  handles.multi = nullptr;
-}
-
-// Idle handle pairs, bounded. A pair is used by one call at a time.
-class HandlePool {
- public:
-  explicit HandlePool(std::size_t max_idle) : max_idle_(max_idle) {}
-  ~HandlePool() {
-    for (auto& handles : idle_) cleanup(handles);
-  }
-  HandlePool(const HandlePool&) = delete;
-  HandlePool& operator=(const HandlePool&) = delete;
-
-  Handles checkout() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (!idle_.empty()) {
-        Handles handles = std::move(idle_.back());
-        idle_.pop_back();
-        return handles;
-      }
-    }
-    Handles handles;
-    handles.multi = curl_multi_init();
-    handles.easy = curl_easy_init();
-    if (handles.multi == nullptr || handles.easy == nullptr) cleanup(handles);
-    return handles;
-  }
-
-  void checkin(Handles handles) {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      if (idle_.size() < max_idle_) {
-        idle_.push_back(std::move(handles));
-        return;
-      }
-    }
-    cleanup(handles);
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<Handles> idle_;
-  std::size_t max_idle_;
-};
-
-// The state of one call, shared with libcurl's callbacks.
-struct Transfer {
-  BodySink* sink = nullptr;
-  ResponseHead head;
-  bool head_done = false;
-  bool cancelled = false;
-  bool received_any = false;  // any byte of a response (status line included)
-  // Set by the callbacks when bytes arrive; the poll loop turns it into last_activity with the
-  // clock reading it takes anyway after each curl_multi_perform (callbacks only run inside it),
-  // instead of reading the clock once per header line and twice per body chunk.
-  bool active = false;
-  SteadyClock::time_point last_activity;
-};
+using detail::CurlCall;
+using detail::HeaderLines;
+using detail::Stop;
+using detail::Transfer;
 
 // Called once per header line, including interim (1xx) responses' lines and the blank line that
 // ends each head. The final head goes to the sink at its blank line; trailers are ignored.
 size_t on_header_line(char* buffer, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t length = size * count;
-  transfer->active = true;
+  transfer->last_activity = *transfer->now;
   transfer->received_any = true;
   if (transfer->head_done) return length;
   std::string_view line(buffer, length);
@@ -204,7 +103,7 @@ size_t on_header_line(char* buffer, size_t size, size_t count, void* user) {
 size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
   const size_t length = size * count;
-  transfer->active = true;
+  transfer->last_activity = *transfer->now;
   transfer->received_any = true;
   if (!transfer->head_done) {
     // A body before the end of the head cannot come from HTTP/1.1; deliver the head we have
@@ -220,8 +119,6 @@ size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
     transfer->cancelled = true;
     return 0;
   }
-  // Time the caller spends in its sink is not the peer's silence: `active` makes the loop stamp
-  // last_activity after curl_multi_perform returns, i.e. after the sink.
   return length;
 }
 
@@ -248,6 +145,123 @@ ErrorKind kind_of(CURLcode code) {
   }
 }
 
+// A transfer that delivered nothing yet may be retried; one that did may not.
+Result<ResponseHead> outcome(Stop stop, CURLcode code, CurlCall& call) {
+  const Request& request = call.request;
+  Transfer& transfer = call.transfer;
+  const std::string& where = call.where;
+  const char* error_text = call.error_text;
+  const bool nothing_received = !transfer.received_any;
+  switch (stop) {
+    case Stop::Stall:
+      return make_error(ErrorKind::Timeout,
+                        where + ": no byte received for " +
+                            std::to_string(request.timeouts.stall.count()) + " ms (stall timeout)",
+                        nothing_received);
+    case Stop::Deadline:
+      return make_error(ErrorKind::Timeout,
+                        where + ": total deadline of " +
+                            std::to_string(request.timeouts.total->count()) + " ms passed",
+                        nothing_received);
+    case Stop::Cancel:
+      return make_error(ErrorKind::Cancelled, where + ": the call was cancelled");
+    case Stop::None:
+      break;
+  }
+  if (transfer.cancelled) {
+    return make_error(ErrorKind::Cancelled, where + ": transfer cancelled by the body sink");
+  }
+  if (code != CURLE_OK) {
+    std::string message = where + ": " + curl_easy_strerror(code);
+    if (error_text[0] != '\0') message += std::string(" (") + error_text + ")";
+    if (code == CURLE_OPERATION_TIMEDOUT && nothing_received) {
+      message += " [connect timeout " + std::to_string(request.timeouts.connect.count()) + " ms]";
+    }
+    const ErrorKind kind = kind_of(code);
+    const bool retryable =
+        nothing_received && (kind == ErrorKind::Network || kind == ErrorKind::Timeout);
+    return make_error(kind, std::move(message), retryable);
+  }
+  if (!transfer.head_done) {
+    return make_error(ErrorKind::Protocol, where + ": the response ended before its head",
+                      nothing_received);
+  }
+  return std::move(transfer.head);
+}
+
+// Checks what libcurl would otherwise put on the wire unchecked: the method and the header lines.
+std::optional<Error> check_request(const Request& request, const std::string& where) {
+  // The method goes on the request line verbatim: only an RFC 9110 token is acceptable.
+  const bool token_method =
+      !request.method.empty() &&
+      std::all_of(request.method.begin(), request.method.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) ||
+               std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+      });
+  if (!token_method) {
+    return make_error(ErrorKind::Usage,
+                      "invalid HTTP method for " + std::string(host_of(request.url)));
+  }
+  for (const auto& header : request.headers) {
+    // A line break would let a value inject headers (or split the request): refuse it.
+    if (header.name.empty() || has_line_break(header.name) || has_line_break(header.value) ||
+        header.name.find(':') != std::string::npos) {
+      return make_error(ErrorKind::Usage,
+                        where + ": invalid header name or value for \"" +
+                            (has_line_break(header.name) ? std::string("?") : header.name) + "\"");
+    }
+  }
+  return std::nullopt;
+}
+
+void add_header_lines(const Request& request, HeaderLines& headers) {
+  bool has_expect = false, has_accept = false, has_content_type = false;
+  for (const auto& header : request.headers) {
+    has_expect = has_expect || iequals(header.name, "expect");
+    has_accept = has_accept || iequals(header.name, "accept");
+    has_content_type = has_content_type || iequals(header.name, "content-type");
+    // "Name;" is libcurl's spelling of a header with an empty value ("Name:" would remove it).
+    if (header.value.empty()) {
+      headers.add(header.name, ";", {});
+    } else {
+      headers.add(header.name, ": ", header.value);
+    }
+  }
+  // libcurl adds "Expect: 100-continue" for large bodies, "Accept: */*" always and a form
+  // Content-Type for POSTFIELDS; none of them is signed, so send only what the caller gave.
+  if (!has_expect) headers.add("Expect", ":", {});
+  if (!has_accept) headers.add("Accept", ":", {});
+  if (!has_content_type) headers.add("Content-Type", ":", {});
+}
+
+// Idle engines for send(), bounded. An engine is used by one send() at a time.
+class EnginePool {
+ public:
+  explicit EnginePool(std::size_t max_idle) : max_idle_(max_idle) {}
+
+  Result<std::unique_ptr<Engine>> checkout() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (!idle_.empty()) {
+        auto engine = std::move(idle_.back());
+        idle_.pop_back();
+        return engine;
+      }
+    }
+    return Engine::create();
+  }
+
+  void checkin(std::unique_ptr<Engine> engine) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (idle_.size() < max_idle_) idle_.push_back(std::move(engine));
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Engine>> idle_;
+  std::size_t max_idle_;
+};
+
 class CurlTransport final : public Transport {
  public:
   explicit CurlTransport(CurlOptions options)
@@ -261,85 +275,77 @@ class CurlTransport final : public Transport {
     }
   }
 
+  // One call on a pooled engine, driven to its end: the same code path as start().
   Result<ResponseHead> send(const Request& request, BodySink& sink) override {
+    auto engine = pool_.checkout();
+    if (!engine) return std::move(engine).error();
+    std::optional<Result<ResponseHead>> result;
+    start(**engine, request, sink,
+          [&result](Result<ResponseHead> end) { result = std::move(end); });
+    while (!result) (*engine)->poll(std::chrono::seconds(1));
+    pool_.checkin(std::move(engine).value());
+    return std::move(*result);
+  }
+
+  CallId start(Engine& engine, const Request& request, BodySink& sink, Completion done) override {
+    Engine::Impl& impl = engine.impl();
     const std::string where = request.method + " " + std::string(host_of(request.url));
-    if (curl_global_once() != CURLE_OK) {
-      return make_error(ErrorKind::Config, where + ": libcurl initialisation failed");
+    if (detail::curl_global_once() != CURLE_OK) {
+      return impl.fail_soon(std::move(done), make_error(ErrorKind::Config,
+                                                        where + ": libcurl initialisation failed"));
     }
     // No trust store: TLS cannot be verified, so no https request is made; plain http (the
     // link-local metadata endpoints) does not need one.
     if (trust_error_ && request.url.size() >= 8 && iequals(request.url.substr(0, 8), "https://")) {
-      return make_error(trust_error_->kind, where + ": " + trust_error_->message);
+      return impl.fail_soon(std::move(done),
+                            make_error(trust_error_->kind, where + ": " + trust_error_->message));
     }
-    // The method goes on the request line verbatim: only an RFC 9110 token is acceptable.
-    const bool token_method =
-        !request.method.empty() &&
-        std::all_of(request.method.begin(), request.method.end(), [](char c) {
-          return std::isalnum(static_cast<unsigned char>(c)) ||
-                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
-        });
-    if (!token_method) {
-      return make_error(ErrorKind::Usage,
-                        "invalid HTTP method for " + std::string(host_of(request.url)));
+    if (auto invalid = check_request(request, where)) {
+      return impl.fail_soon(std::move(done), std::move(*invalid));
     }
-    bool has_expect = false, has_accept = false, has_content_type = false;
-    for (const auto& header : request.headers) {
-      // A line break would let a value inject headers (or split the request): refuse it.
-      if (header.name.empty() || has_line_break(header.name) || has_line_break(header.value) ||
-          header.name.find(':') != std::string::npos) {
-        return make_error(ErrorKind::Usage,
-                          where + ": invalid header name or value for \"" +
-                              (has_line_break(header.name) ? std::string("?") : header.name) +
-                              "\"");
-      }
-      has_expect = has_expect || iequals(header.name, "expect");
-      has_accept = has_accept || iequals(header.name, "accept");
-      has_content_type = has_content_type || iequals(header.name, "content-type");
+    CURL* easy = impl.take_easy();
+    if (easy == nullptr) {
+      return impl.fail_soon(
+          std::move(done),
+          make_error(ErrorKind::Network, where + ": cannot create a libcurl handle", true));
     }
-
-    Handles handles = pool_.checkout();
-    if (handles.easy == nullptr) {
-      return make_error(ErrorKind::Network, where + ": cannot create a libcurl handle", true);
-    }
-    HeaderLines& headers = handles.headers;
-    headers.clear();
-    for (const auto& header : request.headers) {
-      // "Name;" is libcurl's spelling of a header with an empty value ("Name:" would remove it).
-      if (header.value.empty()) {
-        headers.add(header.name, ";", {});
-      } else {
-        headers.add(header.name, ": ", header.value);
-      }
-    }
-    // libcurl adds "Expect: 100-continue" for large bodies, "Accept: */*" always and a form
-    // Content-Type for POSTFIELDS; none of them is signed, so send only what the caller gave.
-    if (!has_expect) headers.add("Expect", ":", {});
-    if (!has_accept) headers.add("Accept", ":", {});
-    if (!has_content_type) headers.add("Content-Type", ":", {});
-
-    Transfer transfer;
-    transfer.sink = &sink;
-    char error_text[CURL_ERROR_SIZE] = {0};
-    CURLcode setup = configure(handles.easy, request, headers.list(), transfer, error_text);
+    auto call = std::make_unique<CurlCall>();
+    call->id = impl.new_id();
+    call->easy = easy;
+    call->request = request;
+    call->where = where;
+    call->done = std::move(done);
+    call->transfer.sink = &sink;
+    add_header_lines(call->request, call->headers);
+    const CURLcode setup =
+        configure(easy, call->request, call->headers.list(), call->transfer, call->error_text);
     if (setup != CURLE_OK) {
-      curl_easy_reset(handles.easy);  // the options set so far point into this call
-      pool_.checkin(std::move(handles));
-      return make_error(kind_of(setup), where + ": " + curl_easy_strerror(setup));
+      impl.recycle(easy);  // the options set so far point into this call
+      return impl.fail_soon(std::move(call->done),
+                            make_error(kind_of(setup), where + ": " + curl_easy_strerror(setup)));
     }
-
-    const auto start = SteadyClock::now();
-    transfer.last_activity = start;
-    Result<ResponseHead> result =
-        perform_transfer(handles, request, transfer, where, error_text, start);
-    curl_easy_reset(handles.easy);  // drop pointers into this call's stack (headers, errors)
-    pool_.checkin(std::move(handles));
-    return result;
+    return impl.add_call(std::move(call));
   }
 
  private:
+  // HTTP/2 by ALPN over TLS only (CURL_HTTP_VERSION_2TLS: plain http stays HTTP/1.1), or
+  // HTTP/1.1 throughout when the options force it.
+  CURLcode configure_version(CURL* easy, const Request& request) const {
+    const bool http2 = options_.http_version == CurlOptions::Version::Http2;
+    const long version = http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                               : static_cast<long>(CURL_HTTP_VERSION_1_1);
+    CURLcode code = curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, version);
+    // Over TLS with HTTP/2 on offer, wait for a connection that may multiplex rather than open
+    // another one beside it; HTTP/1.1 never multiplexes, so it never waits.
+    const bool may_multiplex =
+        http2 && request.url.size() >= 8 && iequals(request.url.substr(0, 8), "https://");
+    if (code == CURLE_OK) code = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
+    return code;
+  }
+
   CURLcode configure(CURL* easy, const Request& request, curl_slist* headers, Transfer& transfer,
-                     char* error_text) {
-    // No curl_easy_reset here: a handle is fresh or came back through send()'s reset, so one
+                     char* error_text) const {
+    // No curl_easy_reset here: a handle is fresh or came back through the engine's reset, so one
     // reset per call (each one frees and re-initialises all of libcurl's per-handle options).
     CURLcode code = CURLE_OK;
     auto set = [&code](CURLcode step) {
@@ -356,9 +362,7 @@ class CurlTransport final : public Transport {
     set(curl_easy_setopt(easy, CURLOPT_PROTOCOLS,
                          static_cast<long>(CURLPROTO_HTTP | CURLPROTO_HTTPS)));
 #endif
-    // HTTP/1.1: what every recorded exchange used, and one connection per concurrent call keeps
-    // a slow stream from delaying another.
-    set(curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, static_cast<long>(CURL_HTTP_VERSION_1_1)));
+    set(configure_version(easy, request));
     set(curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L));
     set(curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L));
@@ -409,124 +413,32 @@ class CurlTransport final : public Transport {
     return code;
   }
 
-  // Drives the transfer on the multi handle until it ends, stalls or passes its deadline, then
-  // turns the outcome into the response head or an error.
-  Result<ResponseHead> perform_transfer(Handles& handles, const Request& request,
-                                        Transfer& transfer, const std::string& where,
-                                        const char* error_text, SteadyClock::time_point start) {
-    if (curl_multi_add_handle(handles.multi, handles.easy) != CURLM_OK) {
-      return make_error(ErrorKind::Network, where + ": cannot start the transfer", true);
-    }
-    std::optional<SteadyClock::time_point> deadline;
-    if (request.timeouts.total) deadline = start + *request.timeouts.total;
-    const TransferEnd end = drive(handles, request.timeouts.stall, deadline, transfer);
-    // Removing an unfinished transfer closes its connection, so a stalled peer is dropped.
-    curl_multi_remove_handle(handles.multi, handles.easy);
-    return outcome(end, request, transfer, where, error_text);
-  }
-
-  // Why the transfer loop stopped: the transfer ended (with libcurl's result), or we stopped it.
-  enum class Stop { None, Stall, Deadline, Multi };
-  struct TransferEnd {
-    Stop stop = Stop::None;
-    CURLcode code = CURLE_OK;
-  };
-
-  static TransferEnd drive(Handles& handles, std::chrono::milliseconds stall,
-                           std::optional<SteadyClock::time_point> deadline, Transfer& transfer) {
-    TransferEnd end;
-    curl_off_t uploaded = 0;
-    for (;;) {
-      int running = 0;
-      if (curl_multi_perform(handles.multi, &running) != CURLM_OK) return {Stop::Multi};
-      if (running == 0) {
-        int queued = 0;
-        while (CURLMsg* message = curl_multi_info_read(handles.multi, &queued)) {
-          if (message->msg == CURLMSG_DONE) end.code = message->data.result;
-        }
-        return end;
-      }
-      const auto now = SteadyClock::now();
-      // Bytes received (callbacks ran inside curl_multi_perform) or sent count as activity: a
-      // large upload is not a stall either.
-      curl_off_t now_uploaded = 0;
-      if (curl_easy_getinfo(handles.easy, CURLINFO_SIZE_UPLOAD_T, &now_uploaded) == CURLE_OK &&
-          now_uploaded != uploaded) {
-        uploaded = now_uploaded;
-        transfer.active = true;
-      }
-      if (transfer.active) {
-        transfer.active = false;
-        transfer.last_activity = now;
-      }
-      const auto stall_at = transfer.last_activity + stall;
-      if (now >= stall_at) return {Stop::Stall};
-      if (deadline && now >= *deadline) return {Stop::Deadline};
-      auto wake = stall_at;
-      if (deadline) wake = std::min(wake, *deadline);
-      auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - now).count() + 1;
-      // libcurl shortens the wait itself when one of its own timers (connect timeout) is due.
-      int wait_ms = static_cast<int>(std::min<decltype(wait)>(wait, 1000));
-      if (curl_multi_poll(handles.multi, nullptr, 0, wait_ms, nullptr) != CURLM_OK) {
-        return {Stop::Multi};
-      }
-    }
-  }
-
-  // A transfer that delivered nothing yet may be retried; one that did may not.
-  static Result<ResponseHead> outcome(const TransferEnd& end, const Request& request,
-                                      Transfer& transfer, const std::string& where,
-                                      const char* error_text) {
-    const bool nothing_received = !transfer.received_any;
-    switch (end.stop) {
-      case Stop::Stall:
-        return make_error(ErrorKind::Timeout,
-                          where + ": no byte received for " +
-                              std::to_string(request.timeouts.stall.count()) +
-                              " ms (stall timeout)",
-                          nothing_received);
-      case Stop::Deadline:
-        return make_error(ErrorKind::Timeout,
-                          where + ": total deadline of " +
-                              std::to_string(request.timeouts.total->count()) + " ms passed",
-                          nothing_received);
-      case Stop::Multi:
-        return make_error(ErrorKind::Network, where + ": libcurl multi interface failed",
-                          nothing_received);
-      case Stop::None:
-        break;
-    }
-    if (transfer.cancelled) {
-      return make_error(ErrorKind::Cancelled, where + ": transfer cancelled by the body sink");
-    }
-    if (end.code != CURLE_OK) {
-      std::string message = where + ": " + curl_easy_strerror(end.code);
-      if (error_text[0] != '\0') message += std::string(" (") + error_text + ")";
-      if (end.code == CURLE_OPERATION_TIMEDOUT && nothing_received) {
-        message += " [connect timeout " + std::to_string(request.timeouts.connect.count()) + " ms]";
-      }
-      const ErrorKind kind = kind_of(end.code);
-      const bool retryable =
-          nothing_received && (kind == ErrorKind::Network || kind == ErrorKind::Timeout);
-      return make_error(kind, std::move(message), retryable);
-    }
-    if (!transfer.head_done) {
-      return make_error(ErrorKind::Protocol, where + ": the response ended before its head",
-                        nothing_received);
-    }
-    return std::move(transfer.head);
-  }
-
   CurlOptions options_;
   CaTrust trust_;
   std::optional<Error> trust_error_;
-  HandlePool pool_;
+  EnginePool pool_;
 };
 
 }  // namespace
 
 std::unique_ptr<Transport> make_curl_transport(CurlOptions options) {
   return std::make_unique<CurlTransport>(std::move(options));
+}
+
+void Engine::Impl::finish(CallId id, Stop why, CURLcode code) {
+  auto found = calls.find(id);
+  if (found == calls.end()) return;
+  std::unique_ptr<CurlCall> call = std::move(found->second);
+  calls.erase(found);
+  // Removing an unfinished transfer closes its connection, so a stalled peer is dropped.
+  curl_multi_remove_handle(multi, call->easy);
+  if (call->stall_timer != 0) cancel_timer(call->stall_timer);
+  if (call->deadline_timer != 0) cancel_timer(call->deadline_timer);
+  Result<ResponseHead> result = outcome(why, code, *call);
+  recycle(call->easy);
+  Completion done = std::move(call->done);
+  call.reset();
+  done(std::move(result));
 }
 
 }  // namespace bedrock_lite::http

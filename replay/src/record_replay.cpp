@@ -132,6 +132,35 @@ Result<ResponseHead> RecordReplayTransport::send(const Request& request, BodySin
   return state.recorder->send(request, sink);
 }
 
+// send()'s choice on an engine: a replayed answer (no I/O) is delivered on the driving thread
+// at the engine's next turn; a recorded exchange runs on the recorder's event-driven path.
+http::CallId RecordReplayTransport::start(http::Engine& engine, const Request& request,
+                                          BodySink& sink, http::Completion done) {
+  State& state = *state_;
+  bool finished = false;
+  {
+    std::lock_guard<std::mutex> lock(state.mutex);
+    finished = state.finished;
+  }
+  if (finished || !state.recorder) return Transport::start(engine, request, sink, std::move(done));
+  if (state.replay) {
+    auto found = state.replay->match(request.method, request.url, request.body);
+    if (found) {
+      const Interaction* interaction = *found;
+      const std::size_t chunk_bytes = state.replay_options.chunk_bytes;
+      return engine.defer([interaction, chunk_bytes,
+                           &sink] { return detail::deliver(*interaction, chunk_bytes, sink); },
+                          std::move(done));
+    }
+    if (state.mode != RecordMode::New) {
+      return engine.defer(
+          [error = std::move(found).error()] { return Result<http::ResponseHead>(error); },
+          std::move(done));
+    }
+  }
+  return state.recorder->start(engine, request, sink, std::move(done));
+}
+
 Result<void> RecordReplayTransport::finish() {
   State& state = *state_;
   std::lock_guard<std::mutex> lock(state.mutex);

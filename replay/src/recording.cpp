@@ -267,7 +267,29 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   TeeSink tee(sink);
   auto head = state_->inner->send(request, tee);
   if (!head.ok()) return head;  // never record a failed or partial exchange
+  return record(request, std::move(head).value(), tee.body(), number);
+}
 
+// The inner transport's event-driven path, teed the same way; the files are written on the
+// driving thread when the exchange ended (local disk only, never the network).
+http::CallId RecordingTransport::start(http::Engine& engine, const Request& request, BodySink& sink,
+                                       http::Completion done) {
+  if (!state_->inner) return Transport::start(engine, request, sink, std::move(done));
+  const unsigned number = state_->next.fetch_add(1);
+  auto tee = std::make_shared<TeeSink>(sink);
+  return state_->inner->start(
+      engine, request, *tee,
+      [this, tee, request, number, done = std::move(done)](Result<ResponseHead> head) {
+        if (!head.ok()) {
+          done(std::move(head));
+          return;
+        }
+        done(record(request, std::move(head).value(), tee->body(), number));
+      });
+}
+
+Result<ResponseHead> RecordingTransport::record(const Request& request, ResponseHead head,
+                                                const std::string& body, unsigned number) {
   const std::string api = api_of(request.url);
   std::string partial;
   std::string error;
@@ -283,9 +305,9 @@ Result<ResponseHead> RecordingTransport::send(const Request& request, BodySink& 
   // a torn interaction.
   const std::pair<const char*, Result<std::string>> files[] = {
       {"request.json", request_json(request)},
-      {"response.json", response_json(*head)},
-      {"meta.json", meta_json(api, *head, tee.body().size(), when)},
-      {"response.body", tee.body()},
+      {"response.json", response_json(head)},
+      {"meta.json", meta_json(api, head, body.size(), when)},
+      {"response.body", body},
   };
   for (const auto& [name, contents] : files) {
     auto written = contents.ok()

@@ -249,12 +249,16 @@ struct FakeBedrock::State {
     const std::string why = verify(req, seen_request);
     seen_request.signature_valid = why.empty();
     Answer answer;
+    LoopbackServer* live = nullptr;
     {
+      // The server pointer too: it is assigned on the test's thread (under this lock) while the
+      // server's threads already run, and only the lock orders the two for ThreadSanitizer.
       std::lock_guard<std::mutex> lock(mutex);
       const auto found = answers.find(seen_request.operation);
       if (found != answers.end()) answer = found->second;
+      live = server.get();
     }
-    Exchange x{req, res, std::move(answer), server.get(), options.stall, [&](int status) {
+    Exchange x{req, res, std::move(answer), live, options.stall, [&](int status) {
                  seen_request.status = status;
                  std::lock_guard<std::mutex> lock(mutex);
                  seen.push_back(seen_request);
@@ -272,14 +276,19 @@ FakeBedrock::FakeBedrock(FakeBedrockOptions options) : state_(std::make_unique<S
   state_->answers["count-tokens"] =
       load_answer(recorded / "test_bedrock_inference_profile_count_tokens/00");
   State* state = state_.get();
-  state_->server = std::make_unique<LoopbackServer>([state](httplib::Server& server) {
-    server.Post(
-        R"(/model/(.+)/(converse|converse-stream|count-tokens))",
-        [state](const httplib::Request& req, httplib::Response& res) { state->handle(req, res); });
-    server.Post(R"(.*)", [state](const httplib::Request& req, httplib::Response& res) {
-      state->handle(req, res);
-    });
-  });
+  auto server = std::make_unique<LoopbackServer>(
+      [state](httplib::Server& server) {
+        server.Post(R"(/model/(.+)/(converse|converse-stream|count-tokens))",
+                    [state](const httplib::Request& req, httplib::Response& res) {
+                      state->handle(req, res);
+                    });
+        server.Post(R"(.*)", [state](const httplib::Request& req, httplib::Response& res) {
+          state->handle(req, res);
+        });
+      },
+      state_->options.worker_threads);
+  std::lock_guard<std::mutex> lock(state_->mutex);
+  state_->server = std::move(server);
 }
 
 FakeBedrock::~FakeBedrock() = default;

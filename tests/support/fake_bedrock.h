@@ -86,6 +86,9 @@ struct FakeBedrockOptions {
   std::function<std::string(std::chrono::system_clock::time_point)> date_text;
   // How long the Stall* faults keep quiet (past the client's stall timeout in tests).
   std::chrono::milliseconds stall{1000};
+  // Connections served at once (httplib holds a thread per connection): the concurrency tests
+  // keep hundreds of streams open.
+  std::size_t worker_threads = 16;
 };
 
 // Thread-safe: handlers run on the server's threads; the test thread queues faults and reads

@@ -58,8 +58,9 @@ class LoopbackServer {
     port_ = server_.bind_to_any_port("127.0.0.1");
     if (port_ <= 0) throw std::runtime_error("LoopbackServer: cannot bind 127.0.0.1:0");
     // httplib listens with a backlog of 5: more simultaneous connects than that get their SYN
-    // dropped and retried a second later. Linux lets listen() raise the backlog in place.
-    ::listen(server_.listening_socket(), 128);
+    // dropped and retried a second later. Linux lets listen() raise the backlog in place; the
+    // event-driven client's tests connect hundreds at once.
+    ::listen(server_.listening_socket(), 1024);
     thread_ = std::thread([this] {
       server_.listen_after_bind();
       mark_started();  // also when listening failed, so the destructor cannot wait forever

@@ -34,6 +34,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -260,6 +261,72 @@ class BEDROCK_LITE_API Client {
  private:
   struct Impl;
   explicit Client(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The event-driven client (docs/async.md)
+
+// Receive the end of an AsyncClient call: exactly once per call, on the engine's driving thread.
+using ConverseCompletion = std::function<void(Result<ConverseResponse> result)>;
+using CountTokensCompletion = std::function<void(Result<CountTokensResponse> result)>;
+
+// Options of one AsyncClient call.
+struct CallOptions {
+  // Cap on the whole call (every attempt, the backoff between them and the credentials fetch);
+  // when it passes, the call ends with a Timeout error. Unset: Config::call_timeout.
+  std::optional<std::chrono::milliseconds> deadline;
+};
+
+// Names one AsyncClient call (0 is never used).
+using CallHandle = std::uint64_t;
+
+// Any number of Converse, ConverseStream and CountTokens calls on one thread: the thread that
+// drives `engine` (http::Engine::run/poll, or an outside loop through http::LoopHooks). Behaves
+// call for call like Client: the same signing, lazy credentials, standard-mode retries (their
+// backoff is an engine timer, never a sleep; RetryConfig::sleeper is not used), stall and total
+// limits, clock-skew correction, one refresh on ExpiredToken, replay and recording; errors are
+// values delivered to the completion.
+//
+// Credentials are fetched on a worker thread the client owns (a slow IMDS, container endpoint,
+// STS or SSO call never holds up the engine's thread); the result comes back through
+// Engine::post. The libcurl and recording transports run on the engine; a transport with only
+// send() (replay) runs on the driving thread at the engine's next turn.
+//
+// Single-thread: create, start, cancel and destroy it on the driving thread. Handlers and
+// completions run there, never inside the call that started them. The engine must outlive the
+// client. Destroying the client cancels its calls (each completion gets a Cancelled error).
+class BEDROCK_LITE_API AsyncClient {
+ public:
+  // Client::create's checks; makes the libcurl transport when the config names none.
+  static Result<AsyncClient> create(Config config, http::Engine& engine);
+
+  AsyncClient(AsyncClient&&) noexcept;
+  AsyncClient& operator=(AsyncClient&&) noexcept;
+  AsyncClient(const AsyncClient&) = delete;
+  AsyncClient& operator=(const AsyncClient&) = delete;
+  ~AsyncClient();
+
+  CallHandle converse(const ConverseRequest& request, ConverseCompletion done,
+                      CallOptions options = {});
+  // Events go to `handler` as they arrive (a StreamEvent is valid only during the call), then the
+  // accumulated response or the Error to `done`.
+  CallHandle converse_stream(const ConverseRequest& request, StreamHandler handler,
+                             ConverseCompletion done, CallOptions options = {});
+  CallHandle count_tokens(const CountTokensRequest& request, CountTokensCompletion done,
+                          CallOptions options = {});
+
+  // Ends the call: its completion gets a Cancelled error before cancel() returns. A call that
+  // already ended is ignored.
+  void cancel(CallHandle call);
+  // Calls started and not yet ended.
+  std::size_t in_flight() const;
+
+  const Config& config() const noexcept;
+
+ private:
+  struct Impl;
+  explicit AsyncClient(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -69,6 +70,15 @@ class BEDROCK_LITE_API BodySink {
   virtual bool on_body(std::string_view chunk) = 0;
 };
 
+class Engine;
+
+// Names one call started on an Engine (0 is never used).
+using CallId = std::uint64_t;
+
+// Receives the end of a call started on an Engine: what Transport::send() would have returned.
+// Called exactly once, on the thread that drives the engine.
+using Completion = std::function<void(Result<ResponseHead> result)>;
+
 // Thread-safe: one transport serves concurrent send() calls.
 class BEDROCK_LITE_API Transport {
  public:
@@ -78,6 +88,92 @@ class BEDROCK_LITE_API Transport {
   // error). Otherwise an Error of kind Network, Timeout, Cancelled (a sink returned false) or
   // Protocol (malformed HTTP); `retryable` is set for failures before any response byte.
   virtual Result<ResponseHead> send(const Request& request, BodySink& sink) = 0;
+
+  // The event-driven form of send(): starts `request` on `engine` and returns at once; the sink
+  // and then `done` run on the engine's driving thread. `sink` must live until `done` ran. Call
+  // it on the driving thread. The default runs send() on the driving thread at the engine's next
+  // turn, which blocks that thread for as long as send() takes: right for transports that do no
+  // I/O (replay); the libcurl transport and the recording transport override it and never block.
+  virtual CallId start(Engine& engine, const Request& request, BodySink& sink, Completion done);
+};
+
+// Which sockets an outside event loop watches for an Engine.
+enum class SocketWatch { Remove, Read, Write, ReadWrite };
+
+// How an Engine plugs into an event loop that is not its own (epoll, libuv, Boost.Asio, Qt).
+// Both are called on the driving thread, from inside the engine's own calls.
+struct LoopHooks {
+  // Watch `fd` for `watch` (Remove: stop watching it); when it is ready, call
+  // Engine::on_socket(fd, what is ready). One of the descriptors is the engine's own wake-up
+  // descriptor (for post() from other threads); it is watched for reading like the others.
+  std::function<void(int fd, SocketWatch watch)> watch_socket;
+  // Call Engine::on_timeout() after `delay` (replacing any earlier timer), or never (nullopt).
+  std::function<void(std::optional<std::chrono::milliseconds> delay)> set_timer;
+};
+
+// The event-driven engine: any number of HTTP calls on one thread over libcurl's multi interface
+// (curl_multi_socket_action), with timers and a queue of work posted from other threads.
+//
+// Two ways to drive it: poll()/run() (its own epoll loop), or an outside loop through LoopHooks
+// and on_socket()/on_timeout(). Each call has the stall and total limits of its Request's
+// Timeouts, measured on the steady clock by engine timers.
+//
+// Single-thread: every member but post() and keep_running() is called on one thread at a time
+// (the driving thread); sinks, completions, timers and posted work run there. Calls, timers and
+// posted work left when the engine is destroyed are dropped without their completion.
+class BEDROCK_LITE_API Engine {
+ public:
+  using TimerId = std::uint64_t;
+
+  // Empty hooks: drive it with poll() or run(). Errors: Network when the OS refuses the epoll or
+  // eventfd descriptor, Config when libcurl cannot be initialised.
+  static Result<std::unique_ptr<Engine>> create(LoopHooks hooks = {});
+  ~Engine();
+  Engine(const Engine&) = delete;
+  Engine& operator=(const Engine&) = delete;
+
+  // Starts `request` through `transport` (Transport::start).
+  CallId start(Transport& transport, const Request& request, BodySink& sink, Completion done) {
+    return transport.start(*this, request, sink, std::move(done));
+  }
+  // Ends a call: its completion gets a Cancelled error, before cancel() returns or, when called
+  // from inside one of the engine's callbacks, as soon as that callback returned. An id that
+  // already ended is ignored.
+  void cancel(CallId id);
+
+  // Runs `fn` once on the driving thread after `delay`.
+  TimerId add_timer(std::chrono::milliseconds delay, std::function<void()> fn);
+  void cancel_timer(TimerId id);
+  // Runs `fn` on the driving thread at the engine's next turn. Thread-safe: wakes the engine.
+  void post(std::function<void()> fn);
+  // While a returned token lives, run() does not return (work is on its way through post()
+  // from another thread). Thread-safe; the token may be dropped on any thread.
+  std::shared_ptr<void> keep_running();
+
+  // Runs what is ready, waiting at most `timeout` for something to become ready. Returns the
+  // number of calls still in flight. Only without LoopHooks.
+  std::size_t poll(std::chrono::milliseconds timeout);
+  // poll() until no call, timer, posted work or keep_running() token is left.
+  void run();
+  // True when no call, timer, posted work or token is left.
+  bool idle() const;
+  std::size_t calls_in_flight() const;
+
+  // Outside-loop driving: a watched descriptor is ready, or the timer asked for expired.
+  void on_socket(int fd, SocketWatch ready);
+  void on_timeout();
+
+  // Runs `send` on the driving thread at the engine's next turn, as one call (cancel() before it
+  // runs completes it as Cancelled): the default Transport::start.
+  CallId defer(std::function<Result<ResponseHead>()> send, Completion done);
+
+  struct Impl;
+  // For the libcurl transport in this module.
+  Impl& impl() { return *impl_; }
+
+ private:
+  explicit Engine(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 // Reads one environment variable: nullopt when unset. The library never calls getenv itself
@@ -117,17 +213,23 @@ struct CurlOptions {
   std::optional<std::string> proxy;
   // Hosts that bypass `proxy` (libcurl NO_PROXY syntax); only used together with `proxy`.
   std::optional<std::string> no_proxy;
-  // Idle connection handles kept for reuse (each holds its keep-alive connections). More
-  // concurrent calls than this still work; the surplus handles are closed after use.
+  // Idle engines kept for send()'s reuse (each holds its keep-alive connections). More
+  // concurrent send() calls than this still work; the surplus engines are closed after use.
   std::size_t max_idle_handles = 16;
   // Where SSL_CERT_FILE and SSL_CERT_DIR are read from; empty reads none.
   EnvironmentLookup environment;
+  // Http2: HTTP/2 over TLS when the server offers it by ALPN (as AWS's JavaScript SDK talks to
+  // Bedrock Runtime), with concurrent calls on one Engine multiplexed over shared connections up
+  // to the server's stream limit; plain http:// stays HTTP/1.1. Http1_1 forces HTTP/1.1 (one
+  // connection per concurrent call).
+  enum class Version { Http2, Http1_1 } http_version = Version::Http2;
 };
 
-// The libcurl transport: keep-alive connections from a bounded pool of handles (a handle is
-// checked out for one call, so concurrent send() calls never share one), TLS verification always
-// on, HTTP/1.1, the stall timeout measured to the millisecond, body chunks delivered as libcurl
-// receives them. Thread-safe. libcurl's process-wide initialisation happens once, lazily.
+// The libcurl transport: TLS verification always on, HTTP/2 or HTTP/1.1 (CurlOptions), the
+// stall timeout measured to the millisecond, body chunks delivered as libcurl receives them.
+// send() drives one call on an Engine checked out of a bounded pool (each engine keeps its
+// keep-alive connections; concurrent send() calls never share one); start() runs the call on the
+// caller's engine. Thread-safe. libcurl's process-wide initialisation happens once, lazily.
 BEDROCK_LITE_API std::unique_ptr<Transport> make_curl_transport(CurlOptions options = {});
 
 // The one redaction function for logging or recording a header: returns `value` unchanged, or

@@ -146,8 +146,14 @@ class BEDROCK_LITE_API RecordingTransport final : public http::Transport {
   RecordingTransport& operator=(const RecordingTransport&) = delete;
 
   Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
+  // The inner transport's start(), teed the same way; the fixture is written on the engine's
+  // driving thread when the exchange ended.
+  http::CallId start(http::Engine& engine, const http::Request& request, http::BodySink& sink,
+                     http::Completion done) override;
 
  private:
+  Result<http::ResponseHead> record(const http::Request& request, http::ResponseHead head,
+                                    const std::string& body, unsigned number);
   struct State;
   std::unique_ptr<State> state_;
 };
@@ -208,6 +214,10 @@ class BEDROCK_LITE_API RecordReplayTransport final : public http::Transport {
   RecordReplayTransport& operator=(const RecordReplayTransport&) = delete;
 
   Result<http::ResponseHead> send(const http::Request& request, http::BodySink& sink) override;
+  // send()'s choice on an engine: a replayed answer is delivered on the driving thread at the
+  // engine's next turn, a recorded exchange runs on the live transport's start().
+  http::CallId start(http::Engine& engine, const http::Request& request, http::BodySink& sink,
+                     http::Completion done) override;
 
   // The end of a run. All: swaps the fresh recording in for `dir` (errors, kind Config, name the
   // folders and the OS reason; `dir` is then left as it was). Other modes: nothing to do.
