@@ -144,6 +144,10 @@ CallId Engine::Impl::fail_soon(Completion done, Error error) {
 CallId Engine::Impl::add_call(std::unique_ptr<CurlCall> call) {
   CurlCall& ref = *call;
   const CallId id = ref.id;
+  // The engine's last reading of the clock may be old: start() is called between turns, and a
+  // pooled engine (send()) sits unused for as long as the program makes no call. Stall and total
+  // limits measured from that reading would end a fresh call at its first turn.
+  now = Clock::now();
   curl_easy_setopt(ref.easy, CURLOPT_PRIVATE, &ref);
   ref.transfer.now = &now;
   ref.transfer.last_activity = now;
@@ -238,24 +242,27 @@ void Engine::Impl::read_done() {
   }
 }
 
-void Engine::Impl::run_due() {
+bool Engine::Impl::run_due() {
+  bool ran = false;
   for (;;) {
     if (curl_deadline && *curl_deadline <= now) {
       curl_deadline.reset();
       socket_action(CURL_SOCKET_TIMEOUT, 0);
+      ran = true;
       continue;
     }
-    if (timers.empty() || timers.begin()->first.first > now) return;
+    if (timers.empty() || timers.begin()->first.first > now) return ran;
     auto first = timers.begin();
     auto fn = std::move(first->second);
     timer_when.erase(first->first.second);
     timers.erase(first);
     if (fn) fn();
+    ran = true;
   }
 }
 
-void Engine::Impl::run_posted() {
-  if (posted_count.load(std::memory_order_acquire) == 0) return;
+bool Engine::Impl::run_posted() {
+  if (posted_count.load(std::memory_order_acquire) == 0) return false;
   std::vector<std::function<void()>> batch;
   {
     std::lock_guard<std::mutex> lock(post_mutex);
@@ -263,6 +270,7 @@ void Engine::Impl::run_posted() {
     posted_count.store(0, std::memory_order_release);
   }
   for (auto& fn : batch) fn();
+  return !batch.empty();
 }
 
 void Engine::Impl::drain_wake() {
@@ -406,10 +414,17 @@ std::size_t Engine::poll(std::chrono::milliseconds timeout) {
   Impl& impl = *impl_;
   if (!impl.own_loop) return impl.calls.size();
   impl.now = Impl::Clock::now();
-  impl.run_due();
-  impl.run_posted();
+  // What ran may have been the very thing the caller waits for: libcurl's timeout action can
+  // carry a whole exchange on a kept-alive loopback connection (send, answer, done), and a failed
+  // start() completes on a timer due at once. Waiting for the next event after that would hold
+  // the caller for the full `timeout` with nothing left to do (send() polled with 1 s: each such
+  // call took a second, and the fault soak crawled as if hung).
+  const bool ran_due = impl.run_due();
+  const bool ran_posted = impl.run_posted();
   auto wait = timeout;
-  if (impl.posted_count.load(std::memory_order_acquire) > 0) wait = std::chrono::milliseconds(0);
+  if (ran_due || ran_posted || impl.posted_count.load(std::memory_order_acquire) > 0) {
+    wait = std::chrono::milliseconds(0);
+  }
   if (auto next = impl.next_deadline()) wait = std::min(wait, until(*next, impl.now));
   std::array<epoll_event, 256> events{};
   const int count = epoll_wait(impl.epoll_fd, events.data(), static_cast<int>(events.size()),

@@ -127,8 +127,9 @@ struct Engine::Impl {
   void finish(CallId id, detail::Stop why, CURLcode code);
   void socket_action(int fd, int mask);
   void read_done();
-  void run_due();
-  void run_posted();
+  // Each returns true when it ran anything (a timer, libcurl's timeout, posted work).
+  bool run_due();
+  bool run_posted();
   void drain_wake();
   std::optional<Clock::time_point> next_deadline() const;
   void report_timer();
