@@ -71,10 +71,18 @@ int on_curl_socket(CURL* /*easy*/, curl_socket_t fd, int what, void* user, void*
   event.data.fd = fd;
   event.events = (watch == SocketWatch::Write ? 0u : EPOLLIN) |
                  (watch == SocketWatch::Read ? 0u : static_cast<std::uint32_t>(EPOLLOUT));
-  // socket_data marks a descriptor already registered (curl_multi_assign below).
+  // socket_data marks a descriptor already registered (curl_multi_assign below). Either guess
+  // can be wrong: a descriptor closed behind libcurl's back (a resolver's, a TLS library's) left
+  // epoll on close, and its number may come back for a new socket. The other operation then
+  // makes the registration true; a socket libcurl waits on that epoll does not watch would only
+  // end in the call's stall timeout.
   const int op = socket_data != nullptr ? EPOLL_CTL_MOD : EPOLL_CTL_ADD;
-  if (epoll_ctl(impl->epoll_fd, op, fd, &event) != 0 && op == EPOLL_CTL_ADD && errno == EEXIST) {
-    epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, fd, &event);
+  if (epoll_ctl(impl->epoll_fd, op, fd, &event) != 0) {
+    if (op == EPOLL_CTL_ADD && errno == EEXIST) {
+      epoll_ctl(impl->epoll_fd, EPOLL_CTL_MOD, fd, &event);
+    } else if (op == EPOLL_CTL_MOD && errno == ENOENT) {
+      epoll_ctl(impl->epoll_fd, EPOLL_CTL_ADD, fd, &event);
+    }
   }
   curl_multi_assign(impl->multi, fd, impl);
   return 0;
