@@ -3,10 +3,11 @@
 # ZLIB::ZLIB on the static archives first, so the find_package calls there reuse these targets.
 #
 # libcurl is the minimal one scripts/build-static-curl.sh builds from Debian's curl source
-# (HTTP/HTTPS, OpenSSL, zlib, c-ares, nothing else): Debian's own libcurl.a needs Kerberos, LDAP,
-# SSH, PSL, IDN, nghttp2, rtmp, brotli and zstd, some of which have no static archive in Debian.
-# OpenSSL, zlib and c-ares are Debian's own static archives (libssl-dev, zlib1g-dev,
-# libc-ares-dev; the arm64 ones when cross-building with cmake/aarch64-linux-gnu.cmake). See
+# (HTTP/HTTPS, HTTP/2 through nghttp2, OpenSSL, zlib, c-ares, nothing else): Debian's own
+# libcurl.a needs Kerberos, LDAP, SSH, PSL, IDN, rtmp, brotli and zstd, some of which have no
+# static archive in Debian. OpenSSL, zlib, c-ares and nghttp2 are Debian's own static archives
+# (libssl-dev, zlib1g-dev, libc-ares-dev, libnghttp2-dev; the arm64 ones when cross-building with
+# cmake/aarch64-linux-gnu.cmake). See
 # docs/static-build.md.
 if(NOT BEDROCK_LITE_STATIC)
   return()
@@ -38,8 +39,15 @@ if(NOT BEDROCK_LITE_CARES_LIBRARY)
   message(FATAL_ERROR "BEDROCK_LITE_STATIC: no libcares.a: install libc-ares-dev (for the target "
                       "architecture), as scripts/build-static-curl.sh does")
 endif()
+# nghttp2, libcurl's HTTP/2 framing: Debian's libnghttp2-dev ships libnghttp2.a.
+find_library(BEDROCK_LITE_NGHTTP2_LIBRARY NAMES libnghttp2.a
+             DOC "Static nghttp2 archive (Debian's libnghttp2-dev) the static libcurl needs")
+if(NOT BEDROCK_LITE_NGHTTP2_LIBRARY)
+  message(FATAL_ERROR "BEDROCK_LITE_STATIC: no libnghttp2.a: install libnghttp2-dev (for the "
+                      "target architecture), as scripts/build-static-curl.sh does")
+endif()
 foreach(_bl_lib ${OPENSSL_SSL_LIBRARY} ${OPENSSL_CRYPTO_LIBRARY} ${ZLIB_LIBRARIES}
-        ${BEDROCK_LITE_CARES_LIBRARY})
+        ${BEDROCK_LITE_CARES_LIBRARY} ${BEDROCK_LITE_NGHTTP2_LIBRARY})
   if(NOT _bl_lib MATCHES "\\.a$")
     message(FATAL_ERROR "BEDROCK_LITE_STATIC: ${_bl_lib} is not a static archive (a cache left "
                         "from a dynamic configure? use a fresh build folder)")
@@ -53,8 +61,8 @@ if(NOT EXPAT_LIBRARY MATCHES "\\.a$")
 endif()
 
 # FindCURL has no notion of a static libcurl's own dependencies: declare the target here, with
-# the link line curl-config --static-libs gives for this build (cares, ssl, crypto, z; threads for
-# OpenSSL).
+# the link line curl-config --static-libs gives for this build (nghttp2, cares, ssl, crypto, z;
+# threads for OpenSSL).
 add_library(CURL::libcurl STATIC IMPORTED)
 set_target_properties(CURL::libcurl PROPERTIES
   IMPORTED_LOCATION "${_bl_curl_a}"
@@ -62,7 +70,7 @@ set_target_properties(CURL::libcurl PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES "${BEDROCK_LITE_STATIC_DEPS_DIR}/include"
   INTERFACE_COMPILE_DEFINITIONS CURL_STATICLIB
   INTERFACE_LINK_LIBRARIES
-    "${BEDROCK_LITE_CARES_LIBRARY};OpenSSL::SSL;OpenSSL::Crypto;ZLIB::ZLIB;Threads::Threads")
+    "${BEDROCK_LITE_NGHTTP2_LIBRARY};${BEDROCK_LITE_CARES_LIBRARY};OpenSSL::SSL;OpenSSL::Crypto;ZLIB::ZLIB;Threads::Threads")
 # For find_package(CURL) in BedrockLiteDeps.cmake: same headers, no config-package search.
 set(CURL_NO_CURL_CMAKE ON)
 set(CURL_INCLUDE_DIR "${BEDROCK_LITE_STATIC_DEPS_DIR}/include")
@@ -73,4 +81,4 @@ set(CURL_LIBRARY "${_bl_curl_a}")
 add_compile_options(-ffunction-sections -fdata-sections)
 message(STATUS "BEDROCK_LITE_STATIC: libcurl ${_bl_curl_a}, ${OPENSSL_SSL_LIBRARY}, "
                "${OPENSSL_CRYPTO_LIBRARY}, ${ZLIB_LIBRARIES}, ${EXPAT_LIBRARY}, "
-               "${BEDROCK_LITE_CARES_LIBRARY}")
+               "${BEDROCK_LITE_CARES_LIBRARY}, ${BEDROCK_LITE_NGHTTP2_LIBRARY}")

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds a minimal static libcurl (HTTP and HTTPS only, OpenSSL, zlib, c-ares for name lookups)
+# Builds a minimal static libcurl (HTTP and HTTPS only, HTTP/2 through nghttp2, OpenSSL, zlib,
+# c-ares for name lookups)
 # from Debian's own curl source package, for the fully static CLI (-DBEDROCK_LITE_STATIC=ON, the
 # `static` preset; scripts/build-static.sh calls it per architecture).
 #
@@ -12,9 +13,10 @@
 #   1. adds a deb-src entry for the mirror(s) and suites this machine's apt already uses, if none;
 #   2. apt-get update; apt-get source curl (the version of the installed libcurl4-openssl-dev when
 #      apt has it), unpacked and patched with Debian's patches by dpkg-source;
-#   3. ./configure from the release tarball (no autoreconf) with everything we do not use off and
-#      c-ares as the resolver (it reads /etc/hosts and /etc/resolv.conf itself, so a static
-#      program never reaches glibc's NSS and its dlopen of the host's libnss_* modules);
+#   3. ./configure from the release tarball (no autoreconf) with everything we do not use off,
+#      nghttp2 for HTTP/2 (the transport's default over TLS, docs/async.md) and c-ares as the
+#      resolver (it reads /etc/hosts and /etc/resolv.conf itself, so a static program never
+#      reaches glibc's NSS and its dlopen of the host's libnss_* modules);
 #   4. builds and installs lib/ only: <dir>/prefix/{include/curl,lib/libcurl.a,lib/pkgconfig}.
 # Only Debian packages and source packages are fetched, through apt.
 #
@@ -24,7 +26,8 @@
 #         against the arm64 multiarch -dev packages; apt must know the arm64 architecture,
 #         scripts/build-static.sh sets that up)
 # Needs root (or sudo) for the apt steps. Skips everything when DIR/prefix holds a libcurl built
-# by this same script from the same curl, OpenSSL, zlib and c-ares versions (DIR/prefix/stamp).
+# by this same script from the same curl, OpenSSL, zlib, c-ares and nghttp2 versions
+# (DIR/prefix/stamp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -47,10 +50,11 @@ prefix=$dir/prefix
 # from and against. The curl source version is the installed libcurl4-openssl-dev's (below).
 dev_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || echo none; }
 stamp_text() {
-  printf 'script %s\ncurl %s\nopenssl %s\nzlib %s\nc-ares %s\narch %s\n' \
+  printf 'script %s\ncurl %s\nopenssl %s\nzlib %s\nc-ares %s\nnghttp2 %s\narch %s\n' \
     "$(sha256sum "$repo/scripts/build-static-curl.sh" | cut -d' ' -f1)" \
     "$(dev_version libcurl4-openssl-dev)" "$(dev_version "libssl-dev:$debarch")" \
-    "$(dev_version "zlib1g-dev:$debarch")" "$(dev_version "libc-ares-dev:$debarch")" "$arch"
+    "$(dev_version "zlib1g-dev:$debarch")" "$(dev_version "libc-ares-dev:$debarch")" \
+    "$(dev_version "libnghttp2-dev:$debarch")" "$arch"
 }
 if [ -f "$prefix/lib/libcurl.a" ] && [ -f "$prefix/include/curl/curl.h" ] &&
    [ -f "$prefix/stamp" ] && [ "$(cat "$prefix/stamp")" = "$(stamp_text)" ]; then
@@ -126,7 +130,8 @@ fi
 # dpkg-source (dpkg-dev) unpacks it; make and a C compiler build it (build-essential has all three).
 need=()
 packages=(dpkg-dev build-essential pkg-config libcurl4-openssl-dev
-          "libssl-dev:$debarch" "zlib1g-dev:$debarch" "libc-ares-dev:$debarch")
+          "libssl-dev:$debarch" "zlib1g-dev:$debarch" "libc-ares-dev:$debarch"
+          "libnghttp2-dev:$debarch")
 [ -z "$cross" ] || packages+=("g++-$triplet")
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
@@ -155,7 +160,7 @@ srcdir=$(find "$src_root" -maxdepth 1 -mindepth 1 -type d -name 'curl-*' | head 
 }
 echo "build-static-curl: building $(basename "$srcdir") into $prefix"
 
-# --- 3. configure: HTTP/HTTPS over OpenSSL with zlib, c-ares, nothing else -----------------------
+# --- 3. configure: HTTP/HTTPS (HTTP/2 by nghttp2) over OpenSSL with zlib, c-ares, nothing else ---
 # Debian's patches touch configure.ac and Makefile.am; the tarball's generated files are used as
 # they are, so stop make from trying to re-run autotools because of the patch timestamps.
 find "$srcdir" \( -name configure -o -name 'Makefile.in' -o -name aclocal.m4 -o -name 'curl_config.h.in' \) \
@@ -187,7 +192,7 @@ CFLAGS="-Os -ffunction-sections -fdata-sections -fvisibility=hidden" \
   --disable-tls-srp --disable-unix-sockets --disable-netrc --disable-doh --disable-mime \
   --disable-dateparse --disable-websockets \
   --disable-threaded-resolver --enable-ares --enable-ipv6 --enable-proxy \
-  --without-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3 \
+  --with-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3 \
   --without-libidn2 --without-libpsl --without-librtmp --without-libssh --without-libssh2 \
   --without-wolfssh --without-gssapi --without-brotli --without-zstd --without-libgsasl \
   --without-hyper --without-gnutls --without-nss --without-wolfssl --without-mbedtls \
@@ -204,6 +209,10 @@ grep -qx AsynchDNS <<<"$features" ||
   { echo "build-static-curl: libcurl was built without an asynchronous resolver" >&2; exit 1; }
 grep -q '^#define USE_ARES 1' lib/curl_config.h ||
   { echo "build-static-curl: libcurl was built without c-ares" >&2; exit 1; }
+# HTTP/2 is the transport's default over TLS; without it every https call would fall back to
+# HTTP/1.1 (http/src/curl_transport.cpp), so a build that lost nghttp2 is a failed build.
+grep -qx HTTP2 <<<"$features" ||
+  { echo "build-static-curl: libcurl was built without HTTP/2 (nghttp2)" >&2; exit 1; }
 stamp_text >"$prefix/stamp"
 
 echo "build-static-curl: $(du -h "$prefix/lib/libcurl.a" | cut -f1) $prefix/lib/libcurl.a"

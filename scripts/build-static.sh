@@ -29,7 +29,8 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 
-packages=(libc-ares-dev:$debarch libssl-dev:$debarch zlib1g-dev:$debarch libexpat1-dev:$debarch)
+packages=(libc-ares-dev:$debarch libssl-dev:$debarch zlib1g-dev:$debarch libexpat1-dev:$debarch
+          libnghttp2-dev:$debarch)
 if [ "$arch" != "$(uname -m)" ]; then
   packages+=(g++-aarch64-linux-gnu qemu-user-static "libc6-dev:$debarch")
   # The tests link cpp-httplib's configuration (tests/CMakeLists.txt finds it through pkg-config).
