@@ -67,6 +67,8 @@ size_t on_header_line(char* buffer, size_t size, size_t count, void* user) {
 
   ResponseHead& head = transfer->head;
   if (line.substr(0, 5) == "HTTP/") {
+    // HTTP/2 status lines read "HTTP/2 200": an HTTP/1.x one tells the engine (update_host_cap).
+    if (line.substr(0, 7) == "HTTP/1.") *transfer->answered_http1 = true;
     head = ResponseHead{};
     auto space = line.find(' ');
     if (space != std::string_view::npos) {
@@ -120,6 +122,16 @@ size_t on_body_bytes(char* data, size_t size, size_t count, void* user) {
     return 0;
   }
   return length;
+}
+
+// Whether the libcurl this process runs on was built with HTTP/2 (nghttp2). Asked once: the
+// answer cannot change while the process runs.
+bool curl_has_http2() {
+  static const bool has = [] {
+    const curl_version_info_data* info = curl_version_info(CURLVERSION_NOW);
+    return info != nullptr && (info->features & CURL_VERSION_HTTP2) != 0;
+  }();
+  return has;
 }
 
 // How a curl failure reads to the caller (retryable is decided by what had arrived).
@@ -317,6 +329,7 @@ class CurlTransport final : public Transport {
     call->done = std::move(done);
     call->transfer.sink = &sink;
     add_header_lines(call->request, call->headers);
+    call->may_multiplex = may_multiplex(call->request);
     const CURLcode setup =
         configure(easy, call->request, call->headers.list(), call->transfer, call->error_text);
     if (setup != CURLE_OK) {
@@ -329,17 +342,24 @@ class CurlTransport final : public Transport {
 
  private:
   // HTTP/2 by ALPN over TLS only (CURL_HTTP_VERSION_2TLS: plain http stays HTTP/1.1), or
-  // HTTP/1.1 throughout when the options force it.
+  // HTTP/1.1 throughout when the options force it or the libcurl we run on cannot speak HTTP/2
+  // (built without nghttp2: asking it for 2TLS fails every call with "Unsupported protocol").
+  bool wants_http2() const {
+    return options_.http_version == CurlOptions::Version::Http2 && curl_has_http2();
+  }
+  // HTTP/2 is offered over TLS only: only such a call may share a connection.
+  bool may_multiplex(const Request& request) const {
+    return wants_http2() && request.url.size() >= 8 &&
+           iequals(request.url.substr(0, 8), "https://");
+  }
   CURLcode configure_version(CURL* easy, const Request& request) const {
-    const bool http2 = options_.http_version == CurlOptions::Version::Http2;
-    const long version = http2 ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
-                               : static_cast<long>(CURL_HTTP_VERSION_1_1);
+    const long version = wants_http2() ? static_cast<long>(CURL_HTTP_VERSION_2TLS)
+                                       : static_cast<long>(CURL_HTTP_VERSION_1_1);
     CURLcode code = curl_easy_setopt(easy, CURLOPT_HTTP_VERSION, version);
     // Over TLS with HTTP/2 on offer, wait for a connection that may multiplex rather than open
     // another one beside it; HTTP/1.1 never multiplexes, so it never waits.
-    const bool may_multiplex =
-        http2 && request.url.size() >= 8 && iequals(request.url.substr(0, 8), "https://");
-    if (code == CURLE_OK) code = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, may_multiplex ? 1L : 0L);
+    const long pipewait = may_multiplex(request) ? 1L : 0L;
+    if (code == CURLE_OK) code = curl_easy_setopt(easy, CURLOPT_PIPEWAIT, pipewait);
     return code;
   }
 
@@ -432,6 +452,7 @@ void Engine::Impl::finish(CallId id, Stop why, CURLcode code) {
   calls.erase(found);
   // Removing an unfinished transfer closes its connection, so a stalled peer is dropped.
   curl_multi_remove_handle(multi, call->easy);
+  count_call(*call, -1);
   if (call->stall_timer != 0) cancel_timer(call->stall_timer);
   if (call->deadline_timer != 0) cancel_timer(call->deadline_timer);
   Result<ResponseHead> result = outcome(why, code, *call);

@@ -55,6 +55,8 @@ struct Transfer {
   bool head_done = false;
   bool cancelled = false;     // the sink returned false
   bool received_any = false;  // any byte of a response (status line included)
+  // Set by the call's HTTP/1.x status line; points into the engine (Engine::Impl::answered_http1).
+  bool* answered_http1 = nullptr;
   // Stamped by the callbacks with the engine's reading of the clock for this turn.
   const SteadyClock::time_point* now = nullptr;
   SteadyClock::time_point last_activity;
@@ -76,6 +78,7 @@ struct CurlCall {
   char error_text[CURL_ERROR_SIZE] = {0};
   Engine::TimerId stall_timer = 0;
   Engine::TimerId deadline_timer = 0;
+  bool may_multiplex = false;  // HTTP/2 over TLS asked for (CURLOPT_PIPEWAIT set)
 };
 
 }  // namespace detail
@@ -109,6 +112,12 @@ struct Engine::Impl {
   std::atomic<std::size_t> posted_count{0};
   std::atomic<std::size_t> tokens{0};  // keep_running() tokens alive
 
+  // Connections per host (CURLMOPT_MAX_HOST_CONNECTIONS), see update_host_cap().
+  std::size_t multiplex_calls = 0;  // calls in flight that may share an HTTP/2 connection
+  std::size_t serial_calls = 0;     // calls in flight that want HTTP/1.1 only
+  bool answered_http1 = false;      // a call that offered HTTP/2 was answered over HTTP/1.x
+  long host_cap = 0;                // what libcurl was told last; 0: no limit
+
   std::uint64_t next_id = 1;
   int in_curl = 0;  // depth of curl_multi_socket_action on the stack
   std::vector<std::pair<CallId, detail::Stop>> stops;  // asked for inside libcurl's callbacks
@@ -123,6 +132,9 @@ struct Engine::Impl {
   // Completes `done` with `error` at the engine's next turn (never inside start()).
   CallId fail_soon(Completion done, Error error);
   void check_stall(CallId id);
+  // Counts a call in (+1) or out (-1) and sets the per-host connection limit to match.
+  void count_call(const detail::CurlCall& call, int delta);
+  void update_host_cap();
   void stop(CallId id, detail::Stop why);
   void finish(CallId id, detail::Stop why, CURLcode code);
   void socket_action(int fd, int mask);

@@ -22,6 +22,8 @@ std::string curl_runtime_version() {
   } else {
     text += "synchronous";
   }
+  // HTTP/2 is the transport's default over TLS; without nghttp2 every call is HTTP/1.1.
+  text += (info->features & CURL_VERSION_HTTP2) != 0 ? ", HTTP/2" : ", HTTP/1.1 only";
   return text + ")";
 }
 

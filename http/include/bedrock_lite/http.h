@@ -220,8 +220,9 @@ struct CurlOptions {
   EnvironmentLookup environment;
   // Http2: HTTP/2 over TLS when the server offers it by ALPN (as AWS's JavaScript SDK talks to
   // Bedrock Runtime), with concurrent calls on one Engine multiplexed over shared connections up
-  // to the server's stream limit; plain http:// stays HTTP/1.1. Http1_1 forces HTTP/1.1 (one
-  // connection per concurrent call).
+  // to the server's stream limit; plain http:// stays HTTP/1.1, and so does everything on a
+  // libcurl built without HTTP/2 (curl_runtime_version() then says "HTTP/1.1 only"). Http1_1
+  // forces HTTP/1.1 (one connection per concurrent call).
   enum class Version { Http2, Http1_1 } http_version = Version::Http2;
 };
 
@@ -251,8 +252,10 @@ struct Response {
 BEDROCK_LITE_API Result<Response> fetch(Transport& transport, const Request& request,
                                         std::size_t max_body_bytes = std::size_t{64} << 20);
 
-// The libcurl this process runs on, with its TLS backend and resolver, for `bedrock-lite
-// --version` and bug reports: "libcurl/8.5.0 (TLS OpenSSL/3.0.13, resolver threaded)".
+// The libcurl this process runs on, with its TLS backend, resolver and whether it speaks HTTP/2,
+// for `bedrock-lite --version` and bug reports:
+// "libcurl/8.5.0 (TLS OpenSSL/3.0.13, resolver threaded, HTTP/2)"; "HTTP/1.1 only" names a
+// libcurl built without nghttp2, on which CurlOptions::Version::Http2 falls back to HTTP/1.1.
 BEDROCK_LITE_API std::string curl_runtime_version();
 
 }  // namespace bedrock_lite::http
