@@ -11,9 +11,9 @@ packages=(
   catch2 libcpp-httplib-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format clang-tidy curl
   file time
-  # the fully static CLI (docs/static-build.md): c-ares for libcurl, and the empty-root test's
-  # DNS server, certificate tool and system-call tracer
-  libc-ares-dev dnsmasq-base openssl strace
+  # the fully static CLI (docs/static-build.md): c-ares and nghttp2 for libcurl, and the
+  # empty-root test's DNS server, certificate tool and system-call tracer
+  libc-ares-dev libnghttp2-dev dnsmasq-base openssl strace
   # the C API from other languages (examples/python, go, rust) and the ABI check
   python3 golang-go cargo rustc abigail-tools
   # the event-driven client (docs/async.md): the libuv example's loop, and nghttpx, the HTTP/2
