@@ -14,7 +14,9 @@
 #include <vector>
 
 namespace bedrock_lite::converse {
-namespace {
+// Named, not unnamed: AsyncClient::Impl holds a CredentialsWorker, and in a unity build (this file
+// included into a generated one) GCC warns about a member whose type has internal linkage.
+namespace detail {
 
 // One thread that runs credentials fetches in order, started at the first fetch (a client with a
 // bearer token never starts it). Pending fetches are dropped when it stops.
@@ -64,7 +66,7 @@ class CredentialsWorker {
 };
 
 // One call's driver on the engine.
-class EngineDriver final : public detail::Driver {
+class EngineDriver final : public Driver {
  public:
   EngineDriver(http::Engine& engine, CredentialsWorker& worker)
       : engine_(engine), worker_(worker) {}
@@ -108,12 +110,12 @@ class EngineDriver final : public detail::Driver {
   http::Engine::TimerId pending_timer_ = 0;
 };
 
-}  // namespace
+}  // namespace detail
 
 struct AsyncClient::Impl {
   std::shared_ptr<detail::ClientCore> core;
   http::Engine* engine = nullptr;
-  CredentialsWorker worker;
+  detail::CredentialsWorker worker;
   struct Live {
     std::shared_ptr<detail::Call> call;
     http::Engine::TimerId deadline = 0;
@@ -147,7 +149,7 @@ struct AsyncClient::Impl {
     }
     const auto timeout = options.deadline ? options.deadline : core->config.call_timeout;
     auto call = std::make_shared<detail::Call>(
-        core, std::make_unique<EngineDriver>(*engine, worker), operation, model_id,
+        core, std::make_unique<detail::EngineDriver>(*engine, worker), operation, model_id,
         std::move(body).value(), make_exchange(std::move(finished)), timeout);
     Live& live = calls[handle];
     live.call = call;
