@@ -68,7 +68,9 @@ size_t on_header_line(char* buffer, size_t size, size_t count, void* user) {
   ResponseHead& head = transfer->head;
   if (line.substr(0, 5) == "HTTP/") {
     // HTTP/2 status lines read "HTTP/2 200": an HTTP/1.x one tells the engine (update_host_cap).
-    if (line.substr(0, 7) == "HTTP/1.") *transfer->answered_http1 = true;
+    if (transfer->answered_http1 != nullptr && line.substr(0, 7) == "HTTP/1.") {
+      *transfer->answered_http1 = true;
+    }
     head = ResponseHead{};
     auto space = line.find(' ');
     if (space != std::string_view::npos) {

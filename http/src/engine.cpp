@@ -164,7 +164,8 @@ CallId Engine::Impl::add_call(std::unique_ptr<CurlCall> call) {
   curl_easy_setopt(ref.easy, CURLOPT_PRIVATE, &ref);
   ref.transfer.now = &now;
   ref.transfer.last_activity = now;
-  ref.transfer.answered_http1 = &answered_http1;
+  // Only an HTTP/2 offer answered over HTTP/1.x says the server lacks h2 (update_host_cap).
+  ref.transfer.answered_http1 = ref.may_multiplex ? &answered_http1 : nullptr;
   calls.emplace(id, std::move(call));
   count_call(ref, +1);
   if (curl_multi_add_handle(multi, ref.easy) != CURLM_OK) {

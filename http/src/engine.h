@@ -55,7 +55,8 @@ struct Transfer {
   bool head_done = false;
   bool cancelled = false;     // the sink returned false
   bool received_any = false;  // any byte of a response (status line included)
-  // Set by the call's HTTP/1.x status line; points into the engine (Engine::Impl::answered_http1).
+  // Set by an HTTP/1.x status line when the call offered HTTP/2 (Engine::Impl::answered_http1);
+  // null for a call that asked for HTTP/1.1.
   bool* answered_http1 = nullptr;
   // Stamped by the callbacks with the engine's reading of the clock for this turn.
   const SteadyClock::time_point* now = nullptr;
