@@ -204,9 +204,11 @@ void Engine::Impl::update_host_cap() {
   if (serial_calls == 0 && !answered_http1 && multiplex_calls > 0) {
     cap = static_cast<long>((multiplex_calls + kStreamsPerConnection - 1) / kStreamsPerConnection);
   }
-  if (cap == host_cap) return;
-  host_cap = cap;
-  curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, cap);
+  // libcurl refuses the option from inside its own callbacks (CURLM_RECURSIVE_API_CALL): then
+  // host_cap keeps the old value and the next turn tries again.
+  if (cap != host_cap && curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, cap) == CURLM_OK) {
+    host_cap = cap;
+  }
 }
 
 void Engine::Impl::check_stall(CallId id) {
