@@ -79,6 +79,18 @@ set(CURL_LIBRARY "${_bl_curl_a}")
 # Size: every function and object in its own section, so the static link can drop what nothing
 # references (the CLI links with --gc-sections, see cli/CMakeLists.txt).
 add_compile_options(-ffunction-sections -fdata-sections)
+# Size (issue 14: the CLI at most 6 MiB stripped): link-time optimisation, so the CLI's link
+# compiles our library and the CLI as one program (inlining across modules, code nothing reaches
+# dropped). Fat objects: libbedrock_lite.a, shipped in the release tarball, keeps machine code
+# beside GCC's intermediate code, so a consumer links it with any compiler, LTO or not.
+include(CheckIPOSupported)
+check_ipo_supported(RESULT _bl_ipo OUTPUT _bl_ipo_output LANGUAGES C CXX)
+if(NOT _bl_ipo)
+  message(FATAL_ERROR "BEDROCK_LITE_STATIC: the compiler cannot do link-time optimisation, which "
+                      "keeps the static CLI under 6 MiB: ${_bl_ipo_output}")
+endif()
+set(CMAKE_INTERPROCEDURAL_OPTIMIZATION ON)
+add_compile_options(-ffat-lto-objects)
 message(STATUS "BEDROCK_LITE_STATIC: libcurl ${_bl_curl_a}, ${OPENSSL_SSL_LIBRARY}, "
                "${OPENSSL_CRYPTO_LIBRARY}, ${ZLIB_LIBRARIES}, ${EXPAT_LIBRARY}, "
                "${BEDROCK_LITE_CARES_LIBRARY}, ${BEDROCK_LITE_NGHTTP2_LIBRARY}")

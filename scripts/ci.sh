@@ -4,9 +4,9 @@
 # static CLIs (x86-64, and aarch64 under qemu), run a bounded fuzz smoke, build and test the
 # -fno-exceptions -fno-rtti shared variant (and check its exports and ABI), run clang-tidy over
 # library code, and build the examples and docs samples against the Release tree. The sanitizer,
-# noexcept, fuzz and Release builds are unity builds (CMakePresets.json's hidden `unity` preset):
-# each target's sources compile as a few merged files, which roughly halves their compile time;
-# the static builds and the `debug` preset compile every file on its own.
+# noexcept, fuzz, static and Release builds are unity builds (CMakePresets.json's hidden `unity`
+# preset): each target's sources compile as a few merged files, which roughly halves their
+# compile time; the `debug` preset compiles every file on its own.
 # The Release suite runs last, so the output ends with ctest's summary line.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -46,9 +46,13 @@ for arch in "${archs[@]}"; do
   name=bedrock-lite-$version-linux-$arch
   stage=$(mktemp -d)
   cmake --install "$tree" --prefix "$stage/$name" >/dev/null
-  strip_tool=strip
-  [ "$arch" = "$(uname -m)" ] || strip_tool=$arch-linux-gnu-strip
+  strip_tool=strip objcopy_tool=objcopy
+  [ "$arch" = "$(uname -m)" ] || { strip_tool=$arch-linux-gnu-strip; objcopy_tool=$arch-linux-gnu-objcopy; }
   "$strip_tool" "$stage/$name/bin/bedrock-lite"
+  # The static build's objects are fat LTO objects (cmake/BedrockLiteStatic.cmake): machine code
+  # plus GCC 12's intermediate code, which only the same GCC can read and which is 85% of the
+  # archive. The tarball's library keeps the machine code only.
+  "$objcopy_tool" --remove-section='.gnu.lto_*' "$stage/$name/lib/libbedrock_lite.a"
   cp README.md "$stage/$name/"
   for f in LICENSE NOTICE; do [ ! -f "$f" ] || cp "$f" "$stage/$name/"; done
   cp -r docs "$stage/$name/docs"
