@@ -191,6 +191,7 @@ CFLAGS="-Os -ffunction-sections -fdata-sections -fvisibility=hidden" \
   --disable-cookies --disable-alt-svc --disable-hsts --disable-ntlm --disable-ntlm-wb \
   --disable-tls-srp --disable-unix-sockets --disable-netrc --disable-doh --disable-mime \
   --disable-dateparse --disable-websockets \
+  --disable-crypto-auth --disable-progress-meter --disable-get-easy-options --disable-headers-api \
   --disable-threaded-resolver --enable-ares --enable-ipv6 --enable-proxy \
   --with-nghttp2 --without-nghttp3 --without-ngtcp2 --without-quiche --without-msh3 \
   --without-libidn2 --without-libpsl --without-librtmp --without-libssh --without-libssh2 \
