@@ -126,12 +126,20 @@ class Nghttpx {
 
   std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
   const std::string& certificate() const { return certificate_; }
-  // Each access-log line: the client's port, the ALPN protocol, the status.
-  std::vector<std::string> log_lines() const {
-    std::ifstream in(log_);
-    std::vector<std::string> lines;
-    for (std::string line; std::getline(in, line);) lines.push_back(line);
-    return lines;
+  // Each access-log line: the client's port, the ALPN protocol, the status; once `count` lines
+  // are there (or 10 s passed). nghttpx writes a request's line when it lets the request go,
+  // which over HTTP/1.1 is after the last byte of the answer went out: the client can finish its
+  // call, and the test read the log, before the line is written (a line missing once in 60 runs
+  // on the loaded CI machine).
+  std::vector<std::string> log_lines(std::size_t count) const {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    for (;;) {
+      std::ifstream in(log_);
+      std::vector<std::string> lines;
+      for (std::string line; std::getline(in, line);) lines.push_back(line);
+      if (lines.size() >= count || std::chrono::steady_clock::now() >= give_up) return lines;
+      std::this_thread::sleep_for(milliseconds(10));
+    }
   }
 
  private:
@@ -203,7 +211,7 @@ TEST_CASE("async: HTTP/2 through nghttpx multiplexes many calls over few connect
   // than fail every call (http.h, CurlOptions::http_version), one connection per concurrent call.
   const bool libcurl_http2 = http::curl_runtime_version().find(", HTTP/2)") != std::string::npos;
   std::set<std::string> ports;
-  const auto lines = proxy.log_lines();
+  const auto lines = proxy.log_lines(kCalls);
   CHECK(lines.size() == static_cast<std::size_t>(kCalls));
   for (const auto& line : lines) {
     std::istringstream fields(line);
@@ -223,7 +231,8 @@ TEST_CASE("async: HTTP/2 through nghttpx multiplexes many calls over few connect
     const Run forced = run_streams(config, 5);
     CHECK(forced.ok == 5);
     std::set<std::string> forced_ports;
-    const auto all = proxy.log_lines();
+    const auto all = proxy.log_lines(lines.size() + 5);
+    CHECK(all.size() == lines.size() + 5);
     for (std::size_t i = lines.size(); i < all.size(); ++i) {
       std::istringstream fields(all[i]);
       std::string port, alpn;
@@ -262,7 +271,7 @@ TEST_CASE("async: HTTP/2 beyond one connection's stream limit opens few more con
   const Run run = run_streams(config, kCalls);
   CHECK(run.ok == kCalls);
   std::set<std::string> ports;
-  const auto lines = proxy.log_lines();
+  const auto lines = proxy.log_lines(kCalls);
   CHECK(lines.size() == static_cast<std::size_t>(kCalls));
   for (const auto& line : lines) {
     std::istringstream fields(line);
