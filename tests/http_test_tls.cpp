@@ -289,10 +289,11 @@ TEST_CASE("curl transport: concurrent HTTPS calls to a server without HTTP/2 run
   REQUIRE(engine.ok());
   constexpr int kCalls = 4;  // the server's thread pool: one connection each at a time
   std::vector<CollectSink> sinks(kCalls);
+  const http::Request request = get(tls.url() + "/slow");  // alive until the calls end
   int ok = 0;
   const auto started = std::chrono::steady_clock::now();
   for (auto& sink : sinks) {
-    (*engine)->start(*transport, get(tls.url() + "/slow"), sink,
+    (*engine)->start(*transport, request, sink,
                      [&ok](bedrock_lite::Result<http::ResponseHead> result) {
                        INFO((result.ok() ? std::string("ok") : result.error().to_string()));
                        CHECK(result.ok());

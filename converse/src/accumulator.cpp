@@ -2,23 +2,25 @@
 // would have returned, so callers can switch between the two operations freely.
 #include "json_descriptions.h"
 
+#include <memory>
 #include <string>
 #include <utility>
 
 namespace bedrock_lite::converse {
 namespace {
 
-// What a block has become so far, read from which member of its ContentBlock is set.
+// What a block has become so far: text, or which member of its ContentBlock is set.
 enum class BlockKind { Empty, Text, Citations, ToolUse, ToolResult, Image, Reasoning, Other };
 
-BlockKind kind_of(const ContentBlock& b) {
-  if (b.citations_content) return BlockKind::Citations;
-  if (b.text) return BlockKind::Text;
-  if (b.tool_use) return BlockKind::ToolUse;
-  if (b.tool_result) return BlockKind::ToolResult;
-  if (b.image) return BlockKind::Image;
-  if (b.reasoning_content) return BlockKind::Reasoning;
-  if (!b.extra.empty()) return BlockKind::Other;
+BlockKind kind_of(const ContentBlock* c, bool is_text) {
+  if (c != nullptr && c->citations_content) return BlockKind::Citations;
+  if (is_text) return BlockKind::Text;
+  if (c == nullptr) return BlockKind::Empty;
+  if (c->tool_use) return BlockKind::ToolUse;
+  if (c->tool_result) return BlockKind::ToolResult;
+  if (c->image) return BlockKind::Image;
+  if (c->reasoning_content) return BlockKind::Reasoning;
+  if (!c->extra.empty()) return BlockKind::Other;
   return BlockKind::Empty;
 }
 
@@ -53,10 +55,14 @@ void append(ExtraMembers& to, const ExtraMembers& from) {
   to.insert(to.end(), from.begin(), from.end());
 }
 
+ContentBlock& content_of(std::unique_ptr<ContentBlock>& content) {
+  if (!content) content = std::make_unique<ContentBlock>();
+  return *content;
+}
+
 // Cited text: Converse returns it as a citationsContent block holding the generated text and
 // the citations, so the text accumulated so far moves there.
 void add_citation(ContentBlock& content, const CitationDelta& delta) {
-  content.text.reset();
   CitationsContentBlock& c =
       content.citations_content ? *content.citations_content : content.citations_content.emplace();
   Citation& citation =
@@ -115,31 +121,31 @@ Result<void> StreamAccumulator::add(const StreamEvent& event) {
     role_ = start->role;
   } else if (const auto* block_start = std::get_if<ContentBlockStartEvent>(&event.body)) {
     Block& b = blocks_[block_start->content_block_index];
-    if (b.stopped || kind_of(b.content) != BlockKind::Empty) {
+    if (b.stopped || kind_of(b.content.get(), b.is_text) != BlockKind::Empty) {
       result = out_of_order(index, "contentBlockStart for block " +
                                        std::to_string(block_start->content_block_index) +
                                        ", which has already started");
     } else {
       const ContentBlockStart& s = block_start->start;
       if (s.tool_use) {
-        ToolUseBlock& t = b.content.tool_use.emplace();
+        ToolUseBlock& t = content_of(b.content).tool_use.emplace();
         t.tool_use_id = s.tool_use->tool_use_id;
         t.name = s.tool_use->name;
         t.type = s.tool_use->type;
         t.extra = s.tool_use->extra;
       } else if (s.tool_result) {
-        ToolResultBlock& t = b.content.tool_result.emplace();
+        ToolResultBlock& t = content_of(b.content).tool_result.emplace();
         t.tool_use_id = s.tool_result->tool_use_id;
         t.status = s.tool_result->status;
         t.type = s.tool_result->type;
         t.extra = s.tool_result->extra;
       } else if (s.image) {
-        ImageBlock& image = b.content.image.emplace();
+        ImageBlock& image = content_of(b.content).image.emplace();
         image.format = s.image->format;
         image.extra = s.image->extra;
       }
       // A start kind this version does not know becomes a block of that kind.
-      append(b.content.extra, s.extra);
+      if (!s.extra.empty()) append(content_of(b.content).extra, s.extra);
     }
   } else if (const auto* delta = std::get_if<ContentBlockDeltaEvent>(&event.body)) {
     result = add_delta(*delta);
@@ -148,7 +154,7 @@ Result<void> StreamAccumulator::add(const StreamEvent& event) {
   } else if (const auto* message_stop = std::get_if<MessageStopEvent>(&event.body)) {
     stop_ = *message_stop;
   } else if (const auto* metadata = std::get_if<MetadataEvent>(&event.body)) {
-    metadata_ = *metadata;
+    metadata_ = std::make_unique<MetadataEvent>(*metadata);
   }
   // UnknownEvent: the caller's handler sees it; it changes nothing in the response.
   if (!result.ok()) {
@@ -170,47 +176,49 @@ Result<void> StreamAccumulator::add_delta(const ContentBlockDeltaEvent& event) {
                                                " after its contentBlockStop");
   }
   const ContentBlockDelta& d = event.delta;
+  auto kind = [&b] { return kind_of(b.content.get(), b.is_text); };
   auto mismatch = [&](const char* delta_kind) {
     return make_error(ErrorKind::Protocol, std::string(delta_kind) + " delta for block " +
                                                std::to_string(i) + ", which is a " +
-                                               name_of(kind_of(b.content)) + " block");
+                                               name_of(kind()) + " block");
   };
 
   if (d.text) {
-    const BlockKind k = kind_of(b.content);
+    const BlockKind k = kind();
     if (k != BlockKind::Empty && k != BlockKind::Text && k != BlockKind::Citations)
       return mismatch("text");
-    if (k == BlockKind::Empty) b.content.text.emplace();
+    if (k == BlockKind::Empty) b.is_text = true;
     b.text += *d.text;
   }
   if (d.citation) {
-    const BlockKind k = kind_of(b.content);
+    const BlockKind k = kind();
     if (k != BlockKind::Empty && k != BlockKind::Text && k != BlockKind::Citations)
       return mismatch("citation");
-    add_citation(b.content, *d.citation);
+    b.is_text = false;
+    add_citation(content_of(b.content), *d.citation);
   }
   if (d.tool_use) {
-    if (kind_of(b.content) != BlockKind::ToolUse) return mismatch("toolUse");
+    if (kind() != BlockKind::ToolUse) return mismatch("toolUse");
     b.tool_input += d.tool_use->input;
-    append(b.content.tool_use->extra, d.tool_use->extra);
+    append(b.content->tool_use->extra, d.tool_use->extra);
   }
   if (d.tool_result) {
-    if (kind_of(b.content) != BlockKind::ToolResult) return mismatch("toolResult");
-    add_tool_result(b.content.tool_result->content, *d.tool_result);
+    if (kind() != BlockKind::ToolResult) return mismatch("toolResult");
+    add_tool_result(b.content->tool_result->content, *d.tool_result);
   }
   if (d.reasoning_content) {
-    const BlockKind k = kind_of(b.content);
+    const BlockKind k = kind();
     if (k != BlockKind::Empty && k != BlockKind::Reasoning) return mismatch("reasoningContent");
-    add_reasoning(b.content, b.text, *d.reasoning_content);
+    add_reasoning(content_of(b.content), b.text, *d.reasoning_content);
   }
   if (d.image) {
-    if (kind_of(b.content) != BlockKind::Image) return mismatch("image");
-    if (d.image->source) b.content.image->source = *d.image->source;
-    if (d.image->error) b.content.image->error = d.image->error;
-    append(b.content.image->extra, d.image->extra);
+    if (kind() != BlockKind::Image) return mismatch("image");
+    if (d.image->source) b.content->image->source = *d.image->source;
+    if (d.image->error) b.content->image->error = d.image->error;
+    append(b.content->image->extra, d.image->extra);
   }
   // A delta kind this version does not know is kept on the block as sent.
-  append(b.content.extra, d.extra);
+  if (!d.extra.empty()) append(content_of(b.content).extra, d.extra);
   return {};
 }
 
@@ -221,21 +229,21 @@ Result<void> StreamAccumulator::stop_block(std::int64_t index) {
                       "second contentBlockStop for block " + std::to_string(index));
   }
   b.stopped = true;
-  if (b.content.tool_use) {
+  if (b.content && b.content->tool_use) {
+    ToolUseBlock& tool_use = *b.content->tool_use;
     // The input arrives as fragments of JSON text; only the whole is JSON (docs/wire-protocol.md
     // §1.7). No fragment at all means the tool takes no arguments: {}.
     if (b.tool_input.empty()) {
-      b.content.tool_use->input = "{}";
+      tool_use.input = "{}";
     } else {
       // Checked, then kept as the service sent it (docs/json.md): re-rendering would respell its
       // numbers.
       if (auto refused = internal::check_json_value(b.tool_input)) {
         return make_error(ErrorKind::Protocol, "toolUse input of block " + std::to_string(index) +
-                                                   " (toolUseId " +
-                                                   b.content.tool_use->tool_use_id +
+                                                   " (toolUseId " + tool_use.tool_use_id +
                                                    ") is not valid JSON: " + refused->message);
       }
-      b.content.tool_use->input = std::move(b.tool_input);
+      tool_use.input = std::move(b.tool_input);
     }
     b.tool_input.clear();
   }
@@ -264,7 +272,7 @@ Result<ConverseResponse> StreamAccumulator::finish() {
   message.role = role_ ? *role_ : std::string("assistant");
   message.content.reserve(blocks_.size());
   for (auto& [index, b] : blocks_) {
-    ContentBlock& content = b.content;
+    ContentBlock content = b.content ? std::move(*b.content) : ContentBlock{};
     if (content.citations_content) {
       if (!b.text.empty()) {
         if (!content.citations_content->content) content.citations_content->content.emplace();
@@ -274,7 +282,7 @@ Result<ConverseResponse> StreamAccumulator::finish() {
     } else if (content.reasoning_content) {
       if (content.reasoning_content->reasoning_text)
         content.reasoning_content->reasoning_text->text = std::move(b.text);
-    } else if (content.text || kind_of(content) == BlockKind::Empty) {
+    } else if (b.is_text || kind_of(&content, false) == BlockKind::Empty) {
       // A block that only started and stopped was an empty text block.
       content.text = std::move(b.text);
     }

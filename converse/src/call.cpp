@@ -224,11 +224,11 @@ Result<std::shared_ptr<ClientCore>> ClientCore::create(Config config) {
   return core;
 }
 
-http::Request ClientCore::unsigned_request(const std::string& path, const std::string& body) const {
+http::Request ClientCore::unsigned_request(const std::string& path, std::string body) const {
   http::Request request;
   request.method = "POST";
   request.url = base_url + path;
-  request.body = body;
+  request.body = std::move(body);
   request.timeouts = config.timeouts;
   request.headers.reserve(7);
   request.headers.push_back({"Host", authority});
@@ -415,7 +415,7 @@ class StreamExchange final : public Exchange {
     if (sink.terminal_) return fail(std::move(*sink.terminal_));
     auto accumulated = sink.accumulator_.finish();
     if (!accumulated) return fail(std::move(accumulated).error());
-    response_ = std::move(accumulated).value();
+    response_ = std::make_unique<ConverseResponse>(std::move(accumulated).value());
     return result;
   }
 
@@ -435,7 +435,7 @@ class StreamExchange final : public Exchange {
   StreamHandler handler_;
   ConverseDone done_;
   std::optional<StreamSink> sink_;
-  std::optional<ConverseResponse> response_;
+  std::unique_ptr<ConverseResponse> response_;  // held by pointer: large, and set only at the end
 };
 
 }  // namespace
@@ -465,10 +465,11 @@ Call::Call(std::shared_ptr<ClientCore> core, std::unique_ptr<Driver> driver, Ope
       driver_(std::move(driver)),
       operation_(operation),
       model_id_(std::move(model_id)),
-      body_(std::move(body)),
       exchange_(std::move(exchange)),
       call_timeout_(call_timeout),
-      retry_(core_->config.retry, core_->quota, core_->jitter) {}
+      retry_(core_->config.retry, core_->quota, core_->jitter) {
+  request_.body = std::move(body);
+}
 
 std::optional<std::chrono::milliseconds> Call::remaining() const {
   if (!call_timeout_) return std::nullopt;
@@ -508,7 +509,8 @@ void Call::begin_attempt() {
                           std::to_string(number_)));
     return;
   }
-  request_ = core_->unsigned_request(path_, body_);
+  // Each attempt is built and signed afresh around the same body, moved from the last attempt.
+  request_ = core_->unsigned_request(path_, std::move(request_.body));
   if (core_->config.bearer_token) {
     send_attempt();
     return;

@@ -58,7 +58,7 @@ struct ClientCore {
     if (config.log) config.log(level, message);
   }
   // The unsigned request of one attempt (Host, Content-Type, User-Agent; the bearer token).
-  http::Request unsigned_request(const std::string& path, const std::string& body) const;
+  http::Request unsigned_request(const std::string& path, std::string body) const;
   // Signs `request` with `keys` at the skew-corrected time.
   Result<void> sign(http::Request& request, const std::string& path,
                     const credentials::Credentials& keys) const;
@@ -131,12 +131,11 @@ class Call : public std::enable_shared_from_this<Call> {
   Operation operation_;
   std::string model_id_;
   std::string path_;
-  std::string body_;
   std::unique_ptr<Exchange> exchange_;
   std::optional<std::chrono::milliseconds> call_timeout_;
   RetryState retry_;
   std::chrono::system_clock::time_point started_;
-  http::Request request_;  // the attempt in flight
+  http::Request request_;  // the attempt in flight; its body is the call's only copy
   int number_ = 1;
   bool refresh_ = false;
   bool refreshed_ = false;

@@ -161,7 +161,7 @@ ErrorKind kind_of(CURLcode code) {
 
 // A transfer that delivered nothing yet may be retried; one that did may not.
 Result<ResponseHead> outcome(Stop stop, CURLcode code, CurlCall& call) {
-  const Request& request = call.request;
+  const Request& request = *call.request;
   Transfer& transfer = call.transfer;
   const std::string& where = call.where;
   const char* error_text = call.error_text;
@@ -326,14 +326,14 @@ class CurlTransport final : public Transport {
     auto call = std::make_unique<CurlCall>();
     call->id = impl.new_id();
     call->easy = easy;
-    call->request = request;
+    call->request = &request;
     call->where = where;
     call->done = std::move(done);
     call->transfer.sink = &sink;
-    add_header_lines(call->request, call->headers);
-    call->may_multiplex = may_multiplex(call->request);
+    add_header_lines(request, call->headers);
+    call->may_multiplex = may_multiplex(request);
     const CURLcode setup =
-        configure(easy, call->request, call->headers.list(), call->transfer, call->error_text);
+        configure(easy, request, call->headers.list(), call->transfer, call->error_text);
     if (setup != CURLE_OK) {
       impl.recycle(easy);  // the options set so far point into this call
       return impl.fail_soon(std::move(call->done),

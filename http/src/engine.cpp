@@ -178,10 +178,10 @@ CallId Engine::Impl::add_call(std::unique_ptr<CurlCall> call) {
         make_error(ErrorKind::Network, owned->where + ": cannot start the transfer", true));
   }
   // The stall timer re-arms itself from the last activity; the deadline fires once.
-  ref.stall_timer = add_timer(now + ref.request.timeouts.stall, [this, id] { check_stall(id); });
-  if (ref.request.timeouts.total) {
+  ref.stall_timer = add_timer(now + ref.request->timeouts.stall, [this, id] { check_stall(id); });
+  if (ref.request->timeouts.total) {
     ref.deadline_timer =
-        add_timer(now + *ref.request.timeouts.total, [this, id] { stop(id, Stop::Deadline); });
+        add_timer(now + *ref.request->timeouts.total, [this, id] { stop(id, Stop::Deadline); });
   }
   return id;
 }
@@ -223,7 +223,7 @@ void Engine::Impl::check_stall(CallId id) {
     call.transfer.uploaded = sent;
     call.transfer.last_activity = now;
   }
-  const auto stall_at = call.transfer.last_activity + call.request.timeouts.stall;
+  const auto stall_at = call.transfer.last_activity + call.request->timeouts.stall;
   if (now >= stall_at) {
     stop(id, Stop::Stall);
     return;

@@ -71,7 +71,9 @@ enum class Stop { None, Stall, Deadline, Cancel };
 struct CurlCall {
   CallId id = 0;
   CURL* easy = nullptr;
-  Request request;  // kept: libcurl reads the URL and body from it during the transfer
+  // The caller's, alive until `done` ran (Transport::start): libcurl reads the URL and body from
+  // it during the transfer.
+  const Request* request = nullptr;
   HeaderLines headers;
   Transfer transfer;
   Completion done;

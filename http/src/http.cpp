@@ -61,8 +61,8 @@ const std::string* find_header(const Headers& headers, std::string_view name) {
 }
 
 CallId Transport::start(Engine& engine, const Request& request, BodySink& sink, Completion done) {
-  // The request is copied: the caller's may be gone by the engine's next turn.
-  return engine.defer([this, request, &sink] { return send(request, sink); }, std::move(done));
+  // The caller keeps `request` and `sink` until `done` ran.
+  return engine.defer([this, &request, &sink] { return send(request, sink); }, std::move(done));
 }
 
 Result<Response> fetch(Transport& transport, const Request& request, std::size_t max_body_bytes) {

@@ -279,7 +279,8 @@ http::CallId RecordingTransport::start(http::Engine& engine, const Request& requ
   auto tee = std::make_shared<TeeSink>(sink);
   return state_->inner->start(
       engine, request, *tee,
-      [this, tee, request, number, done = std::move(done)](Result<ResponseHead> head) {
+      // `request` lives until `done` ran (Transport::start), so until this ran too.
+      [this, tee, &request, number, done = std::move(done)](Result<ResponseHead> head) {
         if (!head.ok()) {
           done(std::move(head));
           return;

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -183,10 +184,13 @@ class BEDROCK_LITE_API StreamAccumulator {
 
  private:
   // One content block being rebuilt, by contentBlockIndex.
+  // A ContentBlock is about 3 KiB, so a block holds one only once it needs more than text: a
+  // thousand streams of text keep none.
   struct Block {
-    ContentBlock content;
-    std::string text;        // text or reasoning text, concatenated
-    std::string tool_input;  // tool-use input fragments, concatenated
+    std::unique_ptr<ContentBlock> content;  // the non-text members, made on first use
+    std::string text;                       // text or reasoning text, concatenated
+    std::string tool_input;                 // tool-use input fragments, concatenated
+    bool is_text = false;                   // a text delta came first
     bool stopped = false;
   };
   Result<void> add_delta(const ContentBlockDeltaEvent& event);
@@ -195,7 +199,7 @@ class BEDROCK_LITE_API StreamAccumulator {
   std::map<std::int64_t, Block> blocks_;
   std::optional<std::string> role_;
   std::optional<MessageStopEvent> stop_;
-  std::optional<MetadataEvent> metadata_;
+  std::unique_ptr<MetadataEvent> metadata_;  // held by pointer, like Block::content
   std::optional<Error> failed_;
   std::uint64_t events_ = 0;
 };

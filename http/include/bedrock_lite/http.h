@@ -90,8 +90,9 @@ class BEDROCK_LITE_API Transport {
   virtual Result<ResponseHead> send(const Request& request, BodySink& sink) = 0;
 
   // The event-driven form of send(): starts `request` on `engine` and returns at once; the sink
-  // and then `done` run on the engine's driving thread. `sink` must live until `done` ran. Call
-  // it on the driving thread. The default runs send() on the driving thread at the engine's next
+  // and then `done` run on the engine's driving thread. `request` and `sink` must live until
+  // `done` ran: neither is copied (a call in flight holds no second copy of its body). Call it
+  // on the driving thread. The default runs send() on the driving thread at the engine's next
   // turn, which blocks that thread for as long as send() takes: right for transports that do no
   // I/O (replay); the libcurl transport and the recording transport override it and never block.
   virtual CallId start(Engine& engine, const Request& request, BodySink& sink, Completion done);
