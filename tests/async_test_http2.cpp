@@ -8,6 +8,7 @@
 #include "e2e_test_support.h"
 #include "support/environment.h"
 #include "support/fake_bedrock.h"
+#include "support/loopback_certificate.h"
 
 #include <catch2/catch.hpp>
 
@@ -32,30 +33,11 @@ using namespace bedrock_lite::converse;
 using namespace bedrock_lite::e2e_test;
 using bedrock_lite::test::FakeBedrock;
 using bedrock_lite::test::Fault;
+using bedrock_lite::test::kTestCertificate;
+using bedrock_lite::test::kTestPrivateKey;
 using std::chrono::milliseconds;
 
 namespace {
-
-// A self-signed certificate for IP 127.0.0.1 that is its own CA (tests/http_test_tls.cpp says
-// how it was made). Test-only key material, never a secret.
-constexpr const char* kCertificate = R"(-----BEGIN CERTIFICATE-----
-MIIBkTCCATagAwIBAgIUelHuLgXkbV/Qp9+CjmtUMo/l7XIwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMzE4Mzc0MFoYDzIxMjYxMDMw
-MTgzNzQwWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAAQP4ZokgHt3KLBuuTwS4hOkUqK/ei1k6WZbbkNUW1BtWC3QG/bSe1ks
-4YI60LryDkvxpqW22Me/55Rne8XoEUl9o2QwYjAdBgNVHQ4EFgQUVUjRMJcf+s4G
-U0TrTvjwsrHRfYYwHwYDVR0jBBgwFoAUVUjRMJcf+s4GU0TrTvjwsrHRfYYwDwYD
-VR0RBAgwBocEfwAAATAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYC
-IQCf7P74jT15czjjO54y/YYQKTNu+kBXw8mLxP4uItvPRAIhAPeyF/qnnN7NWtZD
-7y61YPEGu1S6f+VuOxyCe2xhIMkK
------END CERTIFICATE-----
-)";
-constexpr const char* kPrivateKey = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgYDdOoMQTydf2jOtJ
-uGKnwfHQ7utNFzwb5khUfO2cDyyhRANCAAQP4ZokgHt3KLBuuTwS4hOkUqK/ei1k
-6WZbbkNUW1BtWC3QG/bSe1ks4YI60LryDkvxpqW22Me/55Rne8XoEUl9
------END PRIVATE KEY-----
-)";
 
 constexpr const char* kNghttpx = "/usr/sbin/nghttpx";
 
@@ -86,8 +68,8 @@ bool accepts(int port) {
 class Nghttpx {
  public:
   Nghttpx(const test::TempDir& dir, int backend_port) : port_(free_port()) {
-    const auto key = dir.write("key.pem", kPrivateKey).string();
-    certificate_ = dir.write("cert.pem", kCertificate).string();
+    const auto key = dir.write("key.pem", kTestPrivateKey).string();
+    certificate_ = dir.write("cert.pem", kTestCertificate).string();
     log_ = (dir.path() / "access.log").string();
     std::vector<std::string> args = {
         kNghttpx,
@@ -180,24 +162,51 @@ Run run_streams(const Config& config, int calls) {
   return run;
 }
 
+// The fake Bedrock answering `slow_streams` calls with slow streams, behind nghttpx, and a client
+// configuration that reaches it through the proxy over TLS.
+class Proxied {
+ public:
+  Proxied(int slow_streams, int worker_threads)
+      : server_(options(worker_threads)), proxy_(dir_, port_of(server_)) {
+    for (int i = 0; i < slow_streams; ++i) server_.push_fault(Fault::SlowStream);
+    config_ = make_config(server_, sleeps_);
+    config_.endpoint = proxy_.url();
+    curl_.ca_bundle = proxy_.certificate();
+    config_.transport = http::make_curl_transport(curl_);
+  }
+
+  struct Parts {
+    FakeBedrock& server;
+    Nghttpx& proxy;
+    Config& config;
+    http::CurlOptions& curl;
+  };
+  Parts parts() { return {server_, proxy_, config_, curl_}; }
+
+ private:
+  static test::FakeBedrockOptions options(int worker_threads) {
+    test::FakeBedrockOptions options;
+    options.worker_threads = worker_threads;
+    return options;
+  }
+  static int port_of(const FakeBedrock& server) {
+    return std::stoi(server.url().substr(server.url().rfind(':') + 1));
+  }
+
+  FakeBedrock server_;
+  test::TempDir dir_;
+  Nghttpx proxy_;
+  Sleeps sleeps_;
+  Config config_;
+  http::CurlOptions curl_;
+};
 }  // namespace
 
 TEST_CASE("async: HTTP/2 through nghttpx multiplexes many calls over few connections",
           "[e2e][async][http2]") {
   constexpr int kCalls = 20;
-  test::FakeBedrockOptions options;
-  options.worker_threads = 2 * kCalls;
-  FakeBedrock server(options);
-  for (int i = 0; i < kCalls + 5; ++i) server.push_fault(Fault::SlowStream);
-  test::TempDir dir;
-  const int backend_port = std::stoi(server.url().substr(server.url().rfind(':') + 1));
-  Nghttpx proxy(dir, backend_port);
-  Sleeps sleeps;
-  Config config = make_config(server, sleeps);
-  config.endpoint = proxy.url();
-  http::CurlOptions curl;
-  curl.ca_bundle = proxy.certificate();
-  config.transport = http::make_curl_transport(curl);
+  Proxied world(kCalls + 5, 2 * kCalls);
+  auto [server, proxy, config, curl] = world.parts();
 
   const Run run = run_streams(config, kCalls);
   CHECK(run.ok == kCalls);
@@ -254,19 +263,8 @@ TEST_CASE("async: HTTP/2 beyond one connection's stream limit opens few more con
     SUCCEED("libcurl without HTTP/2: nothing to multiplex");
     return;
   }
-  test::FakeBedrockOptions options;
-  options.worker_threads = kCalls + 10;
-  FakeBedrock server(options);
-  for (int i = 0; i < kCalls + 5; ++i) server.push_fault(Fault::SlowStream);
-  test::TempDir dir;
-  const int backend_port = std::stoi(server.url().substr(server.url().rfind(':') + 1));
-  Nghttpx proxy(dir, backend_port);
-  Sleeps sleeps;
-  Config config = make_config(server, sleeps);
-  config.endpoint = proxy.url();
-  http::CurlOptions curl;
-  curl.ca_bundle = proxy.certificate();
-  config.transport = http::make_curl_transport(curl);
+  Proxied world(kCalls + 5, kCalls + 10);
+  auto [server, proxy, config, curl] = world.parts();
 
   const Run run = run_streams(config, kCalls);
   CHECK(run.ok == kCalls);

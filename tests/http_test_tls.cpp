@@ -5,6 +5,7 @@
 
 #include "http_test_support.h"
 #include "support/environment.h"
+#include "support/loopback_certificate.h"
 #include "support/loopback_server.h"
 
 #include <catch2/catch.hpp>
@@ -24,35 +25,13 @@
 
 using namespace std::chrono_literals;
 using bedrock_lite::ErrorKind;
+using bedrock_lite::test::kTestCertificate;
+using bedrock_lite::test::kTestPrivateKey;
 using bedrock_lite::test::LoopbackServer;
 namespace http = bedrock_lite::http;
 using namespace bedrock_lite::http_test;
 
 namespace {
-
-// A self-signed certificate for IP 127.0.0.1 (valid until 2126), made with
-//   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 36500
-//     -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -addext
-//     basicConstraints=critical,CA:TRUE
-// It serves as its own CA bundle. Test-only key material, never a secret.
-constexpr const char* kTestCertificate = R"(-----BEGIN CERTIFICATE-----
-MIIBkTCCATagAwIBAgIUelHuLgXkbV/Qp9+CjmtUMo/l7XIwCgYIKoZIzj0EAwIw
-FDESMBAGA1UEAwwJMTI3LjAuMC4xMCAXDTI2MTEyMzE4Mzc0MFoYDzIxMjYxMDMw
-MTgzNzQwWjAUMRIwEAYDVQQDDAkxMjcuMC4wLjEwWTATBgcqhkjOPQIBBggqhkjO
-PQMBBwNCAAQP4ZokgHt3KLBuuTwS4hOkUqK/ei1k6WZbbkNUW1BtWC3QG/bSe1ks
-4YI60LryDkvxpqW22Me/55Rne8XoEUl9o2QwYjAdBgNVHQ4EFgQUVUjRMJcf+s4G
-U0TrTvjwsrHRfYYwHwYDVR0jBBgwFoAUVUjRMJcf+s4GU0TrTvjwsrHRfYYwDwYD
-VR0RBAgwBocEfwAAATAPBgNVHRMBAf8EBTADAQH/MAoGCCqGSM49BAMCA0kAMEYC
-IQCf7P74jT15czjjO54y/YYQKTNu+kBXw8mLxP4uItvPRAIhAPeyF/qnnN7NWtZD
-7y61YPEGu1S6f+VuOxyCe2xhIMkK
------END CERTIFICATE-----
-)";
-constexpr const char* kTestPrivateKey = R"(-----BEGIN PRIVATE KEY-----
-MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgYDdOoMQTydf2jOtJ
-uGKnwfHQ7utNFzwb5khUfO2cDyyhRANCAAQP4ZokgHt3KLBuuTwS4hOkUqK/ei1k
-6WZbbkNUW1BtWC3QG/bSe1ks4YI60LryDkvxpqW22Me/55Rne8XoEUl9
------END PRIVATE KEY-----
-)";
 
 // A scoped TLS loopback server answering GET /hello.
 struct TlsServer {

@@ -475,6 +475,24 @@ bedrock_lite_status check_async_call(const bedrock_lite_async* async, const char
   return BEDROCK_LITE_OK;
 }
 
+// One bedrock_lite_async_* start: the arguments checked, the request read by `read`, the call
+// started by `start`, and its id written to *call.
+template <class Request, class Start>
+bedrock_lite_status start_async(bedrock_lite_async* async, const char* model_id,
+                                const char* request_json, bedrock_lite_call_id* call,
+                                bedrock_lite_error** error,
+                                Result<Request> (*read)(const char*, const char*), Start start) {
+  if (auto status = check_async_call(async, model_id, request_json, call, error);
+      status != BEDROCK_LITE_OK) {
+    return status;
+  }
+  auto request = read(model_id, request_json);
+  if (!request) return report(request.error(), error);
+  const auto id = start(*request);
+  if (call != nullptr) *call = id;
+  return BEDROCK_LITE_OK;
+}
+
 }  // namespace
 
 extern "C" {
@@ -508,40 +526,31 @@ bedrock_lite_status bedrock_lite_async_converse(bedrock_lite_async* async, const
                                                 bedrock_lite_completion done, void* user_data,
                                                 bedrock_lite_call_id* call,
                                                 bedrock_lite_error** error) noexcept {
-  if (auto status = check_async_call(async, model_id, request_json, call, error);
-      status != BEDROCK_LITE_OK) {
-    return status;
-  }
-  auto request = read_request(model_id, request_json);
-  if (!request) return report(request.error(), error);
-  const auto id =
-      async->client->converse(*request, c_completion<converse::ConverseResponse>(done, user_data));
-  if (call != nullptr) *call = id;
-  return BEDROCK_LITE_OK;
+  return start_async(async, model_id, request_json, call, error, &read_request,
+                     [&](const converse::ConverseRequest& request) {
+                       return async->client->converse(
+                           request, c_completion<converse::ConverseResponse>(done, user_data));
+                     });
 }
 
 bedrock_lite_status bedrock_lite_async_converse_stream(
     bedrock_lite_async* async, const char* model_id, const char* request_json,
     bedrock_lite_stream_callback callback, void* callback_data, bedrock_lite_completion done,
     void* user_data, bedrock_lite_call_id* call, bedrock_lite_error** error) noexcept {
-  if (auto status = check_async_call(async, model_id, request_json, call, error);
-      status != BEDROCK_LITE_OK) {
-    return status;
-  }
-  auto request = read_request(model_id, request_json);
-  if (!request) return report(request.error(), error);
-  converse::StreamHandler handler;
-  if (callback != nullptr) {
-    handler = [callback, callback_data](const converse::StreamEvent& event) {
-      return callback(event.event_type.c_str(), event.payload.c_str(), callback_data) == 0
-                 ? converse::StreamControl::Continue
-                 : converse::StreamControl::Stop;
-    };
-  }
-  const auto id = async->client->converse_stream(
-      *request, std::move(handler), c_completion<converse::ConverseResponse>(done, user_data));
-  if (call != nullptr) *call = id;
-  return BEDROCK_LITE_OK;
+  return start_async(
+      async, model_id, request_json, call, error, &read_request,
+      [&](const converse::ConverseRequest& request) {
+        converse::StreamHandler handler;
+        if (callback != nullptr) {
+          handler = [callback, callback_data](const converse::StreamEvent& event) {
+            return callback(event.event_type.c_str(), event.payload.c_str(), callback_data) == 0
+                       ? converse::StreamControl::Continue
+                       : converse::StreamControl::Stop;
+          };
+        }
+        return async->client->converse_stream(
+            request, std::move(handler), c_completion<converse::ConverseResponse>(done, user_data));
+      });
 }
 
 bedrock_lite_status bedrock_lite_async_count_tokens(bedrock_lite_async* async, const char* model_id,
@@ -549,16 +558,11 @@ bedrock_lite_status bedrock_lite_async_count_tokens(bedrock_lite_async* async, c
                                                     bedrock_lite_completion done, void* user_data,
                                                     bedrock_lite_call_id* call,
                                                     bedrock_lite_error** error) noexcept {
-  if (auto status = check_async_call(async, model_id, request_json, call, error);
-      status != BEDROCK_LITE_OK) {
-    return status;
-  }
-  auto request = read_count_tokens_request(model_id, request_json);
-  if (!request) return report(request.error(), error);
-  const auto id = async->client->count_tokens(
-      *request, c_completion<converse::CountTokensResponse>(done, user_data));
-  if (call != nullptr) *call = id;
-  return BEDROCK_LITE_OK;
+  return start_async(async, model_id, request_json, call, error, &read_count_tokens_request,
+                     [&](const converse::CountTokensRequest& request) {
+                       return async->client->count_tokens(
+                           request, c_completion<converse::CountTokensResponse>(done, user_data));
+                     });
 }
 
 size_t bedrock_lite_async_poll(bedrock_lite_async* async, long timeout_ms) noexcept {
