@@ -664,12 +664,14 @@ int main(int argc, char** argv) {
     setrlimit(RLIMIT_NOFILE, &files);
   }
   std::signal(SIGPIPE, SIG_IGN);
+  // First: --help and a bad flag end the program here, before a server or proxy was started.
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   curl_global_init(CURL_GLOBAL_DEFAULT);
   g_server = start_server();  // before any thread exists
   g_http1.url = "http://127.0.0.1:" + std::to_string(g_server.port);
   g_http2 = start_proxy(g_server.port);
   if (!g_http2.error.empty()) std::fprintf(stderr, "bench_async: %s\n", g_http2.error.c_str());
-  benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   stop_proxy();
   kill(g_server.pid, SIGTERM);
