@@ -60,11 +60,6 @@ const std::string* find_header(const Headers& headers, std::string_view name) {
   return nullptr;
 }
 
-CallId Transport::start(Engine& engine, const Request& request, BodySink& sink, Completion done) {
-  // The caller keeps `request` and `sink` until `done` ran.
-  return engine.defer([this, &request, &sink] { return send(request, sink); }, std::move(done));
-}
-
 Result<Response> fetch(Transport& transport, const Request& request, std::size_t max_body_bytes) {
   BufferSink sink(max_body_bytes);
   auto head = transport.send(request, sink);

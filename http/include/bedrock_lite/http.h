@@ -13,6 +13,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace bedrock_lite::http {
@@ -95,7 +96,11 @@ class BEDROCK_LITE_API Transport {
   // on the driving thread. The default runs send() on the driving thread at the engine's next
   // turn, which blocks that thread for as long as send() takes: right for transports that do no
   // I/O (replay); the libcurl transport and the recording transport override it and never block.
-  virtual CallId start(Engine& engine, const Request& request, BodySink& sink, Completion done);
+  // Inline (defined after Engine below), so Transport has no key function: its vtable and
+  // typeinfo are emitted where it is used, and a class derived from it in code built with RTTI
+  // links against a library built with -fno-rtti (the noexcept and static builds).
+  virtual inline CallId start(Engine& engine, const Request& request, BodySink& sink,
+                              Completion done);
 };
 
 // Which sockets an outside event loop watches for an Engine.
@@ -176,6 +181,12 @@ class BEDROCK_LITE_API Engine {
   explicit Engine(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
+
+inline CallId Transport::start(Engine& engine, const Request& request, BodySink& sink,
+                               Completion done) {
+  // The caller keeps `request` and `sink` until `done` ran.
+  return engine.defer([this, &request, &sink] { return send(request, sink); }, std::move(done));
+}
 
 // Reads one environment variable: nullopt when unset. The library never calls getenv itself
 // (the caller passes its environment snapshot, e.g. credentials::Environment).
