@@ -1,5 +1,4 @@
-// The loopback TLS tests' certificate: a self-signed certificate for IP 127.0.0.1 that is its own
-// CA, and its key. Test-only key material, never a secret.
+// The certificate and key of the loopback TLS tests (http_test_tls, async_test_http2).
 #pragma once
 
 namespace bedrock_lite::test {
