@@ -246,6 +246,41 @@ TEST_CASE("model: accumulator rejects invalid tool input and out-of-order events
     CHECK(response.error().message ==
           "ConverseStream ended after 2 events without a metadata event");
   }
+  // fixtures/regressions/stream_event/{delta,start}_named_like_a_content_block_member.jsonl: kept
+  // on the block, such a member would be written back as the modelled one, of another shape.
+  SECTION("an unknown delta named like a content block member") {
+    cv::StreamAccumulator accumulator;
+    auto fed = feed(accumulator,
+                    {{"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"text":"a"}})"},
+                     {"contentBlockDelta", R"({"contentBlockIndex":0,"delta":{"audio":" A"}})"}});
+    REQUIRE_FALSE(fed.ok());
+    CHECK(fed.error().kind == bl::ErrorKind::Protocol);
+    CHECK(fed.error().message ==
+          "ConverseStream event 1: contentBlockDelta for block 0: unknown member 'audio' has the "
+          "name of a modelled one, so the block cannot be rebuilt");
+  }
+  SECTION("an unknown start named like a content block member") {
+    cv::StreamAccumulator accumulator;
+    auto fed =
+        feed(accumulator,
+             {{"contentBlockStart", R"({"contentBlockIndex":2,"start":{"document":{"x":1}}})"}});
+    REQUIRE_FALSE(fed.ok());
+    CHECK(fed.error().message ==
+          "ConverseStream event 0: contentBlockStart for block 2: unknown member 'document' has "
+          "the name of a modelled one, so the block cannot be rebuilt");
+  }
+  SECTION("an unknown member of a toolUse delta named like a toolUse block member") {
+    cv::StreamAccumulator accumulator;
+    auto fed =
+        feed(accumulator,
+             {tool_start,
+              {"contentBlockDelta",
+               R"({"contentBlockIndex":0,"delta":{"toolUse":{"input":"{}","name":"other"}}})"}});
+    REQUIRE_FALSE(fed.ok());
+    CHECK(fed.error().message ==
+          "ConverseStream event 1: toolUse delta for block 0: unknown member 'name' has the name "
+          "of a modelled one, so the block cannot be rebuilt");
+  }
   SECTION("unknown delta members stay on the block") {
     cv::StreamAccumulator accumulator;
     REQUIRE(feed(accumulator, {{"contentBlockDelta",

@@ -3,8 +3,11 @@
 #include "json_descriptions.h"
 
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
+#include <vector>
 
 namespace bedrock_lite::converse {
 namespace {
@@ -53,6 +56,88 @@ Error out_of_order(std::uint64_t event, std::string what) {
 
 void append(ExtraMembers& to, const ExtraMembers& from) {
   to.insert(to.end(), from.begin(), from.end());
+}
+
+// The member names of a model struct (json_descriptions.h lists them once).
+struct MemberNames {
+  std::vector<std::string_view> names;
+  template <class T>
+  void req(std::string_view name, T&) {
+    names.push_back(name);
+  }
+  template <class T>
+  void opt(std::string_view name, T&) {
+    names.push_back(name);
+  }
+  template <class T>
+  void raw(std::string_view name, T&) {
+    names.push_back(name);
+  }
+  void extra(ExtraMembers&) {}
+};
+
+// Unknown members of a start or delta are kept on what it rebuilds, under their own names. One
+// named like a member `Target` models (an "audio" delta into a content block, a "name" member of
+// a toolUse delta) cannot be: written back, it would read as that member, of another shape or
+// meaning. Such a member is an error naming it.
+template <class Target>
+std::optional<Error> refuse_modelled(const ExtraMembers& extra, const char* what,
+                                     std::int64_t block) {
+  static const std::vector<std::string_view> modelled = [] {
+    MemberNames visitor;
+    Target target;
+    detail::describe(visitor, target);
+    return visitor.names;
+  }();
+  for (const auto& [name, value] : extra) {
+    for (std::string_view known : modelled) {
+      if (name != known) continue;
+      return make_error(ErrorKind::Protocol,
+                        std::string(what) + " for block " + std::to_string(block) +
+                            ": unknown member '" + name +
+                            "' has the name of a modelled one, so the block cannot be rebuilt");
+    }
+  }
+  return std::nullopt;
+}
+
+// What refuse_modelled() says of a start, before anything of it is kept.
+std::optional<Error> refuse_modelled(const ContentBlockStartEvent& event) {
+  const ContentBlockStart& s = event.start;
+  const std::int64_t i = event.content_block_index;
+  if (auto e = refuse_modelled<ContentBlock>(s.extra, "contentBlockStart", i)) return e;
+  if (s.tool_use) return refuse_modelled<ToolUseBlock>(s.tool_use->extra, "toolUse start", i);
+  if (s.tool_result) {
+    return refuse_modelled<ToolResultBlock>(s.tool_result->extra, "toolResult start", i);
+  }
+  if (s.image) return refuse_modelled<ImageBlock>(s.image->extra, "image start", i);
+  return std::nullopt;
+}
+
+// The same of a delta.
+std::optional<Error> refuse_modelled(const ContentBlockDeltaEvent& event) {
+  const ContentBlockDelta& d = event.delta;
+  const std::int64_t i = event.content_block_index;
+  if (auto e = refuse_modelled<ContentBlock>(d.extra, "contentBlockDelta", i)) return e;
+  if (d.tool_use) {
+    if (auto e = refuse_modelled<ToolUseBlock>(d.tool_use->extra, "toolUse delta", i)) return e;
+  }
+  if (d.tool_result) {
+    for (const ToolResultBlockDelta& item : *d.tool_result) {
+      if (auto e = refuse_modelled<ToolResultContent>(item.extra, "toolResult delta", i)) return e;
+    }
+  }
+  if (d.reasoning_content) {
+    if (auto e = refuse_modelled<ReasoningContentBlock>(d.reasoning_content->extra,
+                                                        "reasoningContent delta", i)) {
+      return e;
+    }
+  }
+  if (d.image) {
+    if (auto e = refuse_modelled<ImageBlock>(d.image->extra, "image delta", i)) return e;
+  }
+  if (d.citation) return refuse_modelled<Citation>(d.citation->extra, "citation delta", i);
+  return std::nullopt;
 }
 
 ContentBlock& content_of(std::unique_ptr<ContentBlock>& content) {
@@ -125,6 +210,8 @@ Result<void> StreamAccumulator::add(const StreamEvent& event) {
       result = out_of_order(index, "contentBlockStart for block " +
                                        std::to_string(block_start->content_block_index) +
                                        ", which has already started");
+    } else if (auto refused = refuse_modelled(*block_start)) {
+      result = std::move(*refused);
     } else {
       const ContentBlockStart& s = block_start->start;
       if (s.tool_use) {
@@ -176,6 +263,7 @@ Result<void> StreamAccumulator::add_delta(const ContentBlockDeltaEvent& event) {
                                                " after its contentBlockStop");
   }
   const ContentBlockDelta& d = event.delta;
+  if (auto refused = refuse_modelled(event)) return std::move(*refused);
   auto kind = [&b] { return kind_of(b.content.get(), b.is_text); };
   auto mismatch = [&](const char* delta_kind) {
     return make_error(ErrorKind::Protocol, std::string(delta_kind) + " delta for block " +
