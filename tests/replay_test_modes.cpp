@@ -343,20 +343,26 @@ TEST_CASE(
   constexpr int kThreads = 8, kCalls = 6;
   std::atomic<bool> writing{true};
   std::atomic<int> torn{0}, looks{0};
+  std::string first_torn;  // written by the reader only, read after it joined
   // Loads the folder over and over while it is written: every interaction it finds is complete.
   std::thread reader([&] {
+    auto tear = [&](std::string why) {
+      if (torn++ == 0) first_torn = std::move(why);
+    };
     while (writing) {
       auto set = replay::load_fixture_set(dir);
       ++looks;
       if (!set.ok()) {
         if (set.error().message.find("no interaction folder") == std::string::npos &&
             set.error().message.find("does not exist") == std::string::npos) {
-          ++torn;
+          tear(set.error().message);
         }
         continue;
       }
       for (const auto& interaction : set->interactions) {
-        if (interaction.response_body.empty() || interaction.request_body.empty()) ++torn;
+        if (interaction.response_body.empty() || interaction.request_body.empty()) {
+          tear("an interaction with an empty body: " + interaction.folder);
+        }
       }
     }
   });
@@ -383,6 +389,7 @@ TEST_CASE(
   reader.join();
   INFO(failures.report());
   CHECK(failures.count() == 0);
+  INFO(first_torn);
   CHECK(torn == 0);
   CHECK(looks > 0);
   CHECK(bedrock.request_count() == kThreads * kCalls);

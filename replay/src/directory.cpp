@@ -59,8 +59,18 @@ bool list_folders_recursive(const std::string& root, std::vector<std::string>& f
     struct stat link {};
     if (::lstat(path.c_str(), &link) != 0) continue;  // gone since it was listed
     if (S_ISDIR(link.st_mode)) {
+      const std::size_t mark = folders.size();
       folders.push_back(path);
-      if (!list_folders_recursive(path, folders, error)) return false;
+      if (!list_folders_recursive(path, folders, error)) {
+        // Renamed or removed between the lstat and its listing (a recording renames its finished
+        // folders into place): skipped, like a name gone before the lstat.
+        if (::lstat(path.c_str(), &link) != 0) {
+          folders.resize(mark);
+          error.clear();
+          continue;
+        }
+        return false;
+      }
     } else if (S_ISLNK(link.st_mode) && is_directory(path)) {
       folders.push_back(path);
     }
